@@ -1,0 +1,2 @@
+//! The `shortnames` command-line tool.
+fn main() {}
