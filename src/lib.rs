@@ -5,3 +5,4 @@
 //! `registries.conf` files.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+pub mod credentials;

@@ -1,0 +1,15 @@
+//! Pull credentials: parsing credential documents, a tiered keyring (namespace secrets over
+//! the node pull secret), pull/push lookups per physical image location, and redaction.
+//!
+//! See `shared/spec/credentials.md`.
+
+mod error;
+mod parse;
+mod secret;
+
+pub use error::{
+    CredentialError, Diagnostic, DocumentErrorKind, EntryErrorReason, KeyErrorReason, Origin,
+    Severity, SourceId,
+};
+pub use parse::{Format, MAX_DOCUMENT_BYTES, MAX_FIELD_BYTES};
+pub use secret::{Credential, Secret};
