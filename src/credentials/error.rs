@@ -182,7 +182,9 @@ impl fmt::Display for DocumentErrorKind {
                 f.write_str("invalid JSON: starts with a byte-order mark")
             }
             DocumentErrorKind::Syntax => f.write_str("invalid JSON"),
-            DocumentErrorKind::UnexpectedEof => f.write_str("invalid JSON: unexpected end of input"),
+            DocumentErrorKind::UnexpectedEof => {
+                f.write_str("invalid JSON: unexpected end of input")
+            }
             DocumentErrorKind::NotAnObject => f.write_str("top level is not a JSON object"),
             DocumentErrorKind::InvalidStructure => f.write_str("\"auths\" is not an object"),
         }
@@ -297,7 +299,9 @@ impl fmt::Display for KeyErrorReason {
             KeyErrorReason::InvalidHost => "invalid host name",
             KeyErrorReason::WildcardOnlyHost => "host consists of wildcards only",
             KeyErrorReason::InvalidPort => "invalid port",
-            KeyErrorReason::InvalidPath => "invalid repository path (tags, empty or uppercase segments are not allowed)",
+            KeyErrorReason::InvalidPath => {
+                "invalid repository path (tags, empty or uppercase segments are not allowed)"
+            }
         })
     }
 }
@@ -578,12 +582,18 @@ impl fmt::Display for CredentialError {
                 source,
                 key,
                 reason,
-            } => write!(f, "credential entry {key:?} in {source} is invalid: {reason}"),
+            } => write!(
+                f,
+                "credential entry {key:?} in {source} is invalid: {reason}"
+            ),
             CredentialError::ExplicitCredentialInvalid { reason } => {
                 write!(f, "explicit credential is invalid: {reason}")
             }
             CredentialError::InvalidBoundHost { host, reason } => {
-                write!(f, "explicit credential bound to invalid host {host:?}: {reason}")
+                write!(
+                    f,
+                    "explicit credential bound to invalid host {host:?}: {reason}"
+                )
             }
             CredentialError::InvalidReference { reference, reason } => {
                 write!(f, "invalid image reference {reference:?}: {reason}")

@@ -4,12 +4,17 @@
 //! See `shared/spec/credentials.md`.
 
 mod error;
+mod keyring;
 mod parse;
 mod secret;
 
 pub use error::{
     CredentialError, Diagnostic, DocumentErrorKind, EntryErrorReason, KeyErrorReason, Origin,
     Severity, SourceId,
+};
+pub use keyring::{
+    Candidate, CriAuthConfig, EntryStatus, EntrySummary, Explicit, Key, Keyring, KeyringBuilder,
+    NoNode, PullCredentials, PushCredentials, PushKeyring, Target, WithNode,
 };
 pub use parse::{Format, MAX_DOCUMENT_BYTES, MAX_FIELD_BYTES};
 pub use secret::{Credential, Secret};

@@ -39,7 +39,9 @@ impl Format {
     /// not a pull secret.
     pub fn for_kubernetes_secret_type(secret_type: &str) -> Option<(&'static str, Format)> {
         match secret_type {
-            "kubernetes.io/dockerconfigjson" => Some((".dockerconfigjson", Format::DockerConfigJson)),
+            "kubernetes.io/dockerconfigjson" => {
+                Some((".dockerconfigjson", Format::DockerConfigJson))
+            }
             "kubernetes.io/dockercfg" => Some((".dockercfg", Format::Dockercfg)),
             _ => None,
         }
@@ -205,7 +207,9 @@ pub(crate) fn parse_document(
         Format::Dockercfg => top,
         Format::DockerConfigJson => {
             let mut hosts = Vec::new();
-            if let Some(Json::Object(h)) = find_member(&top, "credHelpers", source, None, &mut diags) {
+            if let Some(Json::Object(h)) =
+                find_member(&top, "credHelpers", source, None, &mut diags)
+            {
                 hosts = dedup_hosts(h);
             }
             let creds_store = matches!(
@@ -371,7 +375,10 @@ pub(crate) fn build_credential(f: &RawFields<'_>) -> (EntryValue, Vec<&'static s
             }
         }
         let token = Secret::from(token);
-        return (EntryValue::Usable(Credential::RegistryToken { token }), ignored);
+        return (
+            EntryValue::Usable(Credential::RegistryToken { token }),
+            ignored,
+        );
     }
     if let Some(token) = non_empty(f.identitytoken) {
         let from_auth = match &auth {
@@ -486,6 +493,56 @@ pub(crate) fn decode_base64(input: &[u8]) -> Option<SecretBytes> {
     Some(out)
 }
 
+/// Reads a credential file (§2.5). `Ok(None)`: the file does not exist.
+pub(crate) fn read_source_file(
+    path: &std::path::Path,
+) -> Result<Option<SecretBytes>, DocumentErrorKind> {
+    use std::io::Read;
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(DocumentErrorKind::from_io(e.kind())),
+    };
+    if !meta.is_file() {
+        return Err(DocumentErrorKind::NotRegularFile);
+    }
+    if meta.len() > MAX_DOCUMENT_BYTES as u64 {
+        return Err(DocumentErrorKind::TooLarge);
+    }
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(DocumentErrorKind::from_io(e.kind())),
+    };
+    // Read into a buffer that never reallocates (a reallocation would leave an unwiped
+    // copy behind); one byte more than the limit detects files that grew meanwhile.
+    let limit = MAX_DOCUMENT_BYTES + 1;
+    let mut buf: SecretBytes = Zeroizing::new(vec![0u8; limit.min(meta.len() as usize + 4096)]);
+    let mut filled = 0;
+    let mut reader = file.take(limit as u64);
+    loop {
+        if filled == buf.len() {
+            if buf.len() >= limit {
+                return Err(DocumentErrorKind::TooLarge);
+            }
+            let mut bigger: SecretBytes = Zeroizing::new(vec![0u8; limit]);
+            bigger[..filled].copy_from_slice(&buf[..filled]);
+            buf = bigger;
+        }
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(DocumentErrorKind::from_io(e.kind())),
+        }
+    }
+    if filled > MAX_DOCUMENT_BYTES {
+        return Err(DocumentErrorKind::TooLarge);
+    }
+    buf.truncate(filled);
+    Ok(Some(buf))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -528,10 +585,19 @@ mod tests {
         assert_eq!((u.as_str(), p.expose_secret()), ("nsuser", "nspass"));
         assert!(decode_auth("").unwrap().is_none());
         assert!(decode_auth("\r\n").unwrap().is_none());
-        assert_eq!(decode_auth("anVzdHVzZXI=").unwrap_err(), EntryErrorReason::AuthMissingColon);
-        assert_eq!(decode_auth("bnN1c2Vy Om5zcGFzcw==").unwrap_err(), EntryErrorReason::AuthNotBase64);
+        assert_eq!(
+            decode_auth("anVzdHVzZXI=").unwrap_err(),
+            EntryErrorReason::AuthMissingColon
+        );
+        assert_eq!(
+            decode_auth("bnN1c2Vy Om5zcGFzcw==").unwrap_err(),
+            EntryErrorReason::AuthNotBase64
+        );
         // 0xff 0xfe 0x3a is not UTF-8
-        assert_eq!(decode_auth("//46").unwrap_err(), EntryErrorReason::AuthNotUtf8);
+        assert_eq!(
+            decode_auth("//46").unwrap_err(),
+            EntryErrorReason::AuthNotUtf8
+        );
         // ":" → empty user and password
         let (u, p) = decode_auth("Og==").unwrap().unwrap();
         assert!(u.is_empty() && p.is_empty());
@@ -540,14 +606,22 @@ mod tests {
     #[test]
     fn json_errors_are_reduced_to_kind_and_position() {
         let src = SourceId::label("t");
-        let err = parse_document(&src, b"{\"auths\": \"SECRETVALUE\" x", Format::DockerConfigJson)
-            .err()
-            .unwrap();
+        let err = parse_document(
+            &src,
+            b"{\"auths\": \"SECRETVALUE\" x",
+            Format::DockerConfigJson,
+        )
+        .err()
+        .unwrap();
         let shown = format!("{err} {err:?}");
         assert!(!shown.contains("SECRETVALUE"), "{shown}");
         assert!(matches!(
             err,
-            Diagnostic::DocumentError { kind: DocumentErrorKind::Syntax, line: Some(1), .. }
+            Diagnostic::DocumentError {
+                kind: DocumentErrorKind::Syntax,
+                line: Some(1),
+                ..
+            }
         ));
     }
 
@@ -557,8 +631,14 @@ mod tests {
         let doc = br#"{"AUTHS": {"a.io": {"Auth": "dTpw", "AUTH": "x"}}, "Auths": {}}"#;
         let (entries, diags) = parse_document(&src, doc, Format::DockerConfigJson).unwrap();
         assert_eq!(entries.len(), 1);
-        assert!(matches!(entries[0].value, EntryValue::Usable(Credential::Basic { .. })));
-        let ambiguous: Vec<_> = diags.iter().filter(|d| d.code() == "AmbiguousField").collect();
+        assert!(matches!(
+            entries[0].value,
+            EntryValue::Usable(Credential::Basic { .. })
+        ));
+        let ambiguous: Vec<_> = diags
+            .iter()
+            .filter(|d| d.code() == "AmbiguousField")
+            .collect();
         assert_eq!(ambiguous.len(), 2, "{diags:?}");
         // exact case wins silently
         let doc = br#"{"AUTHS": {"x.io": {"auth": "dTpw"}}, "auths": {"a.io": {"auth": "dTpw"}}}"#;

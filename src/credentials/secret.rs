@@ -65,7 +65,10 @@ mod tests {
     fn debug_is_redacted_and_value_is_exposed_explicitly() {
         let s = Secret::from("p4ssw0rd");
         assert_eq!(format!("{s:?}"), "<redacted>");
-        assert_eq!(format!("{:#?}", Some(s.clone())), "Some(\n    <redacted>,\n)");
+        assert_eq!(
+            format!("{:#?}", Some(s.clone())),
+            "Some(\n    <redacted>,\n)"
+        );
         assert_eq!(s.expose_secret(), "p4ssw0rd");
         assert!(!s.is_empty());
         assert_eq!(s.len(), 8);
@@ -129,7 +132,9 @@ impl Credential {
 impl fmt::Display for Credential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Credential::Basic { username, .. } => write!(f, "basic credentials (user {username:?})"),
+            Credential::Basic { username, .. } => {
+                write!(f, "basic credentials (user {username:?})")
+            }
             Credential::IdentityToken {
                 username: Some(u), ..
             } => write!(f, "identity token (user {u:?})"),
