@@ -135,10 +135,8 @@ pub enum DocumentErrorKind {
     Empty,
     /// Starts with a UTF-8 byte-order mark (not valid JSON).
     ByteOrderMark,
-    /// Not valid JSON (see line and column).
+    /// Not valid JSON, including truncated documents (see line and column).
     Syntax,
-    /// JSON ends prematurely (see line and column).
-    UnexpectedEof,
     /// The top level is not a JSON object.
     NotAnObject,
     /// `auths` is neither an object nor `null`.
@@ -156,7 +154,6 @@ impl DocumentErrorKind {
             DocumentErrorKind::Empty => "Empty",
             DocumentErrorKind::ByteOrderMark => "ByteOrderMark",
             DocumentErrorKind::Syntax => "Syntax",
-            DocumentErrorKind::UnexpectedEof => "UnexpectedEof",
             DocumentErrorKind::NotAnObject => "NotAnObject",
             DocumentErrorKind::InvalidStructure => "InvalidStructure",
         }
@@ -182,9 +179,6 @@ impl fmt::Display for DocumentErrorKind {
                 f.write_str("invalid JSON: starts with a byte-order mark")
             }
             DocumentErrorKind::Syntax => f.write_str("invalid JSON"),
-            DocumentErrorKind::UnexpectedEof => {
-                f.write_str("invalid JSON: unexpected end of input")
-            }
             DocumentErrorKind::NotAnObject => f.write_str("top level is not a JSON object"),
             DocumentErrorKind::InvalidStructure => f.write_str("\"auths\" is not an object"),
         }

@@ -3,11 +3,13 @@
 //!
 //! See `shared/spec/credentials.md`.
 
+mod check;
 mod error;
 mod keyring;
 mod parse;
 mod secret;
 
+pub use check::{check_document, check_file, diagnostic_json, CheckReport};
 pub use error::{
     CredentialError, Diagnostic, DocumentErrorKind, EntryErrorReason, KeyErrorReason, Origin,
     Severity, SourceId,

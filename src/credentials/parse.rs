@@ -191,13 +191,8 @@ pub(crate) fn parse_document(
         return Err(doc_err(DocumentErrorKind::ByteOrderMark, Some((1, 1))));
     }
     // serde_json's messages may quote input text; keep only the category and position.
-    let tree: Json = serde_json::from_slice(bytes).map_err(|e| {
-        let kind = match e.classify() {
-            serde_json::error::Category::Eof => DocumentErrorKind::UnexpectedEof,
-            _ => DocumentErrorKind::Syntax,
-        };
-        doc_err(kind, Some((e.line(), e.column())))
-    })?;
+    let tree: Json = serde_json::from_slice(bytes)
+        .map_err(|e| doc_err(DocumentErrorKind::Syntax, Some((e.line(), e.column()))))?;
     let Json::Object(top) = tree else {
         return Err(doc_err(DocumentErrorKind::NotAnObject, None));
     };
