@@ -232,7 +232,7 @@ impl fmt::Display for EntryErrorReason {
             EntryErrorReason::AuthNotBase64 => f.write_str("auth is not valid base64"),
             EntryErrorReason::AuthNotUtf8 => f.write_str("auth does not decode to UTF-8 text"),
             EntryErrorReason::AuthMissingColon => {
-                f.write_str("auth does not decode to \"username:password\" (no colon)")
+                f.write_str("auth has no ':' separator after decoding")
             }
             EntryErrorReason::TooLarge { field } => {
                 write!(f, "field \"{field}\" is larger than 256 KiB")
