@@ -4,8 +4,10 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::error::{Diagnostic, Severity, SourceId};
-use super::keyring::{load_bytes, load_file, EntryStatus, EntrySummary, LoadedSource};
+use super::error::{CredentialError, Diagnostic, Severity, SourceId};
+use super::keyring::{
+    load_bytes, load_file, Candidate, EntryStatus, EntrySummary, LoadedSource, PullCredentials,
+};
 use super::parse::Format;
 
 /// The result of checking one credentials document: every entry with its status, and
@@ -211,4 +213,70 @@ pub fn diagnostic_json(d: &Diagnostic) -> Value {
         Diagnostic::SourceMissing { .. } | Diagnostic::SecretDataMissing { .. } => {}
     }
     v
+}
+
+/// JSON form of one candidate: `origin`, `source`, `key` (normalized), `raw_key`, `kind`
+/// and `username` (never secrets).
+///
+/// ```
+/// use shortnames::credentials::{candidate_json, Format, Keyring, SourceId};
+///
+/// let (k, _) = Keyring::builder()
+///     .node_document(SourceId::label("node"), br#"{"auths":{"quay.io":{"auth":"dTpw"}}}"#, Format::DockerConfigJson)
+///     .build();
+/// let r = k.lookup_pull("quay.io/a/b:1", None).unwrap();
+/// let v = candidate_json(r.first().unwrap());
+/// assert_eq!(v["origin"], "node");
+/// assert_eq!(v["username"], "u");
+/// ```
+pub fn candidate_json(c: &Candidate) -> Value {
+    json!({
+        "origin": c.origin().as_str(),
+        "source": c.source().as_str(),
+        "key": c.key(),
+        "raw_key": c.raw_key(),
+        "kind": c.credential().kind(),
+        "username": c.credential().username(),
+    })
+}
+
+/// JSON form of a pull lookup for one endpoint: `credential` (the first candidate or
+/// `null` for anonymous), `candidates`, `warnings`, and `error` (`null`, or an object with
+/// `message`, `source`, `key`, `reason`).
+///
+/// ```
+/// use shortnames::credentials::{pull_result_json, Keyring};
+///
+/// let (k, _) = Keyring::builder().build();
+/// let v = pull_result_json(&k.lookup_pull("quay.io/a/b", None));
+/// assert!(v["credential"].is_null() && v["error"].is_null());
+/// ```
+pub fn pull_result_json(result: &Result<PullCredentials, CredentialError>) -> Value {
+    match result {
+        Ok(r) => json!({
+            "credential": r.first().map(candidate_json),
+            "candidates": r.candidates().iter().map(candidate_json).collect::<Vec<_>>(),
+            "warnings": r.warnings().iter().map(diagnostic_json).collect::<Vec<_>>(),
+            "error": Value::Null,
+        }),
+        Err(e) => {
+            let mut err = json!({ "message": e.to_string() });
+            if let CredentialError::InvalidCredentialEntry {
+                source,
+                key,
+                reason,
+            } = e
+            {
+                err["source"] = json!(source.as_str());
+                err["key"] = json!(key);
+                err["reason"] = json!(reason.code());
+            }
+            json!({
+                "credential": Value::Null,
+                "candidates": [],
+                "warnings": [],
+                "error": err,
+            })
+        }
+    }
 }

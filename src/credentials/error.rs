@@ -601,3 +601,19 @@ impl fmt::Display for CredentialError {
 }
 
 impl std::error::Error for CredentialError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_map_to_document_error_kinds() {
+        assert_eq!(
+            DocumentErrorKind::from_io(io::ErrorKind::PermissionDenied),
+            DocumentErrorKind::PermissionDenied
+        );
+        let other = DocumentErrorKind::from_io(io::ErrorKind::InvalidData);
+        assert_eq!(other, DocumentErrorKind::Io(io::ErrorKind::InvalidData));
+        assert_eq!(other.code(), "Io");
+    }
+}
