@@ -347,7 +347,7 @@ pub(crate) fn build_credential(f: &RawFields<'_>) -> (EntryValue, Vec<&'static s
     }
     let auth = f.auth.map(decode_auth);
     if let Some(Ok(Some((u, p)))) = &auth {
-        if u.len() + 1 + p.len() > MAX_FIELD_BYTES {
+        if u.len() + 1 + p.expose_secret().len() > MAX_FIELD_BYTES {
             return (
                 EntryValue::Invalid(EntryErrorReason::TooLarge { field: "auth" }),
                 Vec::new(),

@@ -35,11 +35,6 @@ impl Secret {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-
-    /// Length in bytes (crate-internal: lengths of secrets are never printed).
-    pub(crate) fn len(&self) -> usize {
-        self.0.len()
-    }
 }
 
 impl From<&str> for Secret {
@@ -71,7 +66,6 @@ mod tests {
         );
         assert_eq!(s.expose_secret(), "p4ssw0rd");
         assert!(!s.is_empty());
-        assert_eq!(s.len(), 8);
         assert!(Secret::default().is_empty());
     }
 }
