@@ -37,6 +37,7 @@
 
 pub mod aliases;
 pub mod config;
+pub mod credentials;
 pub mod error;
 pub mod pull_sources;
 mod quote;
