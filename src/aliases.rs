@@ -21,7 +21,8 @@ use std::time::SystemTime;
 use rustc_hash::FxHashMap;
 
 use crate::config::decode::{self, RawAlias, Span};
-use crate::error::{Error, ErrorKind, Location};
+use crate::config::Limits;
+use crate::error::{Error, ErrorKind, Lines, Location};
 use crate::quote::Q;
 use crate::reference::Reference;
 
@@ -117,11 +118,11 @@ pub(crate) struct LocatedComplaint {
 pub(crate) fn validate_table(
     raw: Vec<RawAlias>,
     origin: &Arc<str>,
-    text: &str,
+    lines: &Lines<'_>,
 ) -> Result<Vec<(Box<str>, AliasEntry)>, Vec<LocatedComplaint>> {
     let mut out = Vec::with_capacity(raw.len());
     let mut complaints = Vec::new();
-    let loc = |span: &Span| span.as_ref().map(|s| Location::from_offset(text, s.start));
+    let loc = |span: &Span| lines.span(span);
     for a in raw {
         if let Err(c) = validate_alias_key(&a.name) {
             complaints.push(LocatedComplaint {
@@ -218,10 +219,10 @@ pub(crate) struct UserAliases {
 
 impl UserAliases {
     /// Reads the user alias file. A missing file is an empty table; nothing is created.
-    pub(crate) fn load(display: &str, path: &Path) -> UserAliases {
+    pub(crate) fn load(display: &str, path: &Path, limits: &Limits) -> UserAliases {
         let stamp = FileStamp::of(path);
         let prefix = format!("loading short-name aliases config file {}: ", Q(display));
-        let text = match crate::config::read_limited(path) {
+        let text = match crate::config::read_limited_display(path, display, limits.max_file_size) {
             Ok(Some(t)) => t,
             Ok(None) => {
                 return UserAliases {
@@ -243,15 +244,27 @@ impl UserAliases {
             }
         };
         let origin: Arc<str> = Arc::from(display);
+        let lines = Lines::new(&text);
         let result = match decode::decode_alias_file(&text) {
             Err(e) => Err(Error::with_details(
                 ErrorKind::InvalidUserAliases("toml"),
                 format!("{prefix}toml: {}", e.message),
                 Some(display.to_owned()),
                 e.key,
-                e.span.map(|s| Location::from_offset(&text, s.start)),
+                lines.span(&e.span),
             )),
-            Ok(raw) => match validate_table(raw.aliases, &origin, &text) {
+            Ok(raw) if raw.aliases.len() > limits.max_aliases_per_file => Err(Error::with_details(
+                ErrorKind::Limit("too-many-aliases"),
+                format!(
+                    "{prefix}[aliases] has {} entries, more than the limit of {}",
+                    raw.aliases.len(),
+                    limits.max_aliases_per_file
+                ),
+                Some(display.to_owned()),
+                Some("aliases".into()),
+                None,
+            )),
+            Ok(raw) => match validate_table(raw.aliases, &origin, &lines) {
                 Ok(entries) => Ok(entries.into_iter().collect()),
                 Err(c) => Err(Error::with_details(
                     ErrorKind::InvalidUserAliases("bad-alias"),

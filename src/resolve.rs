@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 
 use crate::aliases::{AliasEntry, FileStamp, UserAliases};
-use crate::config::{Config, ConfigSources, Registry, ShortNameMode};
+use crate::config::{Config, ConfigSources, Limits, Registry, ShortNameMode};
 use crate::error::{Error, ErrorKind};
 use crate::pull_sources::{self, BlockedText, PullSource};
 use crate::quote::Q;
@@ -171,14 +171,16 @@ struct UserAliasSource {
     last_check: AtomicU64,
     epoch: Instant,
     reload: Mutex<()>,
+    limits: Limits,
 }
 
 impl UserAliasSource {
-    fn new(path: PathBuf, display: String) -> UserAliasSource {
-        let loaded = UserAliases::load(&display, &path);
+    fn new(path: PathBuf, display: String, limits: Limits) -> UserAliasSource {
+        let loaded = UserAliases::load(&display, &path, &limits);
         UserAliasSource {
             display,
             path,
+            limits,
             current: ArcSwap::from_pointee(loaded),
             last_check: AtomicU64::new(0),
             epoch: Instant::now(),
@@ -207,8 +209,11 @@ impl UserAliasSource {
         };
         let stamp = FileStamp::of(&self.path);
         if stamp != self.current.load().stamp {
-            self.current
-                .store(Arc::new(UserAliases::load(&self.display, &self.path)));
+            self.current.store(Arc::new(UserAliases::load(
+                &self.display,
+                &self.path,
+                &self.limits,
+            )));
         }
     }
 }
@@ -219,6 +224,7 @@ pub struct Resolver {
     snapshot: Result<Arc<Snapshot>, Error>,
     user: Option<UserAliasSource>,
     mode_override: Option<ShortNameMode>,
+    max_name_len: usize,
 }
 
 impl Resolver {
@@ -236,10 +242,11 @@ impl Resolver {
     ) -> Resolver {
         Resolver {
             snapshot,
-            user: sources
-                .user_alias_file()
-                .map(|(path, display)| UserAliasSource::new(path, display)),
+            user: sources.user_alias_file().map(|(path, display)| {
+                UserAliasSource::new(path, display, *sources.input_limits())
+            }),
             mode_override: sources.mode_override(),
+            max_name_len: sources.input_limits().max_name_len,
         }
     }
 
@@ -284,7 +291,7 @@ impl Resolver {
             Some(m) => m,
             None => self.snapshot()?.config.short_name_mode,
         };
-        let parsed = parse_input(name)?;
+        let parsed = self.parse_input(name)?;
         let short = match parsed {
             Input::FullyQualified(r) => {
                 let candidate = r.with_default_tag();
@@ -344,7 +351,7 @@ impl Resolver {
     /// assert_eq!(names, ["localhost/app:latest", "quay.io/app:latest"]);
     /// ```
     pub fn resolve_locally(&self, name: &str) -> Result<Vec<Reference>, Error> {
-        let short = match parse_input(name)? {
+        let short = match self.parse_input(name)? {
             Input::FullyQualified(r) => return Ok(vec![r.with_default_tag()]),
             Input::Short(r) => r,
         };
@@ -380,6 +387,20 @@ impl Resolver {
         let snap = self.snapshot()?;
         let entry = snap.index.find(reference.name());
         pull_sources::pull_sources(&snap.index, entry, reference, &snap.blocked_text)
+    }
+
+    fn parse_input(&self, name: &str) -> Result<Input, Error> {
+        if name.len() > self.max_name_len {
+            return Err(Error::new(
+                ErrorKind::Limit("name-too-long"),
+                format!(
+                    "image name of {} bytes is longer than the limit of {} bytes",
+                    name.len(),
+                    self.max_name_len
+                ),
+            ));
+        }
+        parse_input(name)
     }
 
     fn candidate(&self, reference: Reference) -> Candidate {

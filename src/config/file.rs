@@ -7,9 +7,9 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use super::decode::{self, RawFile, RawRegistry, SpStr, Span};
-use super::{Mirror, PullFromMirror, Registry, ShortNameMode, Warning};
+use super::{Limits, Mirror, PullFromMirror, Registry, ShortNameMode, Warning};
 use crate::aliases::{self, AliasEntry};
-use crate::error::{ErrorKind, Location};
+use crate::error::{ErrorKind, Lines, Location};
 use crate::quote::Q;
 use crate::reference;
 
@@ -35,13 +35,12 @@ pub(crate) struct FileConfig {
 }
 
 struct Ctx<'a> {
-    text: &'a str,
+    lines: Lines<'a>,
 }
 
 impl Ctx<'_> {
     fn loc(&self, span: &Span) -> Option<Location> {
-        span.as_ref()
-            .map(|s| Location::from_offset(self.text, s.start))
+        self.lines.span(span)
     }
 
     fn problem(&self, kind: &'static str, message: String, at: &SpStr) -> FileProblem {
@@ -90,14 +89,29 @@ pub(crate) fn load(
     text: &str,
     origin: &Arc<str>,
     drop_in: bool,
+    limits: &Limits,
 ) -> Result<FileConfig, FileProblem> {
-    let ctx = Ctx { text };
+    let ctx = Ctx {
+        lines: Lines::new(text),
+    };
     let raw = decode::decode_file(text).map_err(|e| FileProblem {
         kind: ErrorKind::InvalidConfig("toml"),
         message: format!("toml: {}", e.message),
         key: e.key,
         location: ctx.loc(&e.span),
     })?;
+    if raw.aliases.len() > limits.max_aliases_per_file {
+        return Err(FileProblem {
+            kind: ErrorKind::Limit("too-many-aliases"),
+            message: format!(
+                "[aliases] has {} entries, more than the limit of {}",
+                raw.aliases.len(),
+                limits.max_aliases_per_file
+            ),
+            key: Some("aliases".into()),
+            location: None,
+        });
+    }
     validate(&ctx, raw, origin, drop_in)
 }
 
@@ -266,7 +280,7 @@ fn validate(
     }
 
     // Rule 20: aliases, all complaints together.
-    let aliases = aliases::validate_table(std::mem::take(&mut raw.aliases), origin, ctx.text)
+    let aliases = aliases::validate_table(std::mem::take(&mut raw.aliases), origin, &ctx.lines)
         .map_err(|c| FileProblem {
             kind: ErrorKind::InvalidConfig("bad-alias"),
             message: format!(

@@ -31,16 +31,13 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 pub use paths::{
-    ConfigSources, ROOT_ALIAS_CACHE, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D,
+    ConfigSources, Limits, ROOT_ALIAS_CACHE, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D,
 };
 
 use crate::aliases::{AliasEntry, AliasMap};
 use crate::error::{Error, ErrorKind, Location};
 use crate::quote::Q;
 use crate::reference::Reference;
-
-/// Files larger than this are refused.
-pub const MAX_FILE_SIZE: u64 = 4 << 20;
 
 /// The name of the default credential helper, used when none is configured.
 pub const AUTH_FILE_HELPER: &str = "containers-auth.json";
@@ -318,13 +315,10 @@ fn go_io_text(op: &str, display: &str, e: &io::Error) -> String {
 }
 
 /// Reads a whole file as UTF-8 with the size limit. `Ok(None)` when it does not exist.
-pub(crate) fn read_limited(path: &Path) -> Result<Option<String>, ReadProblem> {
-    read_limited_display(path, &path.to_string_lossy())
-}
-
 pub(crate) fn read_limited_display(
     path: &Path,
     display: &str,
+    max: u64,
 ) -> Result<Option<String>, ReadProblem> {
     let io_err = |op: &str, e: &io::Error| ReadProblem {
         kind: ErrorKind::InvalidConfig("io"),
@@ -336,23 +330,19 @@ pub(crate) fn read_limited_display(
         Err(e) => return Err(io_err("open", &e)),
     };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    if len > MAX_FILE_SIZE {
-        return Err(ReadProblem {
-            kind: ErrorKind::Limit("file-too-large"),
-            message: format!(
-                "{display}: file is {len} bytes, more than the limit of {MAX_FILE_SIZE} bytes"
-            ),
-        });
+    let too_large = || ReadProblem {
+        kind: ErrorKind::Limit("file-too-large"),
+        message: format!("{display}: file is larger than the limit of {max} bytes"),
+    };
+    if len > max {
+        return Err(too_large());
     }
     let mut buf = Vec::with_capacity(len as usize);
-    if let Err(e) = f.take(MAX_FILE_SIZE + 1).read_to_end(&mut buf) {
+    if let Err(e) = f.take(max.saturating_add(1)).read_to_end(&mut buf) {
         return Err(io_err("read", &e));
     }
-    if buf.len() as u64 > MAX_FILE_SIZE {
-        return Err(ReadProblem {
-            kind: ErrorKind::Limit("file-too-large"),
-            message: format!("{display}: file is more than the limit of {MAX_FILE_SIZE} bytes"),
-        });
+    if buf.len() as u64 > max {
+        return Err(too_large());
     }
     match String::from_utf8(buf) {
         Ok(s) => Ok(Some(s)),
@@ -443,9 +433,14 @@ fn load(sources: &ConfigSources) -> Result<Config, Error> {
         warnings: Vec::new(),
         files: Vec::new(),
     };
-    match read_limited_display(&sources.io_path(&main.path), &main.display) {
+    let limits = *sources.input_limits();
+    match read_limited_display(
+        &sources.io_path(&main.path),
+        &main.display,
+        limits.max_file_size,
+    ) {
         Ok(Some(text)) => {
-            let f = file::load(&text, &main_display, false)
+            let f = file::load(&text, &main_display, false, &limits)
                 .map_err(|p| wrap(MAIN, &main.display, p))?;
             merged.usr_origin = main_display.clone();
             merged.apply(f, &main_display);
@@ -469,19 +464,21 @@ fn load(sources: &ConfigSources) -> Result<Config, Error> {
 
     for (name, contents) in sources.prepended_drop_ins() {
         let origin: Arc<str> = Arc::from(name.as_str());
-        let f = file::load(contents, &origin, true).map_err(|p| wrap(DROP_IN, name, p))?;
+        let f = file::load(contents, &origin, true, &limits).map_err(|p| wrap(DROP_IN, name, p))?;
         merged.apply(f, &origin);
     }
 
     for dir in sources.drop_in_dirs() {
         for display in paths::discover_drop_ins(sources, &dir)? {
-            let text = match read_limited_display(&sources.io_path(Path::new(&display)), &display) {
+            let io_path = sources.io_path(Path::new(&display));
+            let text = match read_limited_display(&io_path, &display, limits.max_file_size) {
                 Ok(Some(t)) => t,
                 Ok(None) => continue, // vanished since listing (upstream v5.34 behaviour)
                 Err(p) => return Err(read_error(DROP_IN, &display, p)),
             };
             let origin: Arc<str> = Arc::from(display.as_str());
-            let f = file::load(&text, &origin, true).map_err(|p| wrap(DROP_IN, &display, p))?;
+            let f = file::load(&text, &origin, true, &limits)
+                .map_err(|p| wrap(DROP_IN, &display, p))?;
             merged.apply(f, &origin);
         }
     }

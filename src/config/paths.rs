@@ -35,6 +35,7 @@ pub const ROOT_ALIAS_CACHE: &str = "/var/cache/containers/short-name-aliases.con
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct ConfigSources {
+    limits: Limits,
     registries_conf: Option<PathBuf>,
     registries_conf_d: Option<PathBuf>,
     user_aliases: Option<PathBuf>,
@@ -42,6 +43,57 @@ pub struct ConfigSources {
     home: Option<PathBuf>,
     prepended: Vec<(String, Arc<str>)>,
     short_name_mode: Option<ShortNameMode>,
+}
+
+/// Bounds on inputs, so that hostile or broken files give a clear error instead of unbounded
+/// memory use.
+///
+/// ```
+/// use shortnames::config::Limits;
+/// let l = Limits::default();
+/// assert_eq!(l.max_file_size, 4 << 20);
+/// assert_eq!(l.max_aliases_per_file, 100_000);
+/// assert_eq!(l.max_name_len, 4096);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Largest configuration, alias or credentials file, in bytes (default 4 MiB).
+    pub max_file_size: u64,
+    /// Most `[aliases]` entries in one file (default 100,000).
+    pub max_aliases_per_file: usize,
+    /// Longest image name accepted for resolution, in bytes (default 4 KiB).
+    pub max_name_len: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_file_size: 4 << 20,
+            max_aliases_per_file: 100_000,
+            max_name_len: 4096,
+        }
+    }
+}
+
+impl Limits {
+    /// Sets the largest file size, in bytes.
+    pub fn with_max_file_size(mut self, bytes: u64) -> Limits {
+        self.max_file_size = bytes;
+        self
+    }
+
+    /// Sets the most aliases per file.
+    pub fn with_max_aliases_per_file(mut self, n: usize) -> Limits {
+        self.max_aliases_per_file = n;
+        self
+    }
+
+    /// Sets the longest name, in bytes.
+    pub fn with_max_name_len(mut self, n: usize) -> Limits {
+        self.max_name_len = n;
+        self
+    }
 }
 
 pub(crate) struct MainFile {
@@ -123,6 +175,17 @@ impl ConfigSources {
     pub fn short_name_mode(mut self, mode: ShortNameMode) -> Self {
         self.short_name_mode = Some(mode);
         self
+    }
+
+    /// Sets the input limits (default: [`Limits::default`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The input limits in force.
+    pub fn input_limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// Whether anything other than the defaults was configured.
