@@ -5,3 +5,5 @@
 //! `registries.conf` files.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod builtin;
