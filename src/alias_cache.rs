@@ -52,9 +52,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::lock::{process_guard, FileLock, LockKind};
 
 /// File name of the alias cache inside its directory.
+///
+/// ```
+/// assert!(shortnames::alias_cache::ROOT_CACHE_PATH.ends_with(shortnames::alias_cache::CACHE_FILE_NAME));
+/// ```
 pub const CACHE_FILE_NAME: &str = "short-name-aliases.conf";
 
 /// The alias cache of effective UID 0 (config-formats.md §1.1).
+///
+/// ```
+/// assert_eq!(shortnames::alias_cache::ROOT_CACHE_PATH, "/var/cache/containers/short-name-aliases.conf");
+/// ```
 pub const ROOT_CACHE_PATH: &str = "/var/cache/containers/short-name-aliases.conf";
 
 /// Mode of the cache file (as Podman writes it).
@@ -66,6 +74,17 @@ const LOCK_FILE_MODE: u32 = 0o644;
 
 /// What went wrong while loading the cache file; mirrors the conformance corpus's error
 /// kinds `invalid-user-aliases/toml`, `…/bad-alias` and `…/io`.
+///
+/// ```
+/// use shortnames::alias_cache::{AliasCache, AliasCacheError, LoadErrorKind};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("short-name-aliases.conf");
+/// std::fs::write(&path, "[aliases\n").unwrap();
+/// let err = AliasCache::new(&path).load().unwrap_err();
+/// assert!(matches!(err, AliasCacheError::Load { kind: LoadErrorKind::Toml, .. }));
+/// assert!(err.to_string().contains(": toml: line 1, column "));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoadErrorKind {
     /// TOML syntax error or a value of the wrong type.
@@ -77,6 +96,19 @@ pub enum LoadErrorKind {
 }
 
 /// Errors of alias-cache operations. `Display` gives the exact message.
+///
+/// ```
+/// use shortnames::alias_cache::{AliasCache, AliasCacheError};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let cache = AliasCache::new(dir.path().join("a.conf"));
+/// match cache.add("x", "x") {
+///     Err(AliasCacheError::InvalidValue(msg)) => {
+///         assert_eq!(msg, r#"invalid alias "x": must contain registry and repository"#)
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum AliasCacheError {
     /// The cache file could not be read, parsed or validated:
@@ -119,7 +151,16 @@ pub enum AliasCacheError {
     },
 }
 
-/// One entry of the alias cache.
+/// One entry of the alias cache. `Display` shows it as it appears in the file.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let cache = shortnames::alias_cache::AliasCache::new(dir.path().join("a.conf"));
+/// cache.add("alpine", "docker.io/alpine").unwrap();
+/// let entry = cache.lookup("alpine").unwrap().unwrap();
+/// assert_eq!(entry.target.as_deref(), Some("docker.io/library/alpine"));
+/// assert_eq!(entry.to_string(), r#""alpine" = "docker.io/alpine""#);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CacheAlias {
     /// The short name (left side), exactly as stored.
@@ -132,6 +173,19 @@ pub struct CacheAlias {
 }
 
 /// The validated content of the cache file, by name (byte order).
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let cache = shortnames::alias_cache::AliasCache::new(dir.path().join("a.conf"));
+/// cache.add("b", "quay.io/b").unwrap();
+/// cache.add("a", "quay.io/a").unwrap();
+/// let contents = cache.load().unwrap();
+/// assert_eq!(contents.len(), 2);
+/// assert!(!contents.is_empty());
+/// assert_eq!(contents.get("a").unwrap().value, "quay.io/a");
+/// let names: Vec<&str> = contents.iter().map(|e| e.name.as_str()).collect();
+/// assert_eq!(names, ["a", "b"]);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AliasCacheContents {
     entries: BTreeMap<String, CacheAlias>,
@@ -159,6 +213,15 @@ impl AliasCacheContents {
     }
 }
 
+/// Identity of one version of the cache file, see [`AliasCache::fingerprint`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CacheFingerprint {
+    device: u64,
+    inode: u64,
+    size: u64,
+    mtime: (i64, i64),
+}
+
 /// The per-user alias cache at one path.
 ///
 /// The value is only a path: every operation re-reads the file (under the lock), so several
@@ -180,11 +243,16 @@ impl AliasCache {
     }
 
     /// The cache file.
+    ///
+    /// ```
+    /// let cache = shortnames::alias_cache::AliasCache::new("/x/short-name-aliases.conf");
+    /// assert_eq!(cache.path(), std::path::Path::new("/x/short-name-aliases.conf"));
+    /// ```
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// The lock file: the cache path with `.lock` appended.
+    /// The lock file: the cache path with `.lock` appended (see [`AliasCache::new`]).
     pub fn lock_path(&self) -> PathBuf {
         let mut p = self.path.clone().into_os_string();
         p.push(".lock");
@@ -221,13 +289,57 @@ impl AliasCache {
     ///
     /// `Some` with `target == None` is a tombstone: the name has *no* alias, and the
     /// registries.conf aliases must not be consulted for it.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("a.conf");
+    /// std::fs::write(&path, "[aliases]\n\"hidden\" = \"\"\n").unwrap();
+    /// let cache = shortnames::alias_cache::AliasCache::new(&path);
+    /// assert_eq!(cache.lookup("hidden").unwrap().unwrap().target, None);
+    /// assert!(cache.lookup("other").unwrap().is_none());
+    /// ```
     pub fn lookup(&self, name: &str) -> Result<Option<CacheAlias>, AliasCacheError> {
         Ok(self.load()?.entries.remove(name))
     }
 
     /// All entries, sorted by name (read-only, see [`AliasCache::load`]).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let cache = shortnames::alias_cache::AliasCache::new(dir.path().join("a.conf"));
+    /// cache.add("b", "quay.io/b").unwrap();
+    /// cache.add("a", "quay.io/a").unwrap();
+    /// let names: Vec<String> = cache.list().unwrap().into_iter().map(|e| e.name).collect();
+    /// assert_eq!(names, ["a", "b"]);
+    /// ```
     pub fn list(&self) -> Result<Vec<CacheAlias>, AliasCacheError> {
         Ok(self.load()?.entries.into_values().collect())
+    }
+
+    /// A cheap identity of the cache file's current version — `(device, inode, size,
+    /// modification time)` from one `stat` — or `None` when there is no file. A caller that
+    /// keeps the result of [`AliasCache::load`] can re-`stat` per resolution and reload only
+    /// when the fingerprint changes (our writers replace the file, so its inode changes).
+    /// Creates nothing.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let cache = shortnames::alias_cache::AliasCache::new(dir.path().join("a.conf"));
+    /// assert_eq!(cache.fingerprint(), None);
+    /// cache.add("a", "quay.io/a").unwrap();
+    /// let first = cache.fingerprint().unwrap();
+    /// cache.add("b", "quay.io/b").unwrap();
+    /// assert_ne!(cache.fingerprint().unwrap(), first);
+    /// ```
+    pub fn fingerprint(&self) -> Option<CacheFingerprint> {
+        use std::os::unix::fs::MetadataExt;
+        let m = fs::metadata(&self.path).ok()?;
+        Some(CacheFingerprint {
+            device: m.dev(),
+            inode: m.ino(),
+            size: m.size(),
+            mtime: (m.mtime(), m.mtime_nsec()),
+        })
     }
 
     /// Adds or replaces the alias `name` → `value` (as `podman`'s `AddShortNameAlias`).
