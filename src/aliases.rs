@@ -1,0 +1,317 @@
+//! Short-name aliases (resolution rules 20, 29–31): validation of alias names and values, the
+//! merged system alias table, and the read-only view of the user alias file.
+//!
+//! ```
+//! use shortnames::aliases::{validate_alias_key, validate_alias_value};
+//!
+//! assert!(validate_alias_key("ubi9").is_ok());
+//! assert_eq!(
+//!     validate_alias_key("quay.io/x").unwrap_err().to_string(),
+//!     "invalid short name \"quay.io/x\": must not contain registry"
+//! );
+//! assert_eq!(validate_alias_value("docker.io/alpine").unwrap(), "docker.io/library/alpine");
+//! ```
+
+use std::fmt;
+use std::fs;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use rustc_hash::FxHashMap;
+
+use crate::config::decode::{self, RawAlias, Span};
+use crate::error::{Error, ErrorKind, Location};
+use crate::quote::Q;
+use crate::reference::Reference;
+
+/// One complaint about an alias entry, worded exactly as the reference implementation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AliasComplaint(String);
+
+impl fmt::Display for AliasComplaint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for AliasComplaint {}
+
+/// Validates an alias name (`validateShortName`): it must parse, carry no digest and no tag, and
+/// its first component must not be a registry host.
+pub fn validate_alias_key(key: &str) -> Result<(), AliasComplaint> {
+    let r = Reference::parse(key)
+        .map_err(|e| AliasComplaint(format!("cannot parse short name: {}: {e}", Q(key))))?;
+    if r.digest().is_some() {
+        return Err(AliasComplaint(format!(
+            "invalid short name {}: must not contain digest",
+            Q(key)
+        )));
+    }
+    if r.tag().is_some() {
+        return Err(AliasComplaint(format!(
+            "invalid short name {}: must not contain tag",
+            Q(key)
+        )));
+    }
+    if r.has_registry() {
+        return Err(AliasComplaint(format!(
+            "invalid short name {}: must not contain registry",
+            Q(key)
+        )));
+    }
+    Ok(())
+}
+
+/// Validates and normalises an alias value (`parseShortNameValue`), returning the normalised
+/// reference string (`docker.io/alpine` → `docker.io/library/alpine`).
+pub fn validate_alias_value(value: &str) -> Result<String, AliasComplaint> {
+    parse_alias_value(value).map(|r| r.as_str().to_owned())
+}
+
+pub(crate) fn parse_alias_value(value: &str) -> Result<Reference, AliasComplaint> {
+    let r = Reference::parse(value)
+        .map_err(|e| AliasComplaint(format!("parsing alias {}: {e}", Q(value))))?;
+    if r.digest().is_some() {
+        return Err(AliasComplaint(format!(
+            "invalid alias {}: must not contain digest",
+            Q(value)
+        )));
+    }
+    if r.tag().is_some() {
+        return Err(AliasComplaint(format!(
+            "invalid alias {}: must not contain tag",
+            Q(value)
+        )));
+    }
+    if !r.has_registry() {
+        return Err(AliasComplaint(format!(
+            "invalid alias {}: must contain registry and repository",
+            Q(value)
+        )));
+    }
+    Reference::parse_normalized(value).map_err(|e| AliasComplaint(e.to_string()))
+}
+
+/// A stored alias: its value (`None` = removed with `""`) and the file that defined it.
+#[derive(Debug, Clone)]
+pub(crate) struct AliasEntry {
+    pub value: Option<Reference>,
+    pub origin: Arc<str>,
+    pub location: Option<Location>,
+}
+
+/// Aliases keyed by name, as typed (no normalisation).
+pub(crate) type AliasMap = FxHashMap<Box<str>, AliasEntry>;
+
+/// A complaint with where it was found.
+#[derive(Debug, Clone)]
+pub(crate) struct LocatedComplaint {
+    pub text: String,
+    pub location: Option<Location>,
+    pub key: String,
+}
+
+/// Validates every entry of one file's `[aliases]` table (`newShortNameAliasCache`). All
+/// complaints are collected; the entries are returned only when there are none.
+pub(crate) fn validate_table(
+    raw: Vec<RawAlias>,
+    origin: &Arc<str>,
+    text: &str,
+) -> Result<Vec<(Box<str>, AliasEntry)>, Vec<LocatedComplaint>> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut complaints = Vec::new();
+    let loc = |span: &Span| span.as_ref().map(|s| Location::from_offset(text, s.start));
+    for a in raw {
+        if let Err(c) = validate_alias_key(&a.name) {
+            complaints.push(LocatedComplaint {
+                text: c.0,
+                location: loc(&a.name_span),
+                key: a.value.key.clone(),
+            });
+        }
+        let location = loc(&a.name_span);
+        if a.value.value.is_empty() {
+            out.push((
+                a.name.into_boxed_str(),
+                AliasEntry {
+                    value: None,
+                    origin: origin.clone(),
+                    location,
+                },
+            ));
+            continue;
+        }
+        match parse_alias_value(&a.value.value) {
+            Ok(r) => out.push((
+                a.name.into_boxed_str(),
+                AliasEntry {
+                    value: Some(r),
+                    origin: origin.clone(),
+                    location,
+                },
+            )),
+            Err(c) => complaints.push(LocatedComplaint {
+                text: c.0,
+                location: loc(&a.value.span),
+                key: a.value.key,
+            }),
+        }
+    }
+    if complaints.is_empty() {
+        Ok(out)
+    } else {
+        // The reference reports them in random (map) order; sort for a stable message.
+        complaints.sort_by(|a, b| a.text.cmp(&b.text));
+        Err(complaints)
+    }
+}
+
+/// Joins complaints the way the reference does (`c1\n: c2...`).
+pub(crate) fn join_complaints(c: &[LocatedComplaint]) -> String {
+    let mut s = String::new();
+    for (i, c) in c.iter().enumerate() {
+        if i > 0 {
+            s.push_str("\n: ");
+        }
+        s.push_str(&c.text);
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------------------------
+// The user alias file, read only.
+
+/// What identifies a version of the user alias file, to notice edits without re-parsing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FileStamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    #[cfg(unix)]
+    ino: u64,
+    #[cfg(unix)]
+    dev: u64,
+}
+
+impl FileStamp {
+    pub(crate) fn of(path: &Path) -> Option<FileStamp> {
+        let m = fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Some(FileStamp {
+            len: m.len(),
+            modified: m.modified().ok(),
+            #[cfg(unix)]
+            ino: m.ino(),
+            #[cfg(unix)]
+            dev: m.dev(),
+        })
+    }
+}
+
+/// The parsed user alias file: its entries or the error every short-name lookup reports.
+#[derive(Debug, Clone)]
+pub(crate) struct UserAliases {
+    pub result: Result<AliasMap, Error>,
+    pub stamp: Option<FileStamp>,
+}
+
+impl UserAliases {
+    pub(crate) fn empty() -> UserAliases {
+        UserAliases {
+            result: Ok(AliasMap::default()),
+            stamp: None,
+        }
+    }
+
+    /// Reads the user alias file. A missing file is an empty table; nothing is created.
+    pub(crate) fn load(display: &str, path: &Path) -> UserAliases {
+        let stamp = FileStamp::of(path);
+        let prefix = format!("loading short-name aliases config file {}: ", Q(display));
+        let text = match crate::config::read_limited(path) {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                return UserAliases {
+                    result: Ok(AliasMap::default()),
+                    stamp,
+                }
+            }
+            Err(e) => {
+                return UserAliases {
+                    result: Err(Error::with_details(
+                        e.kind,
+                        format!("{prefix}{}", e.message),
+                        Some(display.to_owned()),
+                        None,
+                        None,
+                    )),
+                    stamp,
+                }
+            }
+        };
+        let origin: Arc<str> = Arc::from(display);
+        let result = match decode::decode_alias_file(&text) {
+            Err(e) => Err(Error::with_details(
+                ErrorKind::InvalidUserAliases("toml"),
+                format!("{prefix}toml: {}", e.message),
+                Some(display.to_owned()),
+                e.key,
+                e.span.map(|s| Location::from_offset(&text, s.start)),
+            )),
+            Ok(raw) => match validate_table(raw.aliases, &origin, &text) {
+                Ok(entries) => Ok(entries.into_iter().collect()),
+                Err(c) => Err(Error::with_details(
+                    ErrorKind::InvalidUserAliases("bad-alias"),
+                    format!("{prefix}{}", join_complaints(&c)),
+                    Some(display.to_owned()),
+                    Some(c[0].key.clone()),
+                    c[0].location,
+                )),
+            },
+        };
+        UserAliases { result, stamp }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_rules_in_order() {
+        let e = |k: &str| validate_alias_key(k).unwrap_err().to_string();
+        assert_eq!(
+            e("Worst"),
+            "cannot parse short name: \"Worst\": repository name must be lowercase"
+        );
+        assert_eq!(
+            e("bad:tag"),
+            "invalid short name \"bad:tag\": must not contain tag"
+        );
+        assert_eq!(
+            e("localhost/x"),
+            "invalid short name \"localhost/x\": must not contain registry"
+        );
+        for ok in ["Foo/bar", "localhost", "1234567489", "ubi9/ubi"] {
+            assert!(validate_alias_key(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn value_rules_in_order() {
+        let e = |v: &str| validate_alias_value(v).unwrap_err().to_string();
+        assert_eq!(
+            e("worse"),
+            "invalid alias \"worse\": must contain registry and repository"
+        );
+        assert_eq!(
+            e("quay.io/worst:1"),
+            "invalid alias \"quay.io/worst:1\": must not contain tag"
+        );
+        assert_eq!(
+            e(&format!("docker.io/{}", "a".repeat(238))),
+            "repository name must not be more than 255 characters"
+        );
+        assert_eq!(validate_alias_value("Quay.io/up").unwrap(), "Quay.io/up");
+    }
+}

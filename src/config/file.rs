@@ -1,0 +1,435 @@
+//! Validating one decoded file (resolution rules 10–21), in the reference's exact order:
+//! v1/v2 → per-registry checks → conflicts → search registries → dedupe and sort →
+//! short-name mode → wildcard syntax → aliases.
+
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use super::decode::{self, RawFile, RawRegistry, SpStr, Span};
+use super::{Mirror, PullFromMirror, Registry, ShortNameMode, Warning};
+use crate::aliases::{self, AliasEntry};
+use crate::error::{ErrorKind, Location};
+use crate::quote::Q;
+use crate::reference;
+
+/// A problem that makes a file fail, before the `loading ... "<file>": ` prefix is added.
+#[derive(Debug, Clone)]
+pub(crate) struct FileProblem {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub key: Option<String>,
+    pub location: Option<Location>,
+}
+
+/// One validated file.
+#[derive(Debug, Default)]
+pub(crate) struct FileConfig {
+    pub registries: Vec<Arc<Registry>>,
+    pub usr: Option<Vec<Arc<str>>>,
+    pub credential_helpers: Option<Vec<String>>,
+    pub short_name_mode: Option<ShortNameMode>,
+    pub aliases: Vec<(Box<str>, AliasEntry)>,
+    pub additional_layer_store_auth_helper: String,
+    pub warnings: Vec<Warning>,
+}
+
+struct Ctx<'a> {
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn loc(&self, span: &Span) -> Option<Location> {
+        span.as_ref()
+            .map(|s| Location::from_offset(self.text, s.start))
+    }
+
+    fn problem(&self, kind: &'static str, message: String, at: &SpStr) -> FileProblem {
+        FileProblem {
+            kind: ErrorKind::InvalidConfig(kind),
+            message,
+            key: (!at.key.is_empty()).then(|| at.key.clone()),
+            location: self.loc(&at.span),
+        }
+    }
+
+    fn problem_at(
+        &self,
+        kind: &'static str,
+        message: String,
+        key: &str,
+        span: &Span,
+    ) -> FileProblem {
+        FileProblem {
+            kind: ErrorKind::InvalidConfig(kind),
+            message,
+            key: Some(key.to_owned()),
+            location: self.loc(span),
+        }
+    }
+
+    /// `parseLocation`: trim trailing `/`, refuse `http://` and `https://`.
+    fn parse_location(&self, v: &SpStr) -> Result<String, FileProblem> {
+        let trimmed = v.value.trim_end_matches('/');
+        if trimmed.starts_with("http://") || trimmed.starts_with("https://") {
+            return Err(self.problem(
+                "uri-scheme",
+                format!(
+                    "invalid location '{}': URI schemes are not supported",
+                    v.value
+                ),
+                v,
+            ));
+        }
+        Ok(trimmed.to_owned())
+    }
+}
+
+/// Decodes and validates one file. `drop_in` enforces the v2 format.
+pub(crate) fn load(
+    text: &str,
+    origin: &Arc<str>,
+    drop_in: bool,
+) -> Result<FileConfig, FileProblem> {
+    let ctx = Ctx { text };
+    let raw = decode::decode_file(text).map_err(|e| FileProblem {
+        kind: ErrorKind::InvalidConfig("toml"),
+        message: format!("toml: {}", e.message),
+        key: e.key,
+        location: ctx.loc(&e.span),
+    })?;
+    validate(&ctx, raw, origin, drop_in)
+}
+
+fn validate(
+    ctx: &Ctx<'_>,
+    mut raw: RawFile,
+    origin: &Arc<str>,
+    drop_in: bool,
+) -> Result<FileConfig, FileProblem> {
+    let mut warnings: Vec<Warning> = raw
+        .unknown
+        .drain(..)
+        .map(|u| Warning::unknown_key(origin, u.key, ctx.loc(&u.span)))
+        .collect();
+
+    // Rule 10: v1/v2 detection.
+    let v1_nonempty =
+        !raw.v1_search.is_empty() || !raw.v1_insecure.is_empty() || !raw.v1_block.is_empty();
+    if v1_nonempty {
+        let v1_at = SpStr {
+            key: "registries".into(),
+            span: raw.v1_span.clone(),
+            ..SpStr::default()
+        };
+        if drop_in {
+            return Err(ctx.problem(
+                "v1-in-drop-in",
+                "registry must be in v2 format but is in v1".into(),
+                &v1_at,
+            ));
+        }
+        let v2_nonempty = !raw.registries.is_empty()
+            || raw.usr.as_ref().is_some_and(|u| !u.is_empty())
+            || raw
+                .credential_helpers
+                .as_ref()
+                .is_some_and(|c| !c.is_empty())
+            || !raw.short_name_mode.value.is_empty()
+            || !raw.aliases.is_empty();
+        if v2_nonempty {
+            return Err(ctx.problem(
+                "mixed-v1-v2",
+                "mixing sysregistry v1/v2 is not supported".into(),
+                &v1_at,
+            ));
+        }
+        raw = convert_v1(ctx, raw)?;
+    }
+
+    // Rule 14: per-registry checks, in file order.
+    let mut regs: Vec<Registry> = Vec::with_capacity(raw.registries.len());
+    let mut raw_regs = std::mem::take(&mut raw.registries);
+    for r in raw_regs.iter_mut() {
+        regs.push(check_registry(ctx, r, origin)?);
+    }
+
+    // Rule 16: conflicts, grouped by location (prefix when location is empty).
+    let group_key = |r: &Registry| -> Arc<str> {
+        if r.location.is_empty() {
+            r.prefix.clone()
+        } else {
+            r.location.clone()
+        }
+    };
+    let mut groups: FxHashMap<Arc<str>, Vec<usize>> = FxHashMap::default();
+    for (i, r) in regs.iter().enumerate() {
+        groups.entry(group_key(r)).or_default().push(i);
+    }
+    for (i, r) in regs.iter().enumerate() {
+        for &j in &groups[&group_key(r)] {
+            let other = &regs[j];
+            let which = if r.insecure != other.insecure {
+                Some((
+                    "conflicting-insecure",
+                    "insecure",
+                    &raw_regs[j].insecure_span,
+                ))
+            } else if r.blocked != other.blocked {
+                Some(("conflicting-blocked", "blocked", &raw_regs[j].blocked_span))
+            } else {
+                None
+            };
+            if let Some((kind, field, span)) = which {
+                let span = if span.is_some() {
+                    span
+                } else {
+                    &raw_regs[i].span
+                };
+                return Err(ctx.problem_at(
+                    kind,
+                    format!(
+                        "registry '{}' is defined multiple times with conflicting '{field}' setting",
+                        r.location
+                    ),
+                    &format!("{}.{field}", raw_regs[j].key),
+                    span,
+                ));
+            }
+        }
+    }
+
+    // Rule 15: search registries.
+    let usr = match raw.usr.take() {
+        None => None,
+        Some(list) => {
+            let mut out = Vec::with_capacity(list.len());
+            for e in &list {
+                let v = ctx.parse_location(e)?;
+                if !reference::is_domain(v.as_bytes()) {
+                    return Err(ctx.problem(
+                        "bad-search-registry",
+                        format!("Invalid unqualified-search-registries entry {}", Q(&v)),
+                        e,
+                    ));
+                }
+                out.push(Arc::from(v));
+            }
+            Some(out)
+        }
+    };
+
+    // Rule 17: the first entry of each prefix wins, then sort by prefix.
+    let mut seen: FxHashMap<Arc<str>, usize> = FxHashMap::default();
+    let mut kept: Vec<Registry> = Vec::with_capacity(regs.len());
+    for (i, r) in regs.into_iter().enumerate() {
+        if let Some(&first) = seen.get(&r.prefix) {
+            warnings.push(Warning::duplicate_prefix(
+                origin,
+                &r.prefix,
+                raw_regs[i].key.clone(),
+                ctx.loc(&raw_regs[i].span),
+                raw_regs[first].key.clone(),
+            ));
+            continue;
+        }
+        seen.insert(r.prefix.clone(), i);
+        kept.push(r);
+    }
+    kept.sort_by(|a, b| a.prefix.as_bytes().cmp(b.prefix.as_bytes()));
+
+    // Rule 18: short-name mode.
+    let short_name_mode = match raw.short_name_mode.value.as_str() {
+        "" => None,
+        v => Some(ShortNameMode::parse(v).ok_or_else(|| {
+            ctx.problem(
+                "bad-short-name-mode",
+                format!("invalid short-name mode: {}", Q(v)),
+                &raw.short_name_mode,
+            )
+        })?),
+    };
+
+    // Rule 19: wildcard prefix syntax, in sorted order.
+    for r in &kept {
+        if r.prefix.starts_with("*.") && r.prefix.contains(['/', '@', ':']) {
+            return Err(FileProblem {
+                kind: ErrorKind::InvalidConfig("bad-wildcard-prefix"),
+                message: format!(
+                    "Wildcarded prefix should be in the format: *.example.com. Current prefix {} is incorrectly formatted",
+                    Q(&r.prefix)
+                ),
+                key: Some(format!("{}.prefix", r.key)),
+                location: r.defined_at,
+            });
+        }
+    }
+
+    // Rule 20: aliases, all complaints together.
+    let aliases = aliases::validate_table(std::mem::take(&mut raw.aliases), origin, ctx.text)
+        .map_err(|c| FileProblem {
+            kind: ErrorKind::InvalidConfig("bad-alias"),
+            message: format!(
+                "validating short-name aliases: {}",
+                aliases::join_complaints(&c)
+            ),
+            key: Some(c[0].key.clone()),
+            location: c[0].location,
+        })?;
+
+    Ok(FileConfig {
+        registries: kept.into_iter().map(Arc::new).collect(),
+        usr,
+        credential_helpers: raw
+            .credential_helpers
+            .map(|l| l.into_iter().map(|s| s.value).collect()),
+        short_name_mode,
+        aliases,
+        additional_layer_store_auth_helper: raw.additional_layer_store_auth_helper.value,
+        warnings,
+    })
+}
+
+fn check_registry(
+    ctx: &Ctx<'_>,
+    r: &mut RawRegistry,
+    origin: &Arc<str>,
+) -> Result<Registry, FileProblem> {
+    let location = ctx.parse_location(&r.location)?;
+    let prefix = if r.prefix.value.is_empty() {
+        if location.is_empty() {
+            return Err(ctx.problem_at(
+                "no-location-no-prefix",
+                "invalid condition: both location and prefix are unset".into(),
+                &r.key,
+                &r.span,
+            ));
+        }
+        location.clone()
+    } else {
+        let p = ctx.parse_location(&r.prefix)?;
+        if !p.starts_with("*.") && location.is_empty() {
+            return Err(ctx.problem_at(
+                "no-location",
+                "invalid condition: location is unset and prefix is not in the format: *.example.com"
+                    .into(),
+                &r.key,
+                &r.span,
+            ));
+        }
+        p
+    };
+    if !r.pull_from_mirror.value.is_empty() {
+        return Err(ctx.problem(
+            "pull-from-mirror-on-registry",
+            format!(
+                "pull-from-mirror must not be set for a non-mirror registry {}",
+                Q(&prefix)
+            ),
+            &r.pull_from_mirror,
+        ));
+    }
+    let mut mirrors = Vec::with_capacity(r.mirrors.len());
+    for m in &r.mirrors {
+        let loc = ctx.parse_location(&m.location)?;
+        if loc.is_empty() {
+            return Err(ctx.problem_at(
+                "mirror-no-location",
+                "invalid condition: mirror location is unset".into(),
+                &m.key,
+                &m.span,
+            ));
+        }
+        if r.mirror_by_digest_only && !m.pull_from_mirror.value.is_empty() {
+            return Err(ctx.problem(
+                "digest-only-conflict",
+                format!(
+                    "cannot set mirror usage mirror-by-digest-only for the registry ({}) and pull-from-mirror for per-mirror ({}) at the same time",
+                    Q(&prefix),
+                    Q(&loc)
+                ),
+                &m.pull_from_mirror,
+            ));
+        }
+        let pfm = match m.pull_from_mirror.value.as_str() {
+            "" => PullFromMirror::Unset,
+            "all" => PullFromMirror::All,
+            "digest-only" => PullFromMirror::DigestOnly,
+            "tag-only" => PullFromMirror::TagOnly,
+            other => {
+                return Err(ctx.problem(
+                    "bad-pull-from-mirror",
+                    format!(
+                        "unsupported pull-from-mirror value {} for mirror {}",
+                        Q(other),
+                        Q(&loc)
+                    ),
+                    &m.pull_from_mirror,
+                ))
+            }
+        };
+        mirrors.push(Mirror {
+            location: Arc::from(loc),
+            insecure: m.insecure,
+            pull_from_mirror: pfm,
+        });
+    }
+    Ok(Registry {
+        prefix: Arc::from(prefix),
+        location: Arc::from(location),
+        insecure: r.insecure,
+        blocked: r.blocked,
+        mirror_by_digest_only: r.mirror_by_digest_only,
+        mirrors,
+        origin: origin.clone(),
+        key: r.key.clone(),
+        defined_at: ctx.loc(&r.span),
+    })
+}
+
+/// Rule 11: v1 → v2. Block entries first, then insecure; equal trimmed locations collapse.
+fn convert_v1(ctx: &Ctx<'_>, raw: RawFile) -> Result<RawFile, FileProblem> {
+    let mut order: Vec<String> = Vec::new();
+    let mut map: FxHashMap<String, RawRegistry> = FxHashMap::default();
+    for (list, blocked) in [(&raw.v1_block, true), (&raw.v1_insecure, false)] {
+        for e in list {
+            let loc = ctx.parse_location(e)?;
+            let reg = map.entry(loc.clone()).or_insert_with(|| {
+                order.push(loc.clone());
+                RawRegistry {
+                    prefix: SpStr {
+                        value: loc.clone(),
+                        span: e.span.clone(),
+                        key: e.key.clone(),
+                    },
+                    location: SpStr {
+                        value: loc.clone(),
+                        span: e.span.clone(),
+                        key: e.key.clone(),
+                    },
+                    key: e.key.clone(),
+                    span: e.span.clone(),
+                    ..RawRegistry::default()
+                }
+            });
+            if blocked {
+                reg.blocked = true;
+                reg.blocked_span = e.span.clone();
+            } else {
+                reg.insecure = true;
+                reg.insecure_span = e.span.clone();
+            }
+        }
+    }
+    let registries = order.iter().filter_map(|l| map.remove(l)).collect();
+    Ok(RawFile {
+        registries,
+        usr: if raw.v1_search.is_empty() {
+            None
+        } else {
+            Some(raw.v1_search)
+        },
+        unknown: raw.unknown,
+        ..RawFile::default()
+    })
+}

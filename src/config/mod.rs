@@ -1,0 +1,504 @@
+//! Configuration: where the files are ([`ConfigSources`]), decoding and validating each file,
+//! drop-in discovery and merging (resolution rules 1–24), giving one immutable [`Config`].
+//!
+//! ```
+//! use shortnames::{Config, ConfigSources, ShortNameMode};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! std::fs::write(dir.path().join("registries.conf"), r#"
+//! unqualified-search-registries = ["registry.access.redhat.com", "docker.io"]
+//! [[registry]]
+//! location = "quay.io"
+//! [[registry.mirror]]
+//! location = "mirror.example.net/quay"
+//! "#).unwrap();
+//! let config = Config::load(&ConfigSources::new().registries_conf(dir.path().join("registries.conf"))).unwrap();
+//! assert_eq!(config.short_name_mode, ShortNameMode::Permissive);
+//! assert_eq!(config.unqualified_search_registries.len(), 2);
+//! assert_eq!(&*config.registries[0].mirrors[0].location, "mirror.example.net/quay");
+//! ```
+
+pub(crate) mod decode;
+pub(crate) mod file;
+mod paths;
+
+use std::fmt;
+use std::fs;
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+pub use paths::{
+    ConfigSources, ROOT_ALIAS_CACHE, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D,
+};
+
+use crate::aliases::{AliasEntry, AliasMap};
+use crate::error::{Error, ErrorKind, Location};
+use crate::quote::Q;
+use crate::reference::Reference;
+
+/// Files larger than this are refused.
+pub const MAX_FILE_SIZE: u64 = 4 << 20;
+
+/// The name of the default credential helper, used when none is configured.
+pub const AUTH_FILE_HELPER: &str = "containers-auth.json";
+
+/// How short names that miss every alias are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ShortNameMode {
+    /// Use every search registry, never prompt.
+    Disabled,
+    /// Use every search registry when there is no terminal (the default).
+    Permissive,
+    /// Fail when more than one search registry applies and there is no terminal.
+    Enforcing,
+}
+
+impl ShortNameMode {
+    /// Parses `disabled`, `permissive` or `enforcing` (exactly, case-sensitive).
+    ///
+    /// ```
+    /// use shortnames::ShortNameMode;
+    /// assert_eq!(ShortNameMode::parse("enforcing"), Some(ShortNameMode::Enforcing));
+    /// assert_eq!(ShortNameMode::parse("Enforcing"), None);
+    /// ```
+    pub fn parse(s: &str) -> Option<ShortNameMode> {
+        match s {
+            "disabled" => Some(ShortNameMode::Disabled),
+            "permissive" => Some(ShortNameMode::Permissive),
+            "enforcing" => Some(ShortNameMode::Enforcing),
+            _ => None,
+        }
+    }
+
+    /// The configuration spelling.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ShortNameMode::Disabled => "disabled",
+            ShortNameMode::Permissive => "permissive",
+            ShortNameMode::Enforcing => "enforcing",
+        }
+    }
+}
+
+impl fmt::Display for ShortNameMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A mirror's `pull-from-mirror` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PullFromMirror {
+    /// Not set (`""`): always used.
+    Unset,
+    /// `all`: always used.
+    All,
+    /// `digest-only`: only for references with a digest.
+    DigestOnly,
+    /// `tag-only`: only for references without a digest.
+    TagOnly,
+}
+
+impl PullFromMirror {
+    /// The configuration spelling (`""` when unset).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PullFromMirror::Unset => "",
+            PullFromMirror::All => "all",
+            PullFromMirror::DigestOnly => "digest-only",
+            PullFromMirror::TagOnly => "tag-only",
+        }
+    }
+}
+
+/// A `[[registry.mirror]]` endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Mirror {
+    /// Location, trailing `/` trimmed.
+    pub location: Arc<str>,
+    /// The mirror's own `insecure` flag (not inherited from the registry).
+    pub insecure: bool,
+    /// When the mirror is used.
+    pub pull_from_mirror: PullFromMirror,
+}
+
+/// An effective `[[registry]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Registry {
+    /// The prefix it applies to (defaults to the location; trailing `/` trimmed).
+    pub prefix: Arc<str>,
+    /// The physical location replacing the prefix (`""` only for a wildcard prefix).
+    pub location: Arc<str>,
+    /// Allow plain HTTP / unverified TLS for the primary location.
+    pub insecure: bool,
+    /// Refuse pulls whose physical reference falls under this entry.
+    pub blocked: bool,
+    /// Use mirrors only for references with a digest.
+    pub mirror_by_digest_only: bool,
+    /// Mirrors, tried in order before the primary location.
+    pub mirrors: Vec<Mirror>,
+    /// The file that defined the entry.
+    pub origin: Arc<str>,
+    /// Where in [`Registry::origin`] the entry starts.
+    pub defined_at: Option<Location>,
+    pub(crate) key: String,
+}
+
+/// A non-fatal observation about the configuration (the reference ignores these silently).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Warning {
+    /// A short machine-readable kind, e.g. `unknown-key`, `duplicate-prefix`.
+    pub kind: &'static str,
+    /// What is wrong, for people.
+    pub message: String,
+    /// The file.
+    pub file: Arc<str>,
+    /// The key path, when known.
+    pub key: Option<String>,
+    /// Line and column, when known.
+    pub location: Option<Location>,
+}
+
+impl Warning {
+    pub(crate) fn unknown_key(file: &Arc<str>, key: String, location: Option<Location>) -> Self {
+        Warning {
+            kind: "unknown-key",
+            message: format!("unknown key `{key}` is ignored"),
+            file: file.clone(),
+            key: Some(key),
+            location,
+        }
+    }
+
+    pub(crate) fn duplicate_prefix(
+        file: &Arc<str>,
+        prefix: &str,
+        key: String,
+        location: Option<Location>,
+        winner: String,
+    ) -> Self {
+        Warning {
+            kind: "duplicate-prefix",
+            message: format!(
+                "[[registry]] with prefix {} is ignored: `{winner}` in the same file has the same prefix and wins",
+                Q(prefix)
+            ),
+            file: file.clone(),
+            key: Some(key),
+            location,
+        }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(l) = self.location {
+            write!(f, ":{l}")?;
+        }
+        write!(f, ": warning: {}", self.message)
+    }
+}
+
+/// The merged, effective configuration of registries.conf and its drop-ins.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// The effective mode (default `permissive`).
+    pub short_name_mode: ShortNameMode,
+    /// The search list, in order (empty if unset).
+    pub unqualified_search_registries: Vec<Arc<str>>,
+    /// The file that set the search list (`""` when no file did and the main file is absent).
+    pub search_registries_origin: Arc<str>,
+    /// Credential helpers (default `["containers-auth.json"]`).
+    pub credential_helpers: Vec<String>,
+    /// `additional-layer-store-auth-helper` (parsed and exposed, no behaviour).
+    pub additional_layer_store_auth_helper: String,
+    /// The effective `[[registry]]` entries, sorted by prefix (byte order).
+    pub registries: Vec<Arc<Registry>>,
+    /// Non-fatal observations (unknown keys, duplicate prefixes).
+    pub warnings: Vec<Warning>,
+    pub(crate) aliases: AliasMap,
+    /// The main file as shown in messages.
+    pub(crate) main_display: Arc<str>,
+    /// The drop-in directory as shown in the blocked message.
+    pub(crate) dropin_dir_display: Arc<str>,
+    /// The files that were read, in order (main file first when it existed).
+    pub files: Vec<Arc<str>>,
+}
+
+/// One effective system alias, for listings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AliasInfo<'a> {
+    /// The short name.
+    pub name: &'a str,
+    /// The target, or `None` when the name is masked with `""`.
+    pub value: Option<&'a Reference>,
+    /// The file that defined the winning entry.
+    pub origin: &'a str,
+}
+
+impl Config {
+    /// Loads and merges the configuration named by `sources`.
+    pub fn load(sources: &ConfigSources) -> Result<Config, Error> {
+        load(sources)
+    }
+
+    /// The effective system aliases (not the user alias file), sorted by name.
+    ///
+    /// ```
+    /// use shortnames::{Config, ConfigSources};
+    /// let sources = ConfigSources::new()
+    ///     .registries_conf_d("/nonexistent")
+    ///     .prepend_drop_in("builtin.conf", "[aliases]\nubi9 = \"registry.access.redhat.com/ubi9\"\n");
+    /// let config = Config::load(&sources).unwrap();
+    /// let all: Vec<_> = config.aliases().collect();
+    /// assert_eq!(all[0].name, "ubi9");
+    /// assert_eq!(all[0].value.unwrap().as_str(), "registry.access.redhat.com/ubi9");
+    /// assert_eq!(all[0].origin, "builtin.conf");
+    /// ```
+    pub fn aliases(&self) -> impl Iterator<Item = AliasInfo<'_>> {
+        let mut v: Vec<_> = self
+            .aliases
+            .iter()
+            .map(|(k, e)| AliasInfo {
+                name: k,
+                value: e.value.as_ref(),
+                origin: &e.origin,
+            })
+            .collect();
+        v.sort_by(|a, b| a.name.cmp(b.name));
+        v.into_iter()
+    }
+
+    /// The system alias entry for `name`, if any file defines one (including `""` masks).
+    pub(crate) fn alias(&self, name: &str) -> Option<&AliasEntry> {
+        self.aliases.get(name)
+    }
+
+    /// The main configuration file path as shown in messages.
+    pub fn main_file(&self) -> &str {
+        &self.main_display
+    }
+}
+
+/// An I/O problem reading a file, worded like Go's `*PathError`.
+#[derive(Debug)]
+pub(crate) struct ReadProblem {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+fn go_io_text(op: &str, display: &str, e: &io::Error) -> String {
+    let text = match e.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        io::ErrorKind::IsADirectory => "is a directory".to_owned(),
+        io::ErrorKind::NotADirectory => "not a directory".to_owned(),
+        _ => {
+            let s = e.to_string();
+            let s = s.split(" (os error").next().unwrap_or(&s).to_owned();
+            let mut c = s.chars();
+            match c.next() {
+                Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+                None => s,
+            }
+        }
+    };
+    format!("{op} {display}: {text}")
+}
+
+/// Reads a whole file as UTF-8 with the size limit. `Ok(None)` when it does not exist.
+pub(crate) fn read_limited(path: &Path) -> Result<Option<String>, ReadProblem> {
+    read_limited_display(path, &path.to_string_lossy())
+}
+
+pub(crate) fn read_limited_display(
+    path: &Path,
+    display: &str,
+) -> Result<Option<String>, ReadProblem> {
+    let io_err = |op: &str, e: &io::Error| ReadProblem {
+        kind: ErrorKind::InvalidConfig("io"),
+        message: go_io_text(op, display, e),
+    };
+    let f = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err("open", &e)),
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > MAX_FILE_SIZE {
+        return Err(ReadProblem {
+            kind: ErrorKind::Limit("file-too-large"),
+            message: format!(
+                "{display}: file is {len} bytes, more than the limit of {MAX_FILE_SIZE} bytes"
+            ),
+        });
+    }
+    let mut buf = Vec::with_capacity(len as usize);
+    if let Err(e) = f.take(MAX_FILE_SIZE + 1).read_to_end(&mut buf) {
+        return Err(io_err("read", &e));
+    }
+    if buf.len() as u64 > MAX_FILE_SIZE {
+        return Err(ReadProblem {
+            kind: ErrorKind::Limit("file-too-large"),
+            message: format!("{display}: file is more than the limit of {MAX_FILE_SIZE} bytes"),
+        });
+    }
+    match String::from_utf8(buf) {
+        Ok(s) => Ok(Some(s)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            Err(ReadProblem {
+                kind: ErrorKind::InvalidConfig("toml"),
+                message: format!("toml: invalid UTF-8 at byte {at}"),
+            })
+        }
+    }
+}
+
+/// The merge state (rule 23).
+struct Merged {
+    registries: FxHashMap<Arc<str>, Arc<Registry>>,
+    usr: Vec<Arc<str>>,
+    usr_origin: Arc<str>,
+    credential_helpers: Vec<String>,
+    mode: Option<ShortNameMode>,
+    aliases: AliasMap,
+    additional_layer_store_auth_helper: String,
+    warnings: Vec<Warning>,
+    files: Vec<Arc<str>>,
+}
+
+impl Merged {
+    fn apply(&mut self, f: file::FileConfig, origin: &Arc<str>) {
+        for r in f.registries {
+            self.registries.insert(r.prefix.clone(), r);
+        }
+        if let Some(usr) = f.usr {
+            self.usr = usr;
+            self.usr_origin = origin.clone();
+        }
+        if let Some(h) = f.credential_helpers {
+            self.credential_helpers = h;
+        }
+        if f.short_name_mode.is_some() {
+            self.mode = f.short_name_mode;
+        }
+        if !f.additional_layer_store_auth_helper.is_empty() {
+            self.additional_layer_store_auth_helper = f.additional_layer_store_auth_helper;
+        }
+        self.aliases.reserve(f.aliases.len());
+        for (k, v) in f.aliases {
+            self.aliases.insert(k, v);
+        }
+        self.warnings.extend(f.warnings);
+        self.files.push(origin.clone());
+    }
+}
+
+fn wrap(prefix_kind: &str, display: &str, p: file::FileProblem) -> Error {
+    Error::with_details(
+        p.kind,
+        format!("loading {prefix_kind} {}: {}", Q(display), p.message),
+        Some(display.to_owned()),
+        p.key,
+        p.location,
+    )
+}
+
+fn read_error(prefix_kind: &str, display: &str, p: ReadProblem) -> Error {
+    Error::with_details(
+        p.kind,
+        format!("loading {prefix_kind} {}: {}", Q(display), p.message),
+        Some(display.to_owned()),
+        None,
+        None,
+    )
+}
+
+const MAIN: &str = "registries configuration";
+const DROP_IN: &str = "drop-in registries configuration";
+
+fn load(sources: &ConfigSources) -> Result<Config, Error> {
+    let main = sources.main_file();
+    let main_display: Arc<str> = Arc::from(main.display.as_str());
+    let mut merged = Merged {
+        registries: FxHashMap::default(),
+        usr: Vec::new(),
+        usr_origin: Arc::from(""),
+        credential_helpers: Vec::new(),
+        mode: None,
+        aliases: AliasMap::default(),
+        additional_layer_store_auth_helper: String::new(),
+        warnings: Vec::new(),
+        files: Vec::new(),
+    };
+    match read_limited_display(&sources.io_path(&main.path), &main.display) {
+        Ok(Some(text)) => {
+            let f = file::load(&text, &main_display, false)
+                .map_err(|p| wrap(MAIN, &main.display, p))?;
+            merged.usr_origin = main_display.clone();
+            merged.apply(f, &main_display);
+        }
+        Ok(None) if !main.explicit => {}
+        Ok(None) => {
+            return Err(Error::with_details(
+                ErrorKind::InvalidConfig("io"),
+                format!(
+                    "loading {MAIN} {}: open {}: no such file or directory",
+                    Q(&main.display),
+                    main.display
+                ),
+                Some(main.display.clone()),
+                None,
+                None,
+            ))
+        }
+        Err(p) => return Err(read_error(MAIN, &main.display, p)),
+    }
+
+    for (name, contents) in sources.prepended_drop_ins() {
+        let origin: Arc<str> = Arc::from(name.as_str());
+        let f = file::load(contents, &origin, true).map_err(|p| wrap(DROP_IN, name, p))?;
+        merged.apply(f, &origin);
+    }
+
+    for dir in sources.drop_in_dirs() {
+        for display in paths::discover_drop_ins(sources, &dir)? {
+            let text = match read_limited_display(&sources.io_path(Path::new(&display)), &display) {
+                Ok(Some(t)) => t,
+                Ok(None) => continue, // vanished since listing (upstream v5.34 behaviour)
+                Err(p) => return Err(read_error(DROP_IN, &display, p)),
+            };
+            let origin: Arc<str> = Arc::from(display.as_str());
+            let f = file::load(&text, &origin, true).map_err(|p| wrap(DROP_IN, &display, p))?;
+            merged.apply(f, &origin);
+        }
+    }
+
+    let mut registries: Vec<Arc<Registry>> = merged.registries.into_values().collect();
+    registries.sort_by(|a, b| a.prefix.as_bytes().cmp(b.prefix.as_bytes()));
+    if merged.credential_helpers.is_empty() {
+        merged.credential_helpers = vec![AUTH_FILE_HELPER.to_owned()];
+    }
+    Ok(Config {
+        short_name_mode: merged.mode.unwrap_or(ShortNameMode::Permissive),
+        unqualified_search_registries: merged.usr,
+        search_registries_origin: merged.usr_origin,
+        credential_helpers: merged.credential_helpers,
+        additional_layer_store_auth_helper: merged.additional_layer_store_auth_helper,
+        registries,
+        warnings: merged.warnings,
+        aliases: merged.aliases,
+        main_display,
+        dropin_dir_display: Arc::from(sources.blocked_message_dir()),
+        files: merged.files,
+    })
+}

@@ -1,0 +1,313 @@
+//! Which files make up the configuration (resolution rules 1–4, config-formats §1).
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::config::ShortNameMode;
+use crate::error::{Error, ErrorKind};
+
+/// The system-wide main file.
+pub const SYSTEM_REGISTRIES_CONF: &str = "/etc/containers/registries.conf";
+/// The system-wide drop-in directory.
+pub const SYSTEM_REGISTRIES_CONF_D: &str = "/etc/containers/registries.conf.d";
+/// The alias cache of root (effective UID 0).
+pub const ROOT_ALIAS_CACHE: &str = "/var/cache/containers/short-name-aliases.conf";
+
+/// Where the configuration comes from: explicit paths, or the system defaults.
+///
+/// The default ([`ConfigSources::new`]) reads the system files only and never consults the
+/// environment ($HOME, XDG variables), as a root daemon should.
+/// [`ConfigSources::podman_compatible`] applies the per-user discovery of Podman.
+///
+/// Paths are used as given, both for reading and in messages; [`ConfigSources::fs_root`] makes
+/// every path resolve inside a directory (like running there, or chrooted) while messages still
+/// show the paths as configured.
+///
+/// ```
+/// use shortnames::ConfigSources;
+/// let sources = ConfigSources::new()
+///     .registries_conf("/etc/containers/registries.conf")
+///     .registries_conf_d("/etc/containers/registries.conf.d")
+///     .user_aliases("/var/cache/containers/short-name-aliases.conf");
+/// # let _ = sources;
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ConfigSources {
+    registries_conf: Option<PathBuf>,
+    registries_conf_d: Option<PathBuf>,
+    user_aliases: Option<PathBuf>,
+    root: Option<PathBuf>,
+    home: Option<PathBuf>,
+    prepended: Vec<(String, Arc<str>)>,
+    short_name_mode: Option<ShortNameMode>,
+}
+
+pub(crate) struct MainFile {
+    pub path: PathBuf,
+    pub display: String,
+    pub explicit: bool,
+}
+
+impl ConfigSources {
+    /// The system defaults: `/etc/containers/registries.conf` (missing = empty configuration),
+    /// `/etc/containers/registries.conf.d`, no user alias file.
+    pub fn new() -> ConfigSources {
+        ConfigSources::default()
+    }
+
+    /// Podman-compatible discovery: `CONTAINERS_REGISTRIES_CONF` (else
+    /// `REGISTRIES_CONFIG_PATH`) as the explicit main file, the per-user files under `$HOME`,
+    /// and the alias cache chosen by effective UID (`_CONTAINERS_ROOTLESS_UID` first) and
+    /// `XDG_CACHE_HOME`.
+    pub fn podman_compatible() -> ConfigSources {
+        let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+        let mut s = ConfigSources::new();
+        if let Some(p) = env("CONTAINERS_REGISTRIES_CONF").or_else(|| env("REGISTRIES_CONFIG_PATH"))
+        {
+            s.registries_conf = Some(PathBuf::from(p));
+        }
+        s.home = env("HOME").map(PathBuf::from);
+        let euid = env("_CONTAINERS_ROOTLESS_UID")
+            .and_then(|v| v.to_str().and_then(|v| v.parse::<u64>().ok()))
+            .or_else(effective_uid);
+        s.user_aliases = if euid == Some(0) {
+            Some(PathBuf::from(ROOT_ALIAS_CACHE))
+        } else {
+            env("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| s.home.as_ref().map(|h| h.join(".cache")))
+                .map(|c| c.join("containers/short-name-aliases.conf"))
+        };
+        s
+    }
+
+    /// Sets the main file explicitly (a missing file is then an error).
+    pub fn registries_conf(mut self, path: impl Into<PathBuf>) -> Self {
+        self.registries_conf = Some(path.into());
+        self
+    }
+
+    /// Sets the only drop-in directory (a missing directory is not an error).
+    pub fn registries_conf_d(mut self, path: impl Into<PathBuf>) -> Self {
+        self.registries_conf_d = Some(path.into());
+        self
+    }
+
+    /// Sets the user alias file (a missing file means no user aliases; it is never created).
+    pub fn user_aliases(mut self, path: impl Into<PathBuf>) -> Self {
+        self.user_aliases = Some(path.into());
+        self
+    }
+
+    /// Resolves every path inside `dir` for reading, while messages show paths as configured.
+    pub fn fs_root(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.root = Some(dir.into());
+        self
+    }
+
+    /// Layers an in-memory drop-in before the drop-in directories (after the main file), under
+    /// the display name `name`. Used for the built-in alias table.
+    pub fn prepend_drop_in(
+        mut self,
+        name: impl Into<String>,
+        contents: impl Into<Arc<str>>,
+    ) -> Self {
+        self.prepended.push((name.into(), contents.into()));
+        self
+    }
+
+    /// Overrides the configured short-name mode (as a runtime such as CRI-O does). The
+    /// configuration is still loaded and validated.
+    pub fn short_name_mode(mut self, mode: ShortNameMode) -> Self {
+        self.short_name_mode = Some(mode);
+        self
+    }
+
+    /// Whether anything other than the defaults was configured.
+    pub fn is_default(&self) -> bool {
+        self.registries_conf.is_none()
+            && self.registries_conf_d.is_none()
+            && self.user_aliases.is_none()
+            && self.prepended.is_empty()
+    }
+
+    pub(crate) fn mode_override(&self) -> Option<ShortNameMode> {
+        self.short_name_mode
+    }
+
+    fn user_main(&self) -> Option<PathBuf> {
+        self.home
+            .as_ref()
+            .map(|h| h.join(".config/containers/registries.conf"))
+    }
+
+    fn user_dir(&self) -> Option<PathBuf> {
+        self.home
+            .as_ref()
+            .map(|h| h.join(".config/containers/registries.conf.d"))
+    }
+
+    fn uses_user_main(&self) -> bool {
+        self.registries_conf.is_none()
+            && self.user_main().is_some_and(|p| self.io_path(&p).exists())
+    }
+
+    pub(crate) fn main_file(&self) -> MainFile {
+        let (path, explicit) = match &self.registries_conf {
+            Some(p) => (p.clone(), true),
+            None if self.uses_user_main() => (self.user_main().unwrap_or_default(), false),
+            None => (PathBuf::from(SYSTEM_REGISTRIES_CONF), false),
+        };
+        MainFile {
+            display: path.to_string_lossy().into_owned(),
+            path,
+            explicit,
+        }
+    }
+
+    pub(crate) fn drop_in_dirs(&self) -> Vec<PathBuf> {
+        if let Some(d) = &self.registries_conf_d {
+            return vec![d.clone()];
+        }
+        if self.uses_user_main() {
+            return self.user_dir().into_iter().collect();
+        }
+        let mut v = vec![PathBuf::from(SYSTEM_REGISTRIES_CONF_D)];
+        v.extend(self.user_dir());
+        v
+    }
+
+    /// `ConfigDirPath`: the per-user directory when one is in use, else the system one.
+    pub(crate) fn blocked_message_dir(&self) -> String {
+        self.drop_in_dirs()
+            .last()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn user_alias_file(&self) -> Option<(PathBuf, String)> {
+        self.user_aliases
+            .as_ref()
+            .map(|p| (self.io_path(p), p.to_string_lossy().into_owned()))
+    }
+
+    pub(crate) fn prepended_drop_ins(&self) -> impl Iterator<Item = (&String, &str)> {
+        self.prepended.iter().map(|(n, c)| (n, &**c))
+    }
+
+    /// The path to read for a configured path.
+    pub(crate) fn io_path(&self, p: &Path) -> PathBuf {
+        match &self.root {
+            None => p.to_path_buf(),
+            Some(root) => root.join(p.strip_prefix("/").unwrap_or(p)),
+        }
+    }
+
+    /// The files the configuration currently consists of, for change detection.
+    pub(crate) fn watched_paths(&self) -> Vec<PathBuf> {
+        let mut v = vec![self.io_path(&self.main_file().path)];
+        v.extend(self.drop_in_dirs().iter().map(|d| self.io_path(d)));
+        v
+    }
+}
+
+/// The effective UID, read from `/proc/self/status` (no unsafe code needed).
+fn effective_uid() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_whitespace().nth(2)?.parse().ok()
+}
+
+/// Go's `filepath.Clean`.
+pub(crate) fn go_clean(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let rooted = p.starts_with('/');
+    let mut out: Vec<&str> = Vec::new();
+    for comp in p.split('/') {
+        match comp {
+            "" | "." => {}
+            ".." => {
+                if out.last().is_some_and(|c| *c != "..") {
+                    out.pop();
+                } else if !rooted {
+                    out.push("..");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    let joined = out.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
+}
+
+/// Drop-in discovery in one directory (rule 3): direct children whose path ends in `.conf`,
+/// directories skipped, byte order; a missing directory gives none.
+pub(crate) fn discover_drop_ins(sources: &ConfigSources, dir: &Path) -> Result<Vec<String>, Error> {
+    let display = dir.to_string_lossy().into_owned();
+    let io_dir = sources.io_path(dir);
+    let walk_err = |e: &io::Error| {
+        Error::with_details(
+            ErrorKind::InvalidConfig("io"),
+            format!(
+                "reading registries.conf.d: {}",
+                super::go_io_text("open", &display, e)
+            ),
+            Some(display.clone()),
+            None,
+            None,
+        )
+    };
+    // Like filepath.WalkDir, the root is not followed when it is a symbolic link.
+    let meta = match fs::symlink_metadata(&io_dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(walk_err(&e)),
+    };
+    if !meta.is_dir() {
+        return Ok(if display.ends_with(".conf") {
+            vec![display]
+        } else {
+            Vec::new()
+        });
+    }
+    let entries = fs::read_dir(&io_dir).map_err(|e| walk_err(&e))?;
+    let mut names: Vec<(Vec<u8>, String)> = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| walk_err(&e))?;
+        let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+        if is_dir {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = go_clean(&format!("{display}/{name}"));
+        if path.ends_with(".conf") {
+            names.push((name.into_bytes(), path));
+        }
+    }
+    names.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(names.into_iter().map(|(_, p)| p).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::go_clean;
+
+    #[test]
+    fn clean_like_go() {
+        assert_eq!(
+            go_clean("registries.conf.d/x.conf"),
+            "registries.conf.d/x.conf"
+        );
+        assert_eq!(go_clean("./d//x.conf"), "d/x.conf");
+        assert_eq!(go_clean("/etc/../x"), "/x");
+        assert_eq!(go_clean("../a/./b/"), "../a/b");
+    }
+}

@@ -1,0 +1,263 @@
+//! The error type of every fallible operation: a machine-readable kind, the compatible message
+//! text, and structured fields (file, key, line and column) for people and tools.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::reference::ReferenceError;
+
+/// What went wrong, as a stable machine-readable kind.
+///
+/// [`ErrorKind::as_str`] gives the kind names of the conformance corpus
+/// (`invalid-config/toml`, `invalid-reference/uppercase`, `blocked`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A registries.conf or drop-in problem; the payload is the sub-kind (`toml`, `io`,
+    /// `bad-alias`, ...).
+    InvalidConfig(&'static str),
+    /// A problem with the user alias file (`toml`, `bad-alias`, `io`).
+    InvalidUserAliases(&'static str),
+    /// The name to resolve is not a valid reference; the payload is the reason.
+    InvalidReference(&'static str),
+    /// A short name missed every alias and no search registries are configured.
+    NoSearchRegistries,
+    /// Building a candidate from a search registry failed; the payload is the reason.
+    InvalidSearchCandidate(&'static str),
+    /// Enforcing mode found several candidates and cannot ask.
+    ShortNameAmbiguousEnforcing,
+    /// Rewriting a reference for an endpoint failed; the payload is the reason.
+    InvalidRewrite(&'static str),
+    /// The endpoint lies under a blocked registry.
+    Blocked,
+    /// An alias cache write or lookup problem (not found, lock, I/O).
+    AliasCache(&'static str),
+    /// A credentials problem.
+    Credentials(&'static str),
+    /// A size or count limit was exceeded.
+    Limit(&'static str),
+}
+
+impl ErrorKind {
+    /// The kind as written in the conformance corpus, e.g. `invalid-config/toml`.
+    ///
+    /// ```
+    /// use shortnames::ErrorKind;
+    /// assert_eq!(ErrorKind::InvalidConfig("toml").as_str(), "invalid-config/toml");
+    /// assert_eq!(ErrorKind::Blocked.as_str(), "blocked");
+    /// ```
+    pub fn as_str(&self) -> String {
+        match self {
+            ErrorKind::InvalidConfig(s) => format!("invalid-config/{s}"),
+            ErrorKind::InvalidUserAliases(s) => format!("invalid-user-aliases/{s}"),
+            ErrorKind::InvalidReference(s) => format!("invalid-reference/{s}"),
+            ErrorKind::NoSearchRegistries => "no-search-registries".to_owned(),
+            ErrorKind::InvalidSearchCandidate(s) => format!("invalid-search-candidate/{s}"),
+            ErrorKind::ShortNameAmbiguousEnforcing => "short-name-ambiguous-enforcing".to_owned(),
+            ErrorKind::InvalidRewrite(s) => format!("invalid-rewrite/{s}"),
+            ErrorKind::Blocked => "blocked".to_owned(),
+            ErrorKind::AliasCache(s) => format!("alias-cache/{s}"),
+            ErrorKind::Credentials(s) => format!("credentials/{s}"),
+            ErrorKind::Limit(s) => format!("limit/{s}"),
+        }
+    }
+}
+
+/// A line and column (both 1-based) in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Location {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+impl Location {
+    /// The location of byte offset `offset` in `text`.
+    ///
+    /// ```
+    /// use shortnames::Location;
+    /// let l = Location::from_offset("a = 1\nbb = 2\n", 8);
+    /// assert_eq!((l.line, l.column), (2, 3));
+    /// ```
+    pub fn from_offset(text: &str, offset: usize) -> Location {
+        let offset = offset.min(text.len());
+        let mut cut = offset;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let before = &text[..cut];
+        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        Location { line, column }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// An error with a kind, the compatible message and where it came from.
+///
+/// Cheap to clone (shared). `Display` prints the exact message text of the reference
+/// implementation; [`Error::file`], [`Error::key`] and [`Error::location`] give the
+/// structured fields.
+///
+/// ```
+/// use shortnames::{Resolver, ConfigSources};
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("registries.conf"), "short-name-mode = \"bogus\"\n").unwrap();
+/// let resolver = Resolver::new(&ConfigSources::new().registries_conf(dir.path().join("registries.conf")));
+/// let err = resolver.config().unwrap_err();
+/// assert_eq!(err.kind().as_str(), "invalid-config/bad-short-name-mode");
+/// assert_eq!(err.key(), Some("short-name-mode"));
+/// assert_eq!(err.location().map(|l| l.line), Some(1));
+/// assert!(err.to_string().ends_with("invalid short-name mode: \"bogus\""));
+/// ```
+#[derive(Clone)]
+pub struct Error {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    message: String,
+    file: Option<String>,
+    key: Option<String>,
+    location: Option<Location>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            inner: Arc::new(Inner {
+                kind,
+                message: message.into(),
+                file: None,
+                key: None,
+                location: None,
+            }),
+        }
+    }
+
+    pub(crate) fn with_details(
+        kind: ErrorKind,
+        message: impl Into<String>,
+        file: Option<String>,
+        key: Option<String>,
+        location: Option<Location>,
+    ) -> Error {
+        Error {
+            inner: Arc::new(Inner {
+                kind,
+                message: message.into(),
+                file,
+                key,
+                location,
+            }),
+        }
+    }
+
+    /// An error about a reference, with `kind(reason)` and the message `prefix + reference error`.
+    pub(crate) fn reference(
+        kind: fn(&'static str) -> ErrorKind,
+        prefix: impl fmt::Display,
+        err: &ReferenceError,
+    ) -> Error {
+        Error::new(kind(err.reason()), format!("{prefix}{err}"))
+    }
+
+    /// The kind.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The message, exactly as the reference implementation words it.
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+
+    /// The file the problem is in, when it is about a file.
+    pub fn file(&self) -> Option<&str> {
+        self.inner.file.as_deref()
+    }
+
+    /// The offending key (dotted path such as `registry[2].mirror[0].location`), when known.
+    pub fn key(&self) -> Option<&str> {
+        self.inner.key.as_deref()
+    }
+
+    /// Line and column in [`Error::file`], when known.
+    pub fn location(&self) -> Option<Location> {
+        self.inner.location
+    }
+
+    /// A rendering for people: `file:line:column: message` with the key, when those are known.
+    ///
+    /// ```
+    /// use shortnames::{Resolver, ConfigSources};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let conf = dir.path().join("registries.conf");
+    /// std::fs::write(&conf, "\nshort-name-mode = \"bogus\"\n").unwrap();
+    /// let err = Resolver::new(&ConfigSources::new().registries_conf(&conf)).config().unwrap_err();
+    /// assert!(err.located().to_string().contains("registries.conf:2:19"));
+    /// ```
+    pub fn located(&self) -> Located<'_> {
+        Located(self)
+    }
+}
+
+/// See [`Error::located`].
+pub struct Located<'a>(&'a Error);
+
+impl fmt::Display for Located<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = &self.0.inner;
+        if let Some(file) = &e.file {
+            write!(f, "{file}")?;
+            if let Some(l) = e.location {
+                write!(f, ":{l}")?;
+            }
+            f.write_str(": ")?;
+        }
+        if let Some(key) = &e.key {
+            write!(f, "key `{key}`: ")?;
+        }
+        f.write_str(&e.message)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.inner.message)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = &self.inner;
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &e.kind).field("message", &e.message);
+        if let Some(file) = &e.file {
+            d.field("file", file);
+        }
+        if let Some(key) = &e.key {
+            d.field("key", key);
+        }
+        if let Some(l) = &e.location {
+            d.field("location", l);
+        }
+        d.finish()
+    }
+}
+
+impl PartialEq for Error {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind() == other.kind() && self.message() == other.message()
+    }
+}
+
+impl std::error::Error for Error {}

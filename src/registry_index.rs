@@ -1,0 +1,214 @@
+//! The registry index: which `[[registry]]` entry governs a repository name (resolution
+//! rules 35–37), compiled once into hash maps so that a lookup costs a handful of probes
+//! whatever the number of entries.
+//!
+//! * literal prefixes: a prefix `P` can only match name `R` when `R == P` or `P` is `R` cut right
+//!   before a `/`, `:` or `@`; so the lookup probes `R` and each such cut, longest first;
+//! * wildcard prefixes `*.S`: a match needs `.S` to end the host part at its first occurrence;
+//!   the lookup probes each `.`-suffix of the host part and checks the first-occurrence rule.
+//!
+//! On equal length, the prefix first in byte order wins (the reference walks a sorted list and
+//! keeps the first strictly longer match), which lets `*.example.com` beat `a.example.com`.
+
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use crate::config::Registry;
+
+/// An immutable index over the effective `[[registry]]` entries.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RegistryIndex {
+    literal: FxHashMap<Arc<str>, Arc<Registry>>,
+    /// Keyed by the wildcard prefix without its `*` (so `.example.com`).
+    wildcard: FxHashMap<Arc<str>, Arc<Registry>>,
+}
+
+#[inline]
+fn is_boundary(b: u8) -> bool {
+    matches!(b, b':' | b'/' | b'@')
+}
+
+impl RegistryIndex {
+    pub(crate) fn new(entries: &[Arc<Registry>]) -> RegistryIndex {
+        let mut idx = RegistryIndex::default();
+        for e in entries {
+            if e.prefix.is_empty() {
+                continue; // a zero-length prefix can never win
+            }
+            if let Some(dot_suffix) = e.prefix.strip_prefix('*') {
+                if dot_suffix.starts_with('.') {
+                    idx.wildcard.insert(Arc::from(dot_suffix), e.clone());
+                    continue;
+                }
+            }
+            idx.literal.insert(e.prefix.clone(), e.clone());
+        }
+        idx
+    }
+
+    /// `FindRegistry`: the entry with the longest matching prefix for repository name `name`.
+    pub(crate) fn find(&self, name: &str) -> Option<&Arc<Registry>> {
+        let literal = self.find_literal(name);
+        let wildcard = self.find_wildcard(name);
+        match (literal, wildcard) {
+            (None, w) => w,
+            (l, None) => l,
+            (Some(l), Some(w)) => {
+                let (ll, wl) = (l.prefix.len(), w.prefix.len());
+                if ll > wl || (ll == wl && l.prefix.as_bytes() < w.prefix.as_bytes()) {
+                    Some(l)
+                } else {
+                    Some(w)
+                }
+            }
+        }
+    }
+
+    fn find_literal(&self, name: &str) -> Option<&Arc<Registry>> {
+        if self.literal.is_empty() {
+            return None;
+        }
+        if let Some(e) = self.literal.get(name) {
+            return Some(e);
+        }
+        let bytes = name.as_bytes();
+        (1..bytes.len())
+            .rev()
+            .filter(|&i| is_boundary(bytes[i]))
+            .find_map(|i| self.literal.get(&name[..i]))
+    }
+
+    fn find_wildcard(&self, name: &str) -> Option<&Arc<Registry>> {
+        if self.wildcard.is_empty() {
+            return None;
+        }
+        let bytes = name.as_bytes();
+        let host_end = bytes.iter().position(|&b| b == b'/').unwrap_or(bytes.len());
+        // Leftmost dot first: the longest suffix, hence the longest prefix.
+        for d in (0..host_end).filter(|&d| bytes[d] == b'.') {
+            let t = bytes[d + 1..]
+                .iter()
+                .position(|&b| is_boundary(b))
+                .map_or(bytes.len(), |p| d + 1 + p);
+            let key = &name[d..t];
+            if let Some(e) = self.wildcard.get(key) {
+                if name.find(key) == Some(d) {
+                    return Some(e);
+                }
+            }
+        }
+        None
+    }
+}
+
+/// `refMatchingPrefix`: the length of `prefix`'s match on `r` (a name or a full reference),
+/// `None` when it does not match. For a wildcard it is the end of the matched host suffix.
+pub(crate) fn ref_matching_prefix(r: &str, prefix: &str) -> Option<usize> {
+    if let Some(dot_suffix) = prefix.strip_prefix('*').filter(|s| s.starts_with('.')) {
+        let n = r.find(dot_suffix)?;
+        if r[..n].contains('/') {
+            return None;
+        }
+        let end = n + dot_suffix.len();
+        return (end == r.len() || is_boundary(r.as_bytes()[end])).then_some(end);
+    }
+    if r.len() < prefix.len() || !r.starts_with(prefix) {
+        return None;
+    }
+    (r.len() == prefix.len() || is_boundary(r.as_bytes()[prefix.len()])).then_some(prefix.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Mirror, Registry};
+
+    fn reg(prefix: &str) -> Arc<Registry> {
+        Arc::new(Registry {
+            prefix: Arc::from(prefix),
+            location: Arc::from("x.io"),
+            insecure: false,
+            blocked: false,
+            mirror_by_digest_only: false,
+            mirrors: Vec::<Mirror>::new(),
+            origin: Arc::from("t"),
+            defined_at: None,
+            key: String::new(),
+        })
+    }
+
+    /// The reference algorithm, a linear walk over sorted entries, as the oracle.
+    fn linear<'a>(entries: &'a [Arc<Registry>], name: &str) -> Option<&'a str> {
+        let mut best: Option<&str> = None;
+        let mut best_len = 0;
+        for e in entries {
+            if ref_matching_prefix(name, &e.prefix).is_some() && e.prefix.len() > best_len {
+                best = Some(&e.prefix);
+                best_len = e.prefix.len();
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn index_agrees_with_linear_walk() {
+        let mut prefixes = vec![
+            "example.com",
+            "example.com/ns",
+            "example.com/ns/app",
+            "*.example.com",
+            "a.example.com",
+            "*.b.example.com",
+            "c.b.example.com",
+            "quay.io/x",
+            "docker.io/library/alpine",
+            "localhost:5000",
+            "*.com",
+            "",
+        ];
+        prefixes.sort();
+        let entries: Vec<_> = prefixes.iter().map(|p| reg(p)).collect();
+        let idx = RegistryIndex::new(&entries);
+        for name in [
+            "example.com/app",
+            "example.com:5000/app",
+            "example.com/ns/app",
+            "example.com/ns/apps",
+            "a.example.com/x",
+            "c.b.example.com/x",
+            "z.b.example.com:80/x",
+            "x.example.com.example.com/app",
+            "quay.io/x/y",
+            "quay.io/xy",
+            "docker.io/library/alpine",
+            "localhost:5000/a",
+            "localhost/a",
+            "evil.com/example.com/x",
+        ] {
+            assert_eq!(
+                idx.find(name).map(|e| &*e.prefix),
+                linear(&entries, name),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn matching_prefix_quirks() {
+        assert_eq!(
+            ref_matching_prefix("example.com:5000/a", "example.com"),
+            Some(11)
+        );
+        assert_eq!(ref_matching_prefix("example.comx/a", "example.com"), None);
+        assert_eq!(
+            ref_matching_prefix("a.example.com:5000/x:1", "*.example.com"),
+            Some(13)
+        );
+        assert_eq!(
+            ref_matching_prefix("x.example.com.example.com/app", "*.example.com"),
+            None
+        );
+        assert_eq!(ref_matching_prefix("example.com/a", "*.example.com"), None);
+    }
+}

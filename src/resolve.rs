@@ -1,0 +1,469 @@
+//! Resolution (resolution rules 29, 31–34, 43): from a name as typed to the ordered pull
+//! candidates and, for each, its pull sources.
+//!
+//! A [`Resolver`] is built once from [`ConfigSources`]; it compiles the configuration into an
+//! immutable snapshot and can then be shared by any number of threads (`Send + Sync`).
+//!
+//! ```
+//! use shortnames::{ConfigSources, Resolver, ResolutionKind};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let conf = dir.path().join("registries.conf");
+//! std::fs::write(&conf, r#"
+//! unqualified-search-registries = ["registry.access.redhat.com", "docker.io"]
+//! [aliases]
+//! "ubi9" = "registry.access.redhat.com/ubi9"
+//! "#).unwrap();
+//! let resolver = Resolver::new(&ConfigSources::new().registries_conf(&conf).registries_conf_d(dir.path()));
+//!
+//! let r = resolver.resolve("ubi9:9.4").unwrap();
+//! assert_eq!(r.kind, ResolutionKind::Alias);
+//! assert_eq!(r.candidates[0].reference.as_str(), "registry.access.redhat.com/ubi9:9.4");
+//! let sources = r.candidates[0].sources.as_ref().unwrap();
+//! assert_eq!(sources[0].reference.as_str(), "registry.access.redhat.com/ubi9:9.4");
+//!
+//! let r = resolver.resolve("busybox").unwrap();
+//! assert_eq!(r.kind, ResolutionKind::SearchRegistries);
+//! assert_eq!(r.candidates.len(), 2);
+//! assert_eq!(r.candidates[1].reference.as_str(), "docker.io/library/busybox:latest");
+//! ```
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+
+use crate::aliases::{AliasEntry, FileStamp, UserAliases};
+use crate::config::{Config, ConfigSources, Registry, ShortNameMode};
+use crate::error::{Error, ErrorKind};
+use crate::pull_sources::{self, BlockedText, PullSource};
+use crate::quote::Q;
+use crate::reference::Reference;
+use crate::registry_index::RegistryIndex;
+
+/// How often the user alias file is checked for changes (at most).
+pub const USER_ALIASES_RECHECK: Duration = Duration::from_secs(1);
+
+/// Why the candidates are what they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResolutionKind {
+    /// The input already named a registry.
+    FullyQualified,
+    /// An alias matched.
+    Alias,
+    /// The search registries were used.
+    SearchRegistries,
+}
+
+impl ResolutionKind {
+    /// `fully-qualified`, `alias` or `search-registries`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ResolutionKind::FullyQualified => "fully-qualified",
+            ResolutionKind::Alias => "alias",
+            ResolutionKind::SearchRegistries => "search-registries",
+        }
+    }
+}
+
+/// One pull candidate: a fully-qualified reference and the endpoints to try for it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Candidate {
+    /// The normalised reference (`:latest` added when the input had neither tag nor digest).
+    pub reference: Reference,
+    /// Whether a successful pull would record an alias (only after an interactive choice, which
+    /// this library never makes: always `false`).
+    pub record: bool,
+    /// The `[[registry]]` entry governing the candidate, if any.
+    pub registry: Option<Arc<Registry>>,
+    /// The endpoints to try in order, or why they could not be computed.
+    pub sources: Result<Vec<PullSource>, Error>,
+}
+
+/// The result of resolving one name.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Resolution {
+    /// Why these candidates.
+    pub kind: ResolutionKind,
+    /// The file that defined the alias or set the search list (`None` for fully-qualified).
+    pub origin: Option<Arc<str>>,
+    /// The input without tag or digest, as typed (for short names).
+    pub user_input: Option<Box<str>>,
+    /// The candidates, in the order they are to be tried.
+    pub candidates: Vec<Candidate>,
+}
+
+impl Resolution {
+    /// The line a container engine prints before pulling (`""` for fully-qualified input).
+    ///
+    /// ```
+    /// # use shortnames::{ConfigSources, Resolver};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let conf = dir.path().join("r.conf");
+    /// # std::fs::write(&conf, "unqualified-search-registries = [\"quay.io\"]\n").unwrap();
+    /// let resolver = Resolver::new(&ConfigSources::new().registries_conf(&conf).registries_conf_d(dir.path()));
+    /// let r = resolver.resolve("app:1").unwrap();
+    /// assert_eq!(r.description(), format!("Resolving \"app\" using unqualified-search registries ({})", conf.display()));
+    /// ```
+    pub fn description(&self) -> String {
+        let (Some(input), Some(origin)) = (&self.user_input, &self.origin) else {
+            return String::new();
+        };
+        match self.kind {
+            ResolutionKind::FullyQualified => String::new(),
+            ResolutionKind::Alias => format!("Resolved {} as an alias ({origin})", Q(input)),
+            ResolutionKind::SearchRegistries => format!(
+                "Resolving {} using unqualified-search registries ({origin})",
+                Q(input)
+            ),
+        }
+    }
+}
+
+/// Whether `name` is a short name: it parses and has no registry part.
+///
+/// ```
+/// use shortnames::is_short_name;
+/// assert!(is_short_name("busybox:1.36"));
+/// assert!(is_short_name("library/nginx"));
+/// assert!(!is_short_name("quay.io/x"));
+/// assert!(!is_short_name("Not A Name"));
+/// ```
+pub fn is_short_name(name: &str) -> bool {
+    Reference::parse(name).is_ok_and(|r| !r.has_registry())
+}
+
+/// The compiled, immutable configuration.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    pub config: Config,
+    pub index: RegistryIndex,
+    pub blocked_text: BlockedText,
+}
+
+impl Snapshot {
+    pub(crate) fn new(config: Config) -> Snapshot {
+        let index = RegistryIndex::new(&config.registries);
+        let blocked_text = BlockedText {
+            main: config.main_display.clone(),
+            dir: config.dropin_dir_display.clone(),
+        };
+        Snapshot {
+            config,
+            index,
+            blocked_text,
+        }
+    }
+}
+
+/// The user alias file, re-read only when its identity (inode, size, mtime) changes, and
+/// checked at most once per [`USER_ALIASES_RECHECK`].
+#[derive(Debug)]
+struct UserAliasSource {
+    display: String,
+    path: PathBuf,
+    current: ArcSwap<UserAliases>,
+    /// Milliseconds since `epoch` of the last check.
+    last_check: AtomicU64,
+    epoch: Instant,
+    reload: Mutex<()>,
+}
+
+impl UserAliasSource {
+    fn new(path: PathBuf, display: String) -> UserAliasSource {
+        let loaded = UserAliases::load(&display, &path);
+        UserAliasSource {
+            display,
+            path,
+            current: ArcSwap::from_pointee(loaded),
+            last_check: AtomicU64::new(0),
+            epoch: Instant::now(),
+            reload: Mutex::new(()),
+        }
+    }
+
+    fn get(&self) -> arc_swap::Guard<Arc<UserAliases>> {
+        let now = self.epoch.elapsed().as_millis() as u64;
+        let last = self.last_check.load(Ordering::Relaxed);
+        if now.saturating_sub(last) >= USER_ALIASES_RECHECK.as_millis() as u64
+            && self
+                .last_check
+                .compare_exchange(last, now.max(1), Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.refresh();
+        }
+        self.current.load()
+    }
+
+    /// Re-reads the file if it changed.
+    fn refresh(&self) {
+        let Ok(_guard) = self.reload.lock() else {
+            return;
+        };
+        let stamp = FileStamp::of(&self.path);
+        if stamp != self.current.load().stamp {
+            self.current
+                .store(Arc::new(UserAliases::load(&self.display, &self.path)));
+        }
+    }
+}
+
+/// Resolves names against one configuration snapshot. Build once, share across threads.
+#[derive(Debug)]
+pub struct Resolver {
+    snapshot: Result<Arc<Snapshot>, Error>,
+    user: Option<UserAliasSource>,
+    mode_override: Option<ShortNameMode>,
+}
+
+impl Resolver {
+    /// Loads the configuration named by `sources` and compiles it. A configuration error does
+    /// not fail construction: it is reported by every lookup that needs the configuration,
+    /// exactly as the reference does.
+    pub fn new(sources: &ConfigSources) -> Resolver {
+        let snapshot = Config::load(sources).map(|c| Arc::new(Snapshot::new(c)));
+        Resolver::from_parts(snapshot, sources)
+    }
+
+    pub(crate) fn from_parts(
+        snapshot: Result<Arc<Snapshot>, Error>,
+        sources: &ConfigSources,
+    ) -> Resolver {
+        Resolver {
+            snapshot,
+            user: sources
+                .user_alias_file()
+                .map(|(path, display)| UserAliasSource::new(path, display)),
+            mode_override: sources.mode_override(),
+        }
+    }
+
+    /// The merged configuration, or the error loading it.
+    pub fn config(&self) -> Result<&Config, Error> {
+        self.snapshot
+            .as_ref()
+            .map(|s| &s.config)
+            .map_err(Clone::clone)
+    }
+
+    /// Re-checks the user alias file now (normally done at most once per second).
+    pub fn refresh_user_aliases(&self) {
+        if let Some(u) = &self.user {
+            u.refresh();
+        }
+    }
+
+    fn snapshot(&self) -> Result<&Snapshot, Error> {
+        self.snapshot.as_deref().map_err(Clone::clone)
+    }
+
+    /// Rule 31: the user alias file first (its entry is final, `""` included), then the
+    /// system aliases.
+    fn alias_lookup(&self, name: &str) -> Result<Option<(Reference, Arc<str>)>, Error> {
+        if let Some(u) = &self.user {
+            let current = u.get();
+            let map = current.result.as_ref().map_err(Clone::clone)?;
+            if let Some(e) = map.get(name) {
+                return Ok(found(e));
+            }
+        }
+        let snap = self.snapshot()?;
+        Ok(snap.config.alias(name).and_then(found))
+    }
+
+    /// `shortnames.Resolve`: the pull candidates for `name`, each with its pull sources.
+    ///
+    /// Never prompts: enforcing mode fails when several search registries apply.
+    pub fn resolve(&self, name: &str) -> Result<Resolution, Error> {
+        let mode = match self.mode_override {
+            Some(m) => m,
+            None => self.snapshot()?.config.short_name_mode,
+        };
+        let parsed = parse_input(name)?;
+        let short = match parsed {
+            Input::FullyQualified(r) => {
+                let candidate = r.with_default_tag();
+                return Ok(Resolution {
+                    kind: ResolutionKind::FullyQualified,
+                    origin: None,
+                    user_input: None,
+                    candidates: vec![self.candidate(candidate)],
+                });
+            }
+            Input::Short(r) => r,
+        };
+        let user_input: Box<str> = short.name().into();
+        if let Some((value, origin)) = self.alias_lookup(short.name())? {
+            let c = Reference::from_name_and_suffix(&value, &short);
+            return Ok(Resolution {
+                kind: ResolutionKind::Alias,
+                origin: Some(origin),
+                user_input: Some(user_input),
+                candidates: vec![self.candidate(c)],
+            });
+        }
+        let snap = self.snapshot()?;
+        let usr = &snap.config.unqualified_search_registries;
+        let origin = &snap.config.search_registries_origin;
+        if usr.is_empty() {
+            return Err(no_search_registries(name, origin));
+        }
+        let mut refs = Vec::with_capacity(usr.len());
+        for reg in usr {
+            refs.push(search_candidate(reg, name)?);
+        }
+        if refs.len() > 1 && mode == ShortNameMode::Enforcing {
+            return Err(Error::new(
+                ErrorKind::ShortNameAmbiguousEnforcing,
+                "short-name resolution enforced but cannot prompt without a TTY",
+            ));
+        }
+        Ok(Resolution {
+            kind: ResolutionKind::SearchRegistries,
+            origin: Some(origin.clone()),
+            user_input: Some(user_input),
+            candidates: refs.into_iter().map(|r| self.candidate(r)).collect(),
+        })
+    }
+
+    /// `shortnames.ResolveLocally`: the names under which the image may already be stored
+    /// locally: the alias (if any), `localhost/<name>`, then each search registry.
+    ///
+    /// ```
+    /// # use shortnames::{ConfigSources, Resolver};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let conf = dir.path().join("r.conf");
+    /// # std::fs::write(&conf, "unqualified-search-registries = [\"quay.io\"]\n").unwrap();
+    /// let resolver = Resolver::new(&ConfigSources::new().registries_conf(&conf).registries_conf_d(dir.path()));
+    /// let names: Vec<String> = resolver.resolve_locally("app").unwrap().iter().map(|r| r.to_string()).collect();
+    /// assert_eq!(names, ["localhost/app:latest", "quay.io/app:latest"]);
+    /// ```
+    pub fn resolve_locally(&self, name: &str) -> Result<Vec<Reference>, Error> {
+        let short = match parse_input(name)? {
+            Input::FullyQualified(r) => return Ok(vec![r.with_default_tag()]),
+            Input::Short(r) => r,
+        };
+        let mut out = Vec::new();
+        if let Some((value, _)) = self.alias_lookup(short.name())? {
+            out.push(Reference::from_name_and_suffix(&value, &short));
+        }
+        let snap = self.snapshot()?;
+        out.push(search_candidate("localhost", name)?);
+        for reg in &snap.config.unqualified_search_registries {
+            out.push(search_candidate(reg, name)?);
+        }
+        Ok(out)
+    }
+
+    /// The `[[registry]]` entry governing a repository name (no tag or digest), if any.
+    ///
+    /// ```
+    /// # use shortnames::{ConfigSources, Resolver};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let conf = dir.path().join("r.conf");
+    /// # std::fs::write(&conf, "[[registry]]\nprefix = \"*.example.com\"\nlocation = \"m.example.net\"\n").unwrap();
+    /// let resolver = Resolver::new(&ConfigSources::new().registries_conf(&conf).registries_conf_d(dir.path()));
+    /// let entry = resolver.find_registry("a.example.com/app").unwrap().unwrap();
+    /// assert_eq!(&*entry.prefix, "*.example.com");
+    /// ```
+    pub fn find_registry(&self, name: &str) -> Result<Option<Arc<Registry>>, Error> {
+        Ok(self.snapshot()?.index.find(name).cloned())
+    }
+
+    /// The pull sources of a fully-qualified reference.
+    pub fn pull_sources(&self, reference: &Reference) -> Result<Vec<PullSource>, Error> {
+        let snap = self.snapshot()?;
+        let entry = snap.index.find(reference.name());
+        pull_sources::pull_sources(&snap.index, entry, reference, &snap.blocked_text)
+    }
+
+    fn candidate(&self, reference: Reference) -> Candidate {
+        let (registry, sources) = match self.snapshot() {
+            Err(e) => (None, Err(e)),
+            Ok(snap) => {
+                let entry = snap.index.find(reference.name());
+                let sources =
+                    pull_sources::pull_sources(&snap.index, entry, &reference, &snap.blocked_text);
+                (entry.cloned(), sources)
+            }
+        };
+        Candidate {
+            reference,
+            record: false,
+            registry,
+            sources,
+        }
+    }
+}
+
+fn found(e: &AliasEntry) -> Option<(Reference, Arc<str>)> {
+    e.value.as_ref().map(|v| (v.clone(), e.origin.clone()))
+}
+
+enum Input {
+    FullyQualified(Reference),
+    Short(Reference),
+}
+
+/// `parseUnnormalizedShortName` (rule 29).
+fn parse_input(name: &str) -> Result<Input, Error> {
+    let r = Reference::parse(name).map_err(|e| {
+        Error::reference(
+            ErrorKind::InvalidReference,
+            format_args!("cannot parse input: {}: ", Q(name)),
+            &e,
+        )
+    })?;
+    if !r.has_registry() {
+        return Ok(Input::Short(r));
+    }
+    let n = Reference::parse_normalized(name).map_err(|e| {
+        Error::reference(
+            ErrorKind::InvalidReference,
+            format_args!("cannot normalize input: {}: ", Q(name)),
+            &e,
+        )
+    })?;
+    Ok(Input::FullyQualified(n))
+}
+
+/// `ParseNormalizedNamed(reg + "/" + input)` plus `:latest` (rule 32.6).
+fn search_candidate(reg: &str, input: &str) -> Result<Reference, Error> {
+    let mut s = String::with_capacity(reg.len() + 1 + input.len() + 8);
+    s.push_str(reg);
+    s.push('/');
+    s.push_str(input);
+    Reference::parse_normalized(&s)
+        .map(Reference::with_default_tag)
+        .map_err(|e| {
+            Error::reference(
+                ErrorKind::InvalidSearchCandidate,
+                format_args!(
+                    "creating reference with unqualified-search registry {}: ",
+                    Q(reg)
+                ),
+                &e,
+            )
+        })
+}
+
+fn no_search_registries(name: &str, origin: &str) -> Error {
+    let message = if origin.is_empty() {
+        format!(
+            "short-name {} did not resolve to an alias and no containers-registries.conf(5) was found",
+            Q(name)
+        )
+    } else {
+        format!(
+            "short-name {} did not resolve to an alias and no unqualified-search registries are defined in {}",
+            Q(name),
+            Q(origin)
+        )
+    };
+    Error::new(ErrorKind::NoSearchRegistries, message)
+}
