@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use shortnames::alias_cache::AliasCache;
 use shortnames::builtin::{BUILTIN_DROP_INS, BUILTIN_SEARCH_REGISTRIES};
+use shortnames::{Config, ConfigSources};
 
 const RED_HAT_REGISTRIES: [&str; 2] = ["registry.access.redhat.com", "registry.redhat.io"];
 
@@ -14,13 +14,10 @@ fn aliases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("aliases")
 }
 
-/// Loads one drop-in's aliases, validated with the crate's alias rules.
-///
-/// SWITCH POINT: once the configuration loader is on this branch, replace the body with a
-/// load of `contents` through the real drop-in loader (as the first and only drop-in) and
-/// return its merged aliases. Until then: the file must be TOML with exactly one top-level
-/// key, the `aliases` table of strings, and every entry must pass the same validation the
-/// alias cache applies (rules 29–30), done by loading a copy as an alias cache.
+/// Loads one drop-in's aliases through the real configuration loader, as the first drop-in
+/// under an empty registries.conf (how the built-in table is layered), after checking that
+/// the file holds nothing but the `aliases` table. Values come back normalised (`""` for a
+/// tombstone).
 fn load_as_drop_in(name: &str, contents: &str) -> Result<BTreeMap<String, String>, String> {
     let doc: toml::Table = contents
         .parse()
@@ -32,12 +29,20 @@ fn load_as_drop_in(name: &str, contents: &str) -> Result<BTreeMap<String, String
         ));
     }
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let path = dir.path().join(name);
-    std::fs::write(&path, contents).map_err(|e| e.to_string())?;
-    let loaded = AliasCache::new(&path).load().map_err(|e| e.to_string())?;
-    Ok(loaded
-        .iter()
-        .map(|a| (a.name.clone(), a.value.clone()))
+    let main = dir.path().join("registries.conf");
+    std::fs::write(&main, "").map_err(|e| e.to_string())?;
+    let sources = ConfigSources::new()
+        .registries_conf(&main)
+        .registries_conf_d(dir.path().join("registries.conf.d"))
+        .prepend_drop_in(name, contents);
+    let config = Config::load(&sources).map_err(|e| e.located().to_string())?;
+    Ok(config
+        .aliases()
+        .map(|a| {
+            assert_eq!(a.origin, name);
+            let value = a.value.map_or(String::new(), |r| r.as_str().to_owned());
+            (a.name.to_owned(), value)
+        })
         .collect())
 }
 
@@ -332,4 +337,32 @@ fn lint_passes_on_every_shipped_entry() {
             "stale exception {k}"
         );
     }
+}
+
+/// The built-in table layered under a configuration that searches docker.io first still
+/// sends `ubi9` (with a tag) to Red Hat only: the point of shipping it.
+#[test]
+fn built_in_table_pins_ubi9_to_red_hat_through_the_resolver() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = dir.path().join("registries.conf");
+    std::fs::write(&main, "unqualified-search-registries = [\"docker.io\"]\n").unwrap();
+    let mut sources = ConfigSources::new()
+        .registries_conf(&main)
+        .registries_conf_d(dir.path().join("registries.conf.d"));
+    for (name, contents) in BUILTIN_DROP_INS {
+        sources = sources.prepend_drop_in(*name, *contents);
+    }
+    let resolution = shortnames::Resolver::new(&sources)
+        .resolve("ubi9:9.4")
+        .unwrap();
+    let refs: Vec<&str> = resolution
+        .candidates
+        .iter()
+        .map(|c| c.reference.as_str())
+        .collect();
+    assert_eq!(refs, ["registry.access.redhat.com/ubi9:9.4"]);
+    assert_eq!(
+        resolution.origin.as_deref(),
+        Some("005-openshift-shortnames.conf")
+    );
 }
