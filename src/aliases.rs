@@ -217,13 +217,6 @@ pub(crate) struct UserAliases {
 }
 
 impl UserAliases {
-    pub(crate) fn empty() -> UserAliases {
-        UserAliases {
-            result: Ok(AliasMap::default()),
-            stamp: None,
-        }
-    }
-
     /// Reads the user alias file. A missing file is an empty table; nothing is created.
     pub(crate) fn load(display: &str, path: &Path) -> UserAliases {
         let stamp = FileStamp::of(path);

@@ -39,6 +39,7 @@ pub mod alias_cache;
 pub mod aliases;
 pub mod builtin;
 pub mod config;
+pub mod credentials;
 pub mod error;
 mod lock;
 pub mod pull_sources;

@@ -340,14 +340,13 @@ impl Reference {
         let mut text = String::with_capacity(name.name().len() + extra);
         text.push_str(name.name());
         let name_len = text.len();
-        let tag_end;
-        if suffix.is_empty() {
+        let tag_end = if suffix.is_empty() {
             text.push_str(":latest");
-            tag_end = text.len();
+            text.len()
         } else {
             text.push_str(suffix);
-            tag_end = name_len + (source.tag_end - source.name_len as u32) as usize;
-        }
+            name_len + (source.tag_end - source.name_len as u32) as usize
+        };
         Reference {
             domain_len: name.domain_len,
             name_len: name_len as u16,

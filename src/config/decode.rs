@@ -493,7 +493,7 @@ mod tests {
 
     #[test]
     fn decodes_v2_with_spans() {
-        let text = "unqualified-search-registries = [\"a.io\"]\n[[Registry]]\nLOCATION = \"x.io\"\n[[registry.mirror]]\nlocation = \"m.io\"\nbogus = 1\n";
+        let text = "unqualified-search-registries = [\"a.io\"]\n[[Registry]]\nLOCATION = \"x.io\"\n[[Registry.mirror]]\nlocation = \"m.io\"\nbogus = 1\n";
         let f = decode_file(text).unwrap();
         assert_eq!(f.usr.as_ref().unwrap()[0].value, "a.io");
         assert_eq!(f.registries.len(), 1);

@@ -242,6 +242,8 @@ pub struct AliasInfo<'a> {
     pub value: Option<&'a Reference>,
     /// The file that defined the winning entry.
     pub origin: &'a str,
+    /// Where in that file the entry is, when known.
+    pub location: Option<Location>,
 }
 
 impl Config {
@@ -271,6 +273,7 @@ impl Config {
                 name: k,
                 value: e.value.as_ref(),
                 origin: &e.origin,
+                location: e.location,
             })
             .collect();
         v.sort_by(|a, b| a.name.cmp(b.name));

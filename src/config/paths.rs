@@ -204,13 +204,6 @@ impl ConfigSources {
             Some(root) => root.join(p.strip_prefix("/").unwrap_or(p)),
         }
     }
-
-    /// The files the configuration currently consists of, for change detection.
-    pub(crate) fn watched_paths(&self) -> Vec<PathBuf> {
-        let mut v = vec![self.io_path(&self.main_file().path)];
-        v.extend(self.drop_in_dirs().iter().map(|d| self.io_path(d)));
-        v
-    }
 }
 
 /// The effective UID, read from `/proc/self/status` (no unsafe code needed).

@@ -1,0 +1,61 @@
+//! Pull credentials: parsing credential documents, a tiered keyring (namespace secrets over
+//! the node pull secret), pull/push lookups per physical image location, and redaction.
+//!
+//! See `shared/spec/credentials.md`.
+//!
+//! * [`Keyring::builder`] loads sources: namespace files / documents / Kubernetes secrets in
+//!   caller order, and at most one node file. Loading never fails as a whole; problems are
+//!   [`Diagnostic`]s naming source and key, never values.
+//! * [`Keyring::lookup_pull_source`] answers for one pull source (the physical location after
+//!   mirror rewriting): explicit credential, else namespace tier, else node tier (unless a
+//!   namespace source failed to load), else anonymous. All matches of the winning tier are
+//!   returned, most specific first, each with its origin, source and key.
+//! * [`Keyring::push`] gives a [`PushKeyring`], which has no access to the node tier.
+//! * [`check_file`] validates one file for `shortnames auth check`.
+//!
+//! ```
+//! use shortnames::credentials::{Format, Keyring, Origin, SourceId};
+//!
+//! let node = br#"{"auths": {"quay.io": {"auth": "bm9kZXVzZXI6bm9kZXBhc3M="},
+//!                           "mirror.example.com:5000": {"auth": "bWlycm9ydXNlcjptaXJyb3Jwdw=="}}}"#;
+//! let secret = br#"{"auths": {"quay.io/team": {"auth": "dGVhbTp0ZWFtcHc="}}}"#;
+//! let (keyring, diagnostics) = Keyring::builder()
+//!     .namespace_secret("app", "pull", "kubernetes.io/dockerconfigjson",
+//!                       [(".dockerconfigjson", &secret[..])])
+//!     .node_document(SourceId::file("/var/lib/kubelet/config.json"), node, Format::DockerConfigJson)
+//!     .build();
+//! assert!(diagnostics.is_empty());
+//!
+//! // Each pull source gets its own lookup: the mirror ...
+//! let mirror = keyring
+//!     .lookup_pull_source("mirror.example.com:5000/team/app:1", "quay.io/team/app:1", None)
+//!     .unwrap();
+//! assert_eq!(mirror.to_string(), r#"/var/lib/kubelet/config.json: mirror.example.com:5000 (user "mirroruser")"#);
+//! // ... and the primary location, where the namespace secret wins.
+//! let primary = keyring.lookup_pull_source("quay.io/team/app:1", "quay.io/team/app:1", None).unwrap();
+//! assert_eq!(primary.first().unwrap().origin(), Origin::Namespace);
+//! assert_eq!(primary.to_string(), r#"secret:app/pull#.dockerconfigjson: quay.io/team (user "team")"#);
+//!
+//! // Pushing never uses the node pull secret.
+//! assert!(keyring.lookup_push("quay.io/other/app", None).unwrap().is_anonymous());
+//! ```
+
+mod check;
+mod error;
+mod keyring;
+mod parse;
+mod secret;
+
+pub use check::{
+    candidate_json, check_document, check_file, diagnostic_json, pull_result_json, CheckReport,
+};
+pub use error::{
+    CredentialError, Diagnostic, DocumentErrorKind, EntryErrorReason, KeyErrorReason, Origin,
+    Severity, SourceId,
+};
+pub use keyring::{
+    Candidate, CriAuthConfig, EntryStatus, EntrySummary, Explicit, Key, Keyring, KeyringBuilder,
+    NoNode, PullCredentials, PushCredentials, PushKeyring, Target, WithNode,
+};
+pub use parse::{Format, MAX_DOCUMENT_BYTES, MAX_FIELD_BYTES};
+pub use secret::{Credential, Secret};

@@ -1,0 +1,115 @@
+//! Runs conformance cases through the `shortnames` binary, exactly as a user would:
+//! `cd CASE && shortnames resolve --format json --registries-conf-d registries.conf.d
+//! --user-aliases user-aliases.conf [--registries-conf registries.conf] --names-from names.txt`.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+fn run_case(case: &Path) -> (serde_json::Value, i32) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shortnames"));
+    cmd.current_dir(case).args([
+        "resolve",
+        "--format",
+        "json",
+        "--registries-conf-d",
+        "registries.conf.d",
+        "--user-aliases",
+        "user-aliases.conf",
+        "--names-from",
+        "names.txt",
+    ]);
+    if case.join("registries.conf").exists() {
+        cmd.args(["--registries-conf", "registries.conf"]);
+    }
+    let out = cmd.output().expect("run shortnames");
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{}: output is not JSON ({e}): {}",
+            case.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (doc, out.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn cli_reproduces_the_corpus() {
+    // Cases without registries.conf use the implicit /etc/containers/registries.conf; they are
+    // only meaningful where that file does not exist.
+    let host_has_config = Path::new("/etc/containers/registries.conf").exists();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for case in common::cases() {
+        if host_has_config && !case.join("registries.conf").exists() {
+            continue;
+        }
+        let want = common::expected(&case);
+        let (got, code) = run_case(&case);
+        ran += 1;
+        if let Err(d) = common::compare("", &got, &want) {
+            failures.push(format!("{}: {d}", case.display()));
+        }
+        let any_error = !want["config_error"].is_null()
+            || want["lookups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| !l["error"].is_null());
+        assert_eq!(
+            code,
+            if any_error { 1 } else { 0 },
+            "exit code of {}",
+            case.display()
+        );
+    }
+    assert!(ran > 0);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn text_format_shows_description_candidates_and_endpoints() {
+    let case = common::cases_dir().join("hand-mirror-pull-from-mirror");
+    let out = Command::new(env!("CARGO_BIN_EXE_shortnames"))
+        .current_dir(&case)
+        .args([
+            "resolve",
+            "--registries-conf",
+            "registries.conf",
+            "--registries-conf-d",
+            "none",
+            "app:v1",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("Resolving \"app\" using unqualified-search registries (registries.conf)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("candidate 1: example.com/app:v1  [registry example.com]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("mirror  m-tag.example.net/app:v1  (insecure)"),
+        "{text}"
+    );
+    assert!(text.contains("primary example.com/app:v1"), "{text}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = Command::new(env!("CARGO_BIN_EXE_shortnames"))
+        .args(["resolve", "--format", "yaml", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = Command::new(env!("CARGO_BIN_EXE_shortnames"))
+        .args(["resolve"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
