@@ -35,10 +35,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod alias_cache;
 pub mod aliases;
+pub mod builtin;
 pub mod config;
 pub mod credentials;
 pub mod error;
+mod lock;
 pub mod pull_sources;
 mod quote;
 pub mod reference;

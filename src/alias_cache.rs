@@ -1,0 +1,789 @@
+//! The per-user short-name alias cache (`short-name-aliases.conf`), shared with Podman.
+//!
+//! The cache is the highest-precedence alias source: an entry there decides a lookup, and a
+//! `""` value (a *tombstone*) hides any alias of the same name in registries.conf and its
+//! drop-ins. It is machine-written: one `[aliases]` table with quoted keys, the same shape
+//! containers/image (Podman, Buildah, Skopeo) reads and writes, so both can share one file.
+//!
+//! # Locking and crash safety
+//!
+//! Concurrent access is coordinated through `<cache>.lock` with POSIX `fcntl` record locks on
+//! the whole file (`F_SETLKW`), exactly as containers/storage's lockfile does: readers take a
+//! shared `F_RDLCK`, writers an exclusive `F_WRLCK` held across the whole
+//! read-modify-write. Within one process the accesses are additionally serialised, since
+//! `fcntl` locks do not exclude threads of the same process.
+//!
+//! Unlike containers/image (which truncates and rewrites the file in place), every write
+//! here is atomic: the new content goes to a temporary file in the same directory
+//! (mode 0600), is `fsync`ed, renamed over the cache, and the directory is `fsync`ed. A
+//! writer killed at any point leaves either the old or the new file, never a truncated one.
+//! Temporary files left behind by killed writers are removed by the next writer.
+//!
+//! Read-only operations ([`AliasCache::load`], [`AliasCache::lookup`], [`AliasCache::list`])
+//! never create anything: the lock file is opened without `O_CREAT`, and when it (or the
+//! directory) does not exist the cache is read without locking. Writers create the directory
+//! (mode 0700) and the lock file when needed.
+//!
+//! # Errors
+//!
+//! Every operation returns [`crate::Error`]. Reading problems have the kinds and exact
+//! messages the resolver reports for the user alias file (`invalid-user-aliases/toml`,
+//! `…/bad-alias`, `…/io`: `loading short-name aliases config file "<path>": …`, with file,
+//! key, line and column as structured fields). Write problems have kind
+//! `alias-cache/<sub>`: `invalid-name` / `invalid-value` (the reference's complaint, e.g.
+//! `invalid short name "quay.io/x": must not contain registry`), `not-found`
+//! (`short-name alias "<n>" not found in "<path>": please check registries.conf files`),
+//! `lock` and `io` (`<action> "<path>": <os error>`).
+//!
+//! ```
+//! use shortnames::alias_cache::AliasCache;
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let cache = AliasCache::new(dir.path().join("containers/short-name-aliases.conf"));
+//! assert!(cache.list().unwrap().is_empty()); // nothing there yet, and nothing created
+//! assert!(!dir.path().join("containers").exists());
+//!
+//! cache.add("ubi9", "registry.access.redhat.com/ubi9").unwrap();
+//! let hit = cache.lookup("ubi9").unwrap().unwrap();
+//! assert_eq!(hit.target.as_deref(), Some("registry.access.redhat.com/ubi9"));
+//!
+//! cache.remove("ubi9").unwrap();
+//! assert!(cache.lookup("ubi9").unwrap().is_none());
+//! ```
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::fmt;
+use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::aliases::{join_complaints, validate_alias_key, validate_alias_value, validate_table};
+use crate::config::decode::decode_alias_file;
+use crate::error::{Error, ErrorKind, Location};
+use crate::lock::{process_guard, FileLock, LockKind};
+use crate::quote::Q;
+
+/// File name of the alias cache inside its directory.
+///
+/// ```
+/// assert!(shortnames::alias_cache::ROOT_CACHE_PATH.ends_with(shortnames::alias_cache::CACHE_FILE_NAME));
+/// ```
+pub const CACHE_FILE_NAME: &str = "short-name-aliases.conf";
+
+/// The alias cache of effective UID 0 (config-formats.md §1.1).
+///
+/// ```
+/// assert_eq!(shortnames::alias_cache::ROOT_CACHE_PATH, "/var/cache/containers/short-name-aliases.conf");
+/// ```
+pub const ROOT_CACHE_PATH: &str = "/var/cache/containers/short-name-aliases.conf";
+
+/// Mode of the cache file (as Podman writes it).
+const CACHE_FILE_MODE: u32 = 0o600;
+/// Mode of a directory created for the cache (as containers/image creates it).
+const CACHE_DIR_MODE: u32 = 0o700;
+/// Mode of a lock file created by a writer (as containers/storage creates lock files).
+const LOCK_FILE_MODE: u32 = 0o644;
+
+/// One entry of the alias cache. `Display` shows it as it appears in the file.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let cache = shortnames::alias_cache::AliasCache::new(dir.path().join("a.conf"));
+/// cache.add("alpine", "docker.io/alpine").unwrap();
+/// let entry = cache.lookup("alpine").unwrap().unwrap();
+/// assert_eq!(entry.target.as_deref(), Some("docker.io/library/alpine"));
+/// assert_eq!(entry.to_string(), r#""alpine" = "docker.io/alpine""#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheAlias {
+    /// The short name (left side), exactly as stored.
+    pub name: String,
+    /// The value exactly as stored (`""` for a tombstone).
+    pub value: String,
+    /// The normalised target (`docker.io/alpine` → `docker.io/library/alpine`), or `None` for
+    /// a tombstone, which means "no alias, do not consult registries.conf for this name".
+    pub target: Option<String>,
+}
+
+/// The validated content of the cache file, by name (byte order).
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let cache = shortnames::alias_cache::AliasCache::new(dir.path().join("a.conf"));
+/// cache.add("b", "quay.io/b").unwrap();
+/// cache.add("a", "quay.io/a").unwrap();
+/// let contents = cache.load().unwrap();
+/// assert_eq!(contents.len(), 2);
+/// assert!(!contents.is_empty());
+/// assert_eq!(contents.get("a").unwrap().value, "quay.io/a");
+/// let names: Vec<&str> = contents.iter().map(|e| e.name.as_str()).collect();
+/// assert_eq!(names, ["a", "b"]);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AliasCacheContents {
+    entries: BTreeMap<String, CacheAlias>,
+}
+
+impl AliasCacheContents {
+    /// The entry for `name` (matched exactly, as typed: no normalisation).
+    pub fn get(&self, name: &str) -> Option<&CacheAlias> {
+        self.entries.get(name)
+    }
+
+    /// All entries in byte order of their names.
+    pub fn iter(&self) -> impl Iterator<Item = &CacheAlias> {
+        self.entries.values()
+    }
+
+    /// Number of entries, tombstones included.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the cache holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Identity of one version of the cache file, see [`AliasCache::fingerprint`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CacheFingerprint {
+    device: u64,
+    inode: u64,
+    size: u64,
+    mtime: (i64, i64),
+}
+
+/// The per-user alias cache at one path.
+///
+/// The value is only a path: every operation re-reads the file (under the lock), so several
+/// `AliasCache` values, processes, or Podman itself can use the same file concurrently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AliasCache {
+    path: PathBuf,
+}
+
+impl AliasCache {
+    /// An alias cache stored at `path` (nothing is touched on disk).
+    ///
+    /// ```
+    /// let cache = shortnames::alias_cache::AliasCache::new("/tmp/x/short-name-aliases.conf");
+    /// assert_eq!(cache.lock_path().to_str(), Some("/tmp/x/short-name-aliases.conf.lock"));
+    /// ```
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        AliasCache { path: path.into() }
+    }
+
+    /// The cache file.
+    ///
+    /// ```
+    /// let cache = shortnames::alias_cache::AliasCache::new("/x/short-name-aliases.conf");
+    /// assert_eq!(cache.path(), std::path::Path::new("/x/short-name-aliases.conf"));
+    /// ```
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The lock file: the cache path with `.lock` appended (see [`AliasCache::new`]).
+    pub fn lock_path(&self) -> PathBuf {
+        let mut p = self.path.clone().into_os_string();
+        p.push(".lock");
+        PathBuf::from(p)
+    }
+
+    /// Reads and validates the whole cache without creating anything.
+    ///
+    /// A missing file (or directory) is an empty cache. Only the `[aliases]` table is used
+    /// (its key matched case-insensitively, like the reference's TOML decoder); other
+    /// content is ignored. Every entry is validated as the reference does when it reads the
+    /// file (rule 31); all complaints are reported, joined by `"\n: "`, in byte order of the
+    /// names.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("short-name-aliases.conf");
+    /// std::fs::write(&path, "[aliases]\n\"a\" = \"docker.io/a\"\n\"b\" = \"\"\n").unwrap();
+    /// let contents = shortnames::alias_cache::AliasCache::new(&path).load().unwrap();
+    /// assert_eq!(contents.get("a").unwrap().target.as_deref(), Some("docker.io/library/a"));
+    /// assert_eq!(contents.get("b").unwrap().target, None); // tombstone
+    ///
+    /// std::fs::write(&path, "[aliases]\n\"a\" = \"a\"\n").unwrap();
+    /// let err = shortnames::alias_cache::AliasCache::new(&path).load().unwrap_err();
+    /// assert!(err.to_string().ends_with(r#": invalid alias "a": must contain registry and repository"#));
+    /// ```
+    pub fn load(&self) -> Result<AliasCacheContents, Error> {
+        let _guard = process_guard();
+        let _lock = match self.lock_for_reading()? {
+            ReadLock::NoDirectory => return Ok(AliasCacheContents::default()),
+            ReadLock::Unlocked => None,
+            ReadLock::Locked(lock) => Some(lock),
+        };
+        self.read_contents()
+    }
+
+    /// Runs `read` (given the cache path) while holding the readers' `fcntl` lock, taken as
+    /// [`AliasCache::load`] takes it: never created, skipped when there is no lock file.
+    /// For a caller that parses the file itself (the resolver's user-alias reader), so that
+    /// it never sees a Podman writer's half-rewritten file.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let cache = shortnames::alias_cache::AliasCache::new(dir.path().join("a.conf"));
+    /// cache.add("a", "quay.io/a").unwrap();
+    /// let text = cache.read_locked(|p| std::fs::read_to_string(p)).unwrap().unwrap();
+    /// assert!(text.contains("quay.io/a"));
+    /// ```
+    pub fn read_locked<T>(&self, read: impl FnOnce(&Path) -> T) -> Result<T, Error> {
+        let _guard = process_guard();
+        let _lock = self.lock_for_reading()?;
+        Ok(read(&self.path))
+    }
+
+    /// The cache entry for `name`, if any (read-only, see [`AliasCache::load`]).
+    ///
+    /// `Some` with `target == None` is a tombstone: the name has *no* alias, and the
+    /// registries.conf aliases must not be consulted for it.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("a.conf");
+    /// std::fs::write(&path, "[aliases]\n\"hidden\" = \"\"\n").unwrap();
+    /// let cache = shortnames::alias_cache::AliasCache::new(&path);
+    /// assert_eq!(cache.lookup("hidden").unwrap().unwrap().target, None);
+    /// assert!(cache.lookup("other").unwrap().is_none());
+    /// ```
+    pub fn lookup(&self, name: &str) -> Result<Option<CacheAlias>, Error> {
+        Ok(self.load()?.entries.remove(name))
+    }
+
+    /// All entries, sorted by name (read-only, see [`AliasCache::load`]).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let cache = shortnames::alias_cache::AliasCache::new(dir.path().join("a.conf"));
+    /// cache.add("b", "quay.io/b").unwrap();
+    /// cache.add("a", "quay.io/a").unwrap();
+    /// let names: Vec<String> = cache.list().unwrap().into_iter().map(|e| e.name).collect();
+    /// assert_eq!(names, ["a", "b"]);
+    /// ```
+    pub fn list(&self) -> Result<Vec<CacheAlias>, Error> {
+        Ok(self.load()?.entries.into_values().collect())
+    }
+
+    /// A cheap identity of the cache file's current version — `(device, inode, size,
+    /// modification time)` from one `stat` — or `None` when there is no file. A caller that
+    /// keeps the result of [`AliasCache::load`] can re-`stat` per resolution and reload only
+    /// when the fingerprint changes (our writers replace the file, so its inode changes).
+    /// Creates nothing.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let cache = shortnames::alias_cache::AliasCache::new(dir.path().join("a.conf"));
+    /// assert_eq!(cache.fingerprint(), None);
+    /// cache.add("a", "quay.io/a").unwrap();
+    /// let first = cache.fingerprint().unwrap();
+    /// cache.add("b", "quay.io/b").unwrap();
+    /// assert_ne!(cache.fingerprint().unwrap(), first);
+    /// ```
+    pub fn fingerprint(&self) -> Option<CacheFingerprint> {
+        use std::os::unix::fs::MetadataExt;
+        let m = fs::metadata(&self.path).ok()?;
+        Some(CacheFingerprint {
+            device: m.dev(),
+            inode: m.ino(),
+            size: m.size(),
+            mtime: (m.mtime(), m.mtime_nsec()),
+        })
+    }
+
+    /// Adds or replaces the alias `name` → `value` (as `podman`'s `AddShortNameAlias`).
+    ///
+    /// Both sides are validated first with the reference's rules and messages (rules 29–30);
+    /// the value is stored as given (not normalised), as the reference does. `""` is not a
+    /// valid value here (the reference rejects it when adding).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let cache = shortnames::alias_cache::AliasCache::new(dir.path().join("a.conf"));
+    /// cache.add("alpine", "docker.io/alpine").unwrap();
+    /// assert_eq!(
+    ///     std::fs::read_to_string(cache.path()).unwrap(),
+    ///     "[aliases]\n  \"alpine\" = \"docker.io/alpine\"\n"
+    /// );
+    /// let err = cache.add("quay.io/x", "quay.io/x").unwrap_err();
+    /// assert_eq!(err.to_string(), r#"invalid short name "quay.io/x": must not contain registry"#);
+    /// ```
+    pub fn add(&self, name: &str, value: &str) -> Result<(), Error> {
+        validate_alias_key(name).map_err(|c| invalid("invalid-name", c))?;
+        validate_alias_value(value).map_err(|c| invalid("invalid-value", c))?;
+        self.edit(|entries| {
+            entries.insert(name.to_owned(), value.to_owned());
+            Ok(())
+        })
+    }
+
+    /// Records a successful short-name selection, as `Resolved.Record()` of the reference
+    /// does: `input` is what the user typed and `selected` the pull candidate that worked;
+    /// both lose their tag and digest, then the pair is [`add`](AliasCache::add)ed.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let cache = shortnames::alias_cache::AliasCache::new(dir.path().join("a.conf"));
+    /// cache.record("myimg:1.0", "quay.io/team/myimg:1.0").unwrap();
+    /// assert_eq!(cache.lookup("myimg").unwrap().unwrap().value, "quay.io/team/myimg");
+    /// ```
+    pub fn record(&self, input: &str, selected: &str) -> Result<(), Error> {
+        self.add(strip_tag_and_digest(input), strip_tag_and_digest(selected))
+    }
+
+    /// Removes the alias `name` (as `podman`'s `RemoveShortNameAlias`).
+    ///
+    /// The name is validated first; a name that the cache does not hold is an error:
+    /// `short-name alias "<name>" not found in "<path>": please check registries.conf files`.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("a.conf");
+    /// let cache = shortnames::alias_cache::AliasCache::new(&path);
+    /// let err = cache.remove("nope").unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     format!("short-name alias \"nope\" not found in \"{}\": please check registries.conf files", path.display())
+    /// );
+    /// ```
+    pub fn remove(&self, name: &str) -> Result<(), Error> {
+        validate_alias_key(name).map_err(|c| invalid("invalid-name", c))?;
+        self.edit(|entries| match entries.remove(name) {
+            Some(_) => Ok(()),
+            None => Err(Error::with_details(
+                ErrorKind::AliasCache("not-found"),
+                format!(
+                    "short-name alias {} not found in {}: please check registries.conf files",
+                    Q(name),
+                    Q(&self.display())
+                ),
+                Some(self.display()),
+                None,
+                None,
+            )),
+        })
+    }
+
+    /// Opens the lock file without creating it and takes a shared lock. `None` when there is
+    /// no lock file to take (missing, its directory missing, or not openable for reading).
+    fn lock_for_reading(&self) -> Result<ReadLock, Error> {
+        let lock_path = self.lock_path();
+        let file = match File::open(&lock_path) {
+            Ok(f) => f,
+            Err(e) if is_not_a_directory(&e) => return Ok(ReadLock::NoDirectory),
+            Err(e)
+                if e.kind() == io::ErrorKind::NotFound
+                    || e.kind() == io::ErrorKind::PermissionDenied =>
+            {
+                // No lock file: only a writer creates it, before writing; our own writers
+                // replace the cache atomically, so reading unlocked sees old or new content.
+                return Ok(ReadLock::Unlocked);
+            }
+            Err(e) => return Err(self.io_load_error("open", &lock_path, e)),
+        };
+        FileLock::acquire(file, LockKind::Shared)
+            .map(ReadLock::Locked)
+            .map_err(|e| self.io_load_error("lock", &lock_path, e))
+    }
+
+    /// Reads, parses and validates the cache file (the caller holds the locks), exactly as
+    /// the resolver reads the user alias file (same decoder, validation and messages).
+    fn read_contents(&self) -> Result<AliasCacheContents, Error> {
+        let display = self.display();
+        let prefix = format!("loading short-name aliases config file {}: ", Q(&display));
+        let text = match crate::config::read_limited(&self.path) {
+            Ok(Some(text)) => text,
+            Ok(None) => return Ok(AliasCacheContents::default()),
+            Err(problem) => {
+                let kind = match problem.kind {
+                    ErrorKind::InvalidConfig(sub) => ErrorKind::InvalidUserAliases(sub),
+                    other => other,
+                };
+                return Err(Error::with_details(
+                    kind,
+                    format!("{prefix}{}", problem.message),
+                    Some(display),
+                    None,
+                    None,
+                ));
+            }
+        };
+        let raw = decode_alias_file(&text).map_err(|e| {
+            Error::with_details(
+                ErrorKind::InvalidUserAliases("toml"),
+                format!("{prefix}toml: {}", e.message),
+                Some(display.clone()),
+                e.key,
+                e.span.map(|s| Location::from_offset(&text, s.start)),
+            )
+        })?;
+        // Fast path: validate entry by entry with the public rules. Only when something is
+        // wrong, run the configuration loader's table validation, which words and locates
+        // the complaints exactly as the resolver reports them (it computes a location for
+        // every entry, too slow to do for every read of a large cache).
+        let mut entries = BTreeMap::new();
+        let mut bad = false;
+        for a in &raw.aliases {
+            let key_ok = validate_alias_key(&a.name).is_ok();
+            let target = if a.value.value.is_empty() {
+                None
+            } else {
+                match validate_alias_value(&a.value.value) {
+                    Ok(t) => Some(t),
+                    Err(_) => {
+                        bad = true;
+                        continue;
+                    }
+                }
+            };
+            bad |= !key_ok;
+            entries.insert(
+                a.name.clone(),
+                CacheAlias {
+                    name: a.name.clone(),
+                    value: a.value.value.clone(),
+                    target,
+                },
+            );
+        }
+        if bad {
+            let origin = Arc::from(display.as_str());
+            if let Err(c) = validate_table(raw.aliases, &origin, &text) {
+                return Err(Error::with_details(
+                    ErrorKind::InvalidUserAliases("bad-alias"),
+                    format!("{prefix}{}", join_complaints(&c)),
+                    Some(display.clone()),
+                    Some(c[0].key.clone()),
+                    c[0].location,
+                ));
+            }
+        }
+        Ok(AliasCacheContents { entries })
+    }
+
+    /// The cache path as shown in messages.
+    fn display(&self) -> String {
+        self.path.to_string_lossy().into_owned()
+    }
+
+    /// The write protocol: exclusive lock, re-read and validate, modify, atomic replace.
+    fn edit(
+        &self,
+        modify: impl FnOnce(&mut BTreeMap<String, String>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let _guard = process_guard();
+        let dir = parent_dir(&self.path);
+        DirBuilder::new()
+            .recursive(true)
+            .mode(CACHE_DIR_MODE)
+            .create(&dir)
+            .map_err(|e| io_error("creating directory", &dir, e))?;
+        let lock_path = self.lock_path();
+        let lock_file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(LOCK_FILE_MODE)
+            .open(&lock_path)
+            .map_err(|e| io_error("opening lock file", &lock_path, e))?;
+        let _lock = FileLock::acquire(lock_file, LockKind::Exclusive)
+            .map_err(|e| io_error("locking", &lock_path, e))?;
+
+        // Re-read under the lock; a corrupt or invalid cache fails the write (as in the
+        // reference) instead of being silently replaced.
+        let mut entries: BTreeMap<String, String> = self
+            .read_contents()?
+            .entries
+            .into_values()
+            .map(|a| (a.name, a.value))
+            .collect();
+        modify(&mut entries)?;
+        self.remove_stale_temp_files(&dir);
+        self.replace_atomically(&dir, serialize(&entries).as_bytes())
+    }
+
+    /// Prefix of the temporary files of this cache: `.<file name>.tmp-`.
+    fn temp_prefix(&self) -> String {
+        let name = self.path.file_name().unwrap_or(OsStr::new(CACHE_FILE_NAME));
+        format!(".{}.tmp-", name.to_string_lossy())
+    }
+
+    /// Removes temporary files left by killed writers. Only called under the exclusive lock,
+    /// when no other writer following this protocol can be between creating and renaming
+    /// its temporary file. Best effort: failures are ignored.
+    fn remove_stale_temp_files(&self, dir: &Path) {
+        let prefix = self.temp_prefix();
+        let Ok(read_dir) = fs::read_dir(dir) else {
+            return;
+        };
+        for entry in read_dir.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+
+    /// Temp file in `dir` (0600), write, fsync, rename over the cache, fsync `dir`.
+    fn replace_atomically(&self, dir: &Path, content: &[u8]) -> Result<(), Error> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let tmp = dir.join(format!(
+            "{}{}-{}",
+            self.temp_prefix(),
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let write = || -> Result<(), Error> {
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(CACHE_FILE_MODE)
+                .open(&tmp)
+                .map_err(|e| io_error("creating temporary file", &tmp, e))?;
+            f.write_all(content)
+                .map_err(|e| io_error("writing", &tmp, e))?;
+            f.sync_all().map_err(|e| io_error("syncing", &tmp, e))?;
+            drop(f);
+            fs::rename(&tmp, &self.path).map_err(|e| io_error("replacing", &self.path, e))
+        };
+        if let Err(e) = write() {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io_error("syncing directory", dir, e))
+    }
+
+    fn io_load_error(&self, op: &str, path: &Path, e: io::Error) -> Error {
+        let display = self.display();
+        Error::with_details(
+            ErrorKind::InvalidUserAliases("io"),
+            format!(
+                "loading short-name aliases config file {}: {op} {}: {}",
+                Q(&display),
+                path.display(),
+                os_text(&e)
+            ),
+            Some(display),
+            None,
+            None,
+        )
+    }
+}
+
+/// The default alias-cache path as containers/image computes it (rule 4, §1.1): effective
+/// UID 0 → [`ROOT_CACHE_PATH`]; otherwise `<xdg_cache_home>/containers/short-name-aliases.conf`
+/// when `xdg_cache_home` is set and non-empty, else `<home>/.cache/containers/…`; `None` when
+/// neither is available.
+///
+/// ```
+/// use shortnames::alias_cache::default_cache_path;
+/// use std::path::PathBuf;
+///
+/// assert_eq!(default_cache_path(0, None, None), Some(PathBuf::from("/var/cache/containers/short-name-aliases.conf")));
+/// assert_eq!(
+///     default_cache_path(1000, None, Some("/home/u".as_ref())),
+///     Some(PathBuf::from("/home/u/.cache/containers/short-name-aliases.conf"))
+/// );
+/// assert_eq!(
+///     default_cache_path(1000, Some("/x".as_ref()), Some("/home/u".as_ref())),
+///     Some(PathBuf::from("/x/containers/short-name-aliases.conf"))
+/// );
+/// ```
+pub fn default_cache_path(
+    effective_uid: u32,
+    xdg_cache_home: Option<&OsStr>,
+    home: Option<&OsStr>,
+) -> Option<PathBuf> {
+    if effective_uid == 0 {
+        return Some(PathBuf::from(ROOT_CACHE_PATH));
+    }
+    let base = match (xdg_cache_home, home) {
+        (Some(x), _) if !x.is_empty() => PathBuf::from(x),
+        (_, Some(h)) if !h.is_empty() => Path::new(h).join(".cache"),
+        _ => return None,
+    };
+    Some(base.join("containers").join(CACHE_FILE_NAME))
+}
+
+/// [`default_cache_path`] fed from the process environment, as Podman does: the effective
+/// UID is `_CONTAINERS_ROOTLESS_UID` when set and non-empty (a non-integer counts as 0, as
+/// in the reference), else the process's EUID; then `XDG_CACHE_HOME` and `HOME`.
+///
+/// Only for "podman-compatible discovery"; a runtime should pass an explicit path.
+///
+/// ```
+/// // Whatever the environment, the answer ends with the cache file name.
+/// if let Some(p) = shortnames::alias_cache::podman_default_cache_path() {
+///     assert!(p.ends_with("containers/short-name-aliases.conf"));
+/// }
+/// ```
+pub fn podman_default_cache_path() -> Option<PathBuf> {
+    let uid = match std::env::var("_CONTAINERS_ROOTLESS_UID") {
+        Ok(s) if !s.is_empty() => s.parse::<u32>().unwrap_or(0),
+        _ => rustix::process::geteuid().as_raw(),
+    };
+    let xdg = std::env::var_os("XDG_CACHE_HOME");
+    let home = std::env::var_os("HOME");
+    default_cache_path(uid, xdg.as_deref(), home.as_deref())
+}
+
+/// `input` without its `@digest` and `:tag` (a `:` after the last `/`).
+fn strip_tag_and_digest(input: &str) -> &str {
+    let name = input.split_once('@').map_or(input, |(n, _)| n);
+    let last_slash = name.rfind('/').map_or(0, |i| i + 1);
+    match name[last_slash..].find(':') {
+        Some(i) => &name[..last_slash + i],
+        None => name,
+    }
+}
+
+/// The directory holding `path` (`.` for a bare file name).
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Whether an open error is `ENOTDIR`: a component of the cache's directory path is not a
+/// directory, so the directory (and the cache) cannot exist.
+fn is_not_a_directory(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(rustix::io::Errno::NOTDIR.raw_os_error())
+}
+
+/// Outcome of taking the readers' lock.
+enum ReadLock {
+    /// The cache's directory cannot exist: there is no cache.
+    NoDirectory,
+    /// No lock file to take (or not readable): read without it.
+    Unlocked,
+    /// Shared lock held until dropped.
+    Locked(FileLock),
+}
+
+/// An error of a write (the cache is unchanged): `<action> "<path>": <os error>`.
+fn io_error(action: &'static str, path: &Path, source: io::Error) -> Error {
+    let shown = path.to_string_lossy().into_owned();
+    let sub = if action == "locking" { "lock" } else { "io" };
+    Error::with_details(
+        ErrorKind::AliasCache(sub),
+        format!("{action} {}: {}", Q(&shown), os_text(&source)),
+        Some(shown),
+        None,
+        None,
+    )
+}
+
+/// An I/O error as text, without Rust's ` (os error N)` suffix, lower-cased first letter
+/// (`permission denied`), the way Go prints it.
+fn os_text(e: &io::Error) -> String {
+    let s = e.to_string();
+    let s = s.split(" (os error").next().unwrap_or(&s);
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A rejected alias name or value: kind `alias-cache/<sub>`, the reference's complaint.
+fn invalid(sub: &'static str, complaint: crate::aliases::AliasComplaint) -> Error {
+    Error::with_details(
+        ErrorKind::AliasCache(sub),
+        complaint.to_string(),
+        None,
+        None,
+        None,
+    )
+}
+
+/// The cache file text: one `[aliases]` table, quoted keys, sorted by name.
+fn serialize(entries: &BTreeMap<String, String>) -> String {
+    let mut out = String::from("[aliases]\n");
+    for (k, v) in entries {
+        out.push_str("  ");
+        out.push_str(&toml_basic_string(k));
+        out.push_str(" = ");
+        out.push_str(&toml_basic_string(v));
+        out.push('\n');
+    }
+    out
+}
+
+/// A TOML basic string literal.
+fn toml_basic_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+impl fmt::Display for CacheAlias {
+    /// `"<name>" = "<value>"`, as the entry appears in the file.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} = {}",
+            toml_basic_string(&self.name),
+            toml_basic_string(&self.value)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strip_tag_and_digest_keeps_ports() {
+        assert_eq!(strip_tag_and_digest("a"), "a");
+        assert_eq!(strip_tag_and_digest("a:1"), "a");
+        assert_eq!(strip_tag_and_digest("a@sha256:00"), "a");
+        assert_eq!(strip_tag_and_digest("a:1@sha256:00"), "a");
+        assert_eq!(strip_tag_and_digest("h:5000/a"), "h:5000/a");
+        assert_eq!(strip_tag_and_digest("h:5000/a:2"), "h:5000/a");
+    }
+
+    #[test]
+    fn serialize_round_trips_through_the_decoder() {
+        let mut m = BTreeMap::new();
+        m.insert("we\"ird\\".to_owned(), "x\ny\u{1}".to_owned());
+        m.insert("a".to_owned(), String::new());
+        let decoded: BTreeMap<String, String> = decode_alias_file(&serialize(&m))
+            .unwrap()
+            .aliases
+            .into_iter()
+            .map(|a| (a.name, a.value.value))
+            .collect();
+        assert_eq!(decoded, m);
+    }
+
+    #[test]
+    fn os_text_reads_like_go() {
+        let e = io::Error::from_raw_os_error(13);
+        assert_eq!(os_text(&e), "permission denied");
+    }
+}
