@@ -401,7 +401,8 @@ impl AliasCache {
     fn read_contents(&self) -> Result<AliasCacheContents, Error> {
         let display = self.display();
         let prefix = format!("loading short-name aliases config file {}: ", Q(&display));
-        let text = match crate::config::read_limited(&self.path) {
+        let max = crate::config::Limits::default().max_file_size;
+        let text = match crate::config::read_limited_display(&self.path, &display, max) {
             Ok(Some(text)) => text,
             Ok(None) => return Ok(AliasCacheContents::default()),
             Err(problem) => {
@@ -458,7 +459,7 @@ impl AliasCache {
         }
         if bad {
             let origin = Arc::from(display.as_str());
-            if let Err(c) = validate_table(raw.aliases, &origin, &text) {
+            if let Err(c) = validate_table(raw.aliases, &origin, &crate::error::Lines::new(&text)) {
                 return Err(Error::with_details(
                     ErrorKind::InvalidUserAliases("bad-alias"),
                     format!("{prefix}{}", join_complaints(&c)),
