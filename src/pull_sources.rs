@@ -2,21 +2,20 @@
 //! order — the applicable mirrors, then the primary location — each with the rewritten
 //! reference, its own `insecure` flag and its own blocked check.
 
-use std::sync::Arc;
-
-use crate::config::{PullFromMirror, Registry};
+use crate::config::PullFromMirror;
 use crate::error::{Error, ErrorKind};
 use crate::reference::Reference;
-use crate::registry_index::{ref_matching_prefix, RegistryIndex};
+use crate::registry_index::{ref_matching_prefix, CompiledRegistry, RegistryIndex};
 
-/// One endpoint to try for a candidate.
+/// One endpoint to try for a candidate. Borrows the configuration it came from.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub struct PullSource {
+pub struct PullSource<'a> {
     /// The reference to request from this endpoint.
     pub reference: Reference,
-    /// The endpoint location as configured (the candidate itself when no entry matched).
-    pub location: Arc<str>,
+    /// The endpoint location as configured; `None` when no `[[registry]]` entry governs the
+    /// candidate (the endpoint is then the candidate reference itself).
+    pub location: Option<&'a str>,
     /// The endpoint's own `insecure` flag.
     pub insecure: bool,
     /// Whether this is a mirror (the primary is always last).
@@ -25,15 +24,26 @@ pub struct PullSource {
     pub error: Option<Error>,
 }
 
+impl PullSource<'_> {
+    /// The endpoint location as the corpus shows it: the configured location, or the
+    /// reference itself when no entry matched.
+    pub fn location_str(&self) -> &str {
+        self.location.unwrap_or(self.reference.as_str())
+    }
+}
+
 /// What the blocked message names as the configuration files.
 #[derive(Debug, Clone)]
 pub(crate) struct BlockedText {
-    pub main: Arc<str>,
-    pub dir: Arc<str>,
+    pub main: std::sync::Arc<str>,
+    pub dir: std::sync::Arc<str>,
 }
 
 fn blocked_check(index: &RegistryIndex, name: &str, text: &BlockedText) -> Option<Error> {
-    let e = index.find(name)?;
+    if !index.any_blocked {
+        return None;
+    }
+    let e = &index.find(name)?.entry;
     e.blocked.then(|| {
         Error::new(
             ErrorKind::Blocked,
@@ -46,23 +56,27 @@ fn blocked_check(index: &RegistryIndex, name: &str, text: &BlockedText) -> Optio
 }
 
 /// Computes the pull sources of `candidate` governed by `entry` (rules 38–42).
-pub(crate) fn pull_sources(
-    index: &RegistryIndex,
-    entry: Option<&Arc<Registry>>,
+pub(crate) fn pull_sources<'a>(
+    index: &'a RegistryIndex,
+    entry: Option<&'a CompiledRegistry>,
     candidate: &Reference,
     text: &BlockedText,
-) -> Result<Vec<PullSource>, Error> {
-    let Some(entry) = entry else {
+) -> Result<Vec<PullSource<'a>>, Error> {
+    let Some(compiled) = entry else {
         return Ok(vec![PullSource {
             reference: candidate.clone(),
-            location: Arc::from(candidate.as_str()),
+            location: None,
             insecure: false,
             mirror: false,
             error: blocked_check(index, candidate.name(), text),
         }]);
     };
+    let entry = &compiled.entry;
     let digested = candidate.digest().is_some();
-    let use_mirror = |p: PullFromMirror| {
+    let use_endpoint = |p: PullFromMirror, mirror: bool| {
+        if !mirror {
+            return true;
+        }
         if entry.mirror_by_digest_only {
             return digested;
         }
@@ -79,31 +93,25 @@ pub(crate) fn pull_sources(
             format!("invalid prefix '{}' for reference '{s}'", entry.prefix),
         )
     })?;
-    let rest = &s[k..];
-    let mut out = Vec::with_capacity(entry.mirrors.len() + 1);
-    let endpoints = entry
-        .mirrors
+    let mut out = Vec::with_capacity(compiled.endpoints.len());
+    for ep in compiled
+        .endpoints
         .iter()
-        .filter(|m| use_mirror(m.pull_from_mirror))
-        .map(|m| (&m.location, m.insecure, true))
-        .chain(std::iter::once((&entry.location, entry.insecure, false)));
-    for (location, insecure, mirror) in endpoints {
-        let reference = if location.is_empty() {
+        .filter(|ep| use_endpoint(ep.pull_from_mirror, ep.mirror))
+    {
+        let reference = if ep.location.is_empty() {
             candidate.clone()
         } else {
-            let mut new = String::with_capacity(location.len() + rest.len());
-            new.push_str(location);
-            new.push_str(rest);
-            Reference::from_canonical_string(new).map_err(|e| {
+            candidate.rewrite(&ep.location, ep.shape, k).map_err(|e| {
                 Error::reference(ErrorKind::InvalidRewrite, "rewriting reference: ", &e)
             })?
         };
         let error = blocked_check(index, reference.name(), text);
         out.push(PullSource {
             reference,
-            location: location.clone(),
-            insecure,
-            mirror,
+            location: Some(&ep.location),
+            insecure: ep.insecure,
+            mirror: ep.mirror,
             error,
         });
     }

@@ -161,6 +161,13 @@ impl Reference {
         Ok(Reference::from_spans(s.to_owned(), spans))
     }
 
+    /// Validates `s` as [`parse`](Self::parse) does, without allocating; returns whether its
+    /// first component is a registry host.
+    pub(crate) fn check_has_registry(s: &str) -> Result<bool, ReferenceError> {
+        let spans = check(s)?;
+        Ok(spans.domain_len > 0 && is_registry_host(&s[..spans.domain_len]))
+    }
+
     /// Parses `s` and applies Docker Hub normalisation (`ParseNormalizedNamed`):
     /// `nginx` → `docker.io/library/nginx`, `index.docker.io/x/y` → `docker.io/x/y`.
     ///
@@ -170,6 +177,35 @@ impl Reference {
     /// assert_eq!(r.as_str(), "docker.io/library/alpine:3");
     /// ```
     pub fn parse_normalized(s: &str) -> Result<Reference, ReferenceError> {
+        Reference::normalize_parts(&[s], 0)
+    }
+
+    /// `ParseNormalizedNamed` of the concatenation of `parts`, building the normalised string
+    /// directly (one allocation, with `reserve` spare bytes for a later `:latest`).
+    pub(crate) fn normalize_parts(
+        parts: &[&str],
+        reserve: usize,
+    ) -> Result<Reference, ReferenceError> {
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        // Join on the stack when short (the usual case): the normalised string is then the only
+        // allocation.
+        let mut stack = [0u8; 512];
+        let heap: String;
+        let joined: &str = if parts.len() == 1 {
+            parts[0]
+        } else if total <= stack.len() {
+            let mut at = 0;
+            for p in parts {
+                stack[at..at + p.len()].copy_from_slice(p.as_bytes());
+                at += p.len();
+            }
+            // The parts are `str`s, so their concatenation is valid UTF-8.
+            std::str::from_utf8(&stack[..total]).unwrap_or_default()
+        } else {
+            heap = parts.concat();
+            &heap
+        };
+        let s = joined;
         check_hex_identifier(s)?;
         let (domain, remainder, needs_library) = split_docker_domain(s);
         let remote_name = match remainder.find(':') {
@@ -179,14 +215,8 @@ impl Reference {
         if has_unicode_uppercase(remote_name) {
             return Err(ReferenceError::new(RefErrorKind::UppercaseNormalized));
         }
-        let unchanged = !needs_library && domain.len() + 1 + remainder.len() == s.len();
-        if unchanged {
-            // The normalised string is the input itself: no new string to build.
-            let spans = check(s)?;
-            return Ok(Reference::from_spans(s.to_owned(), spans));
-        }
         let mut text = String::with_capacity(
-            domain.len() + 1 + remainder.len() + if needs_library { 8 } else { 0 },
+            domain.len() + 1 + remainder.len() + if needs_library { 8 } else { 0 } + reserve,
         );
         text.push_str(domain);
         text.push('/');
@@ -235,6 +265,52 @@ impl Reference {
         // Normalisation changes the string: report its own errors first, then non-canonical.
         Reference::parse_normalized(&s)?;
         Err(ReferenceError::new(RefErrorKind::NotCanonical))
+    }
+
+    /// Rewrites `self` for an endpoint: `location + self[k..]`, checked as
+    /// [`parse_canonical`](Self::parse_canonical) would. `fast` is the precomputed shape of the
+    /// location (see [`EndpointShape`]); when it allows, the result is built without re-running
+    /// the grammar, which cannot change the answer: the part taken from `self` is already valid.
+    pub(crate) fn rewrite(
+        &self,
+        location: &str,
+        shape: EndpointShape,
+        k: usize,
+    ) -> Result<Reference, ReferenceError> {
+        let rest = &self.text[k..];
+        let name_len = self.name_len as usize;
+        let fast = match shape {
+            EndpointShape::Checked {
+                domain_len,
+                has_path,
+            } => {
+                let rest_name = if k <= name_len {
+                    &self.text[k..name_len]
+                } else {
+                    ""
+                };
+                let usable = k <= name_len
+                    && (rest_name.starts_with('/') || (rest_name.is_empty() && has_path))
+                    && location.len() + rest_name.len() <= NAME_TOTAL_LENGTH_MAX;
+                usable.then_some((domain_len, location.len() + rest_name.len()))
+            }
+            EndpointShape::Other => None,
+        };
+        let mut text = String::with_capacity(location.len() + rest.len());
+        text.push_str(location);
+        text.push_str(rest);
+        match fast {
+            Some((domain_len, new_name_len)) => {
+                let tag_end = new_name_len + (self.tag_end as usize - name_len);
+                Ok(Reference {
+                    domain_len: domain_len as u16,
+                    name_len: new_name_len as u16,
+                    tag_end: tag_end as u32,
+                    text,
+                })
+            }
+            None => Reference::from_canonical_string(text),
+        }
     }
 
     fn from_spans(text: String, spans: Spans) -> Reference {
@@ -454,6 +530,39 @@ impl TryFrom<&str> for Reference {
 impl AsRef<str> for Reference {
     fn as_ref(&self) -> &str {
         self.as_str()
+    }
+}
+
+/// What is known about an endpoint location, computed once when the configuration is compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EndpointShape {
+    /// `domain[/path-component...]` with a registry-host domain other than `docker.io` and
+    /// `index.docker.io`: appending `/valid/path[:tag][@digest]` yields a canonical reference
+    /// (given the length limit).
+    Checked { domain_len: usize, has_path: bool },
+    /// Anything else: rewritten references are checked in full.
+    Other,
+}
+
+impl EndpointShape {
+    pub(crate) fn of(location: &str) -> EndpointShape {
+        let (domain, path) = match location.find('/') {
+            Some(i) => (&location[..i], Some(&location[i + 1..])),
+            None => (location, None),
+        };
+        let domain_ok = is_domain(domain.as_bytes())
+            && is_registry_host(domain)
+            && domain != DEFAULT_DOMAIN
+            && domain != LEGACY_DEFAULT_DOMAIN;
+        let path_ok = path.is_none_or(|p| p.split('/').all(|c| is_path_component(c.as_bytes())));
+        if domain_ok && path_ok && location.len() <= NAME_TOTAL_LENGTH_MAX {
+            EndpointShape::Checked {
+                domain_len: domain.len(),
+                has_path: path.is_some(),
+            }
+        } else {
+            EndpointShape::Other
+        }
     }
 }
 

@@ -14,14 +14,61 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use crate::config::Registry;
+use crate::config::{PullFromMirror, Registry};
+use crate::reference::EndpointShape;
+
+/// One endpoint of an entry, with what the rewrite needs precomputed.
+#[derive(Debug, Clone)]
+pub(crate) struct Endpoint {
+    pub location: Arc<str>,
+    pub shape: EndpointShape,
+    pub insecure: bool,
+    pub pull_from_mirror: PullFromMirror,
+    pub mirror: bool,
+}
+
+/// An entry compiled for the pull path: its endpoints in order (mirrors, then the primary).
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledRegistry {
+    pub entry: Arc<Registry>,
+    pub endpoints: Box<[Endpoint]>,
+}
+
+impl CompiledRegistry {
+    fn new(entry: &Arc<Registry>) -> CompiledRegistry {
+        let endpoint = |location: &Arc<str>, insecure, pull_from_mirror, mirror| Endpoint {
+            location: location.clone(),
+            shape: EndpointShape::of(location),
+            insecure,
+            pull_from_mirror,
+            mirror,
+        };
+        let endpoints = entry
+            .mirrors
+            .iter()
+            .map(|m| endpoint(&m.location, m.insecure, m.pull_from_mirror, true))
+            .chain(std::iter::once(endpoint(
+                &entry.location,
+                entry.insecure,
+                PullFromMirror::Unset,
+                false,
+            )))
+            .collect();
+        CompiledRegistry {
+            entry: entry.clone(),
+            endpoints,
+        }
+    }
+}
 
 /// An immutable index over the effective `[[registry]]` entries.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RegistryIndex {
-    literal: FxHashMap<Arc<str>, Arc<Registry>>,
+    literal: FxHashMap<Arc<str>, CompiledRegistry>,
     /// Keyed by the wildcard prefix without its `*` (so `.example.com`).
-    wildcard: FxHashMap<Arc<str>, Arc<Registry>>,
+    wildcard: FxHashMap<Arc<str>, CompiledRegistry>,
+    /// Whether any entry is blocked (when none is, sources need no blocked lookup).
+    pub any_blocked: bool,
 }
 
 #[inline]
@@ -36,27 +83,29 @@ impl RegistryIndex {
             if e.prefix.is_empty() {
                 continue; // a zero-length prefix can never win
             }
+            idx.any_blocked |= e.blocked;
+            let compiled = CompiledRegistry::new(e);
             if let Some(dot_suffix) = e.prefix.strip_prefix('*') {
                 if dot_suffix.starts_with('.') {
-                    idx.wildcard.insert(Arc::from(dot_suffix), e.clone());
+                    idx.wildcard.insert(Arc::from(dot_suffix), compiled);
                     continue;
                 }
             }
-            idx.literal.insert(e.prefix.clone(), e.clone());
+            idx.literal.insert(e.prefix.clone(), compiled);
         }
         idx
     }
 
     /// `FindRegistry`: the entry with the longest matching prefix for repository name `name`.
-    pub(crate) fn find(&self, name: &str) -> Option<&Arc<Registry>> {
+    pub(crate) fn find(&self, name: &str) -> Option<&CompiledRegistry> {
         let literal = self.find_literal(name);
         let wildcard = self.find_wildcard(name);
         match (literal, wildcard) {
             (None, w) => w,
             (l, None) => l,
             (Some(l), Some(w)) => {
-                let (ll, wl) = (l.prefix.len(), w.prefix.len());
-                if ll > wl || (ll == wl && l.prefix.as_bytes() < w.prefix.as_bytes()) {
+                let (lp, wp) = (&l.entry.prefix, &w.entry.prefix);
+                if lp.len() > wp.len() || (lp.len() == wp.len() && lp.as_bytes() < wp.as_bytes()) {
                     Some(l)
                 } else {
                     Some(w)
@@ -65,7 +114,7 @@ impl RegistryIndex {
         }
     }
 
-    fn find_literal(&self, name: &str) -> Option<&Arc<Registry>> {
+    fn find_literal(&self, name: &str) -> Option<&CompiledRegistry> {
         if self.literal.is_empty() {
             return None;
         }
@@ -79,7 +128,7 @@ impl RegistryIndex {
             .find_map(|i| self.literal.get(&name[..i]))
     }
 
-    fn find_wildcard(&self, name: &str) -> Option<&Arc<Registry>> {
+    fn find_wildcard(&self, name: &str) -> Option<&CompiledRegistry> {
         if self.wildcard.is_empty() {
             return None;
         }
@@ -187,7 +236,7 @@ mod tests {
             "evil.com/example.com/x",
         ] {
             assert_eq!(
-                idx.find(name).map(|e| &*e.prefix),
+                idx.find(name).map(|e| &*e.entry.prefix),
                 linear(&entries, name),
                 "{name}"
             );

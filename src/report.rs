@@ -53,7 +53,7 @@ pub fn config_json(c: &Config) -> Value {
 fn source_json(s: &PullSource) -> Value {
     json!({
         "reference": s.reference.as_str(),
-        "location": &*s.location,
+        "location": s.location_str(),
         "insecure": s.insecure,
         "mirror": s.mirror,
         "error": opt_error(s.error.as_ref()),
@@ -69,7 +69,7 @@ pub fn candidate_json(c: &Candidate) -> Value {
     json!({
         "reference": c.reference.as_str(),
         "record": c.record,
-        "registry": c.registry.as_ref().map(|r| &*r.prefix),
+        "registry": c.registry.map(|r| &*r.prefix),
         "blocked": c.registry.as_ref().is_some_and(|r| r.blocked),
         "sources_error": sources_error,
         "sources": sources,
@@ -90,7 +90,7 @@ pub fn lookup_json(resolver: &Resolver, name: &str) -> Value {
             "is_short_name": is_short_name(name),
             "error": null,
             "resolution": r.kind.as_str(),
-            "origin": r.origin.as_deref(),
+            "origin": r.origin,
             "description": r.description(),
             "candidates": r.candidates.iter().map(candidate_json).collect::<Vec<_>>(),
         }),

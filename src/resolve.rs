@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 
-use crate::aliases::{AliasEntry, FileStamp, UserAliases};
+use crate::aliases::{FileStamp, UserAliases};
 use crate::config::{Config, ConfigSources, Limits, Registry, ShortNameMode};
 use crate::error::{Error, ErrorKind};
 use crate::pull_sources::{self, BlockedText, PullSource};
@@ -69,35 +69,43 @@ impl ResolutionKind {
 }
 
 /// One pull candidate: a fully-qualified reference and the endpoints to try for it.
+///
+/// Borrows the resolver's configuration (no shared reference counts are touched on the
+/// resolution path, so threads do not contend).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct Candidate {
+pub struct Candidate<'a> {
     /// The normalised reference (`:latest` added when the input had neither tag nor digest).
     pub reference: Reference,
     /// Whether a successful pull would record an alias (only after an interactive choice, which
     /// this library never makes: always `false`).
     pub record: bool,
     /// The `[[registry]]` entry governing the candidate, if any.
-    pub registry: Option<Arc<Registry>>,
+    pub registry: Option<&'a Registry>,
     /// The endpoints to try in order, or why they could not be computed.
-    pub sources: Result<Vec<PullSource>, Error>,
+    pub sources: Result<Vec<PullSource<'a>>, Error>,
 }
 
 /// The result of resolving one name.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct Resolution {
+pub struct Resolution<'a> {
     /// Why these candidates.
     pub kind: ResolutionKind,
     /// The file that defined the alias or set the search list (`None` for fully-qualified).
-    pub origin: Option<Arc<str>>,
-    /// The input without tag or digest, as typed (for short names).
-    pub user_input: Option<Box<str>>,
+    pub origin: Option<&'a str>,
+    /// The parsed short name as typed (`None` for fully-qualified input).
+    pub input: Option<Reference>,
     /// The candidates, in the order they are to be tried.
-    pub candidates: Vec<Candidate>,
+    pub candidates: Vec<Candidate<'a>>,
 }
 
-impl Resolution {
+impl Resolution<'_> {
+    /// The input without tag or digest, as typed (short names only).
+    pub fn user_input(&self) -> Option<&str> {
+        self.input.as_ref().map(Reference::name)
+    }
+
     /// The line a container engine prints before pulling (`""` for fully-qualified input).
     ///
     /// ```
@@ -110,7 +118,7 @@ impl Resolution {
     /// assert_eq!(r.description(), format!("Resolving \"app\" using unqualified-search registries ({})", conf.display()));
     /// ```
     pub fn description(&self) -> String {
-        let (Some(input), Some(origin)) = (&self.user_input, &self.origin) else {
+        let (Some(input), Some(origin)) = (self.user_input(), self.origin) else {
             return String::new();
         };
         match self.kind {
@@ -270,47 +278,54 @@ impl Resolver {
     }
 
     /// Rule 31: the user alias file first (its entry is final, `""` included), then the
-    /// system aliases.
-    fn alias_lookup(&self, name: &str) -> Result<Option<(Reference, Arc<str>)>, Error> {
+    /// system aliases. Returns the candidate (alias value plus the input's tag and digest) and
+    /// the file that defined the alias.
+    fn alias_candidate(&self, short: &Reference) -> Result<Option<(Reference, &str)>, Error> {
+        let name = short.name();
         if let Some(u) = &self.user {
             let current = u.get();
             let map = current.result.as_ref().map_err(Clone::clone)?;
             if let Some(e) = map.get(name) {
-                return Ok(found(e));
+                return Ok(e.value.as_ref().map(|v| {
+                    (
+                        Reference::from_name_and_suffix(v, short),
+                        u.display.as_str(),
+                    )
+                }));
             }
         }
         let snap = self.snapshot()?;
-        Ok(snap.config.alias(name).and_then(found))
+        Ok(snap.config.alias(name).and_then(|e| {
+            e.value
+                .as_ref()
+                .map(|v| (Reference::from_name_and_suffix(v, short), &*e.origin))
+        }))
     }
 
     /// `shortnames.Resolve`: the pull candidates for `name`, each with its pull sources.
     ///
     /// Never prompts: enforcing mode fails when several search registries apply.
-    pub fn resolve(&self, name: &str) -> Result<Resolution, Error> {
+    pub fn resolve(&self, name: &str) -> Result<Resolution<'_>, Error> {
         let mode = match self.mode_override {
             Some(m) => m,
             None => self.snapshot()?.config.short_name_mode,
         };
-        let parsed = self.parse_input(name)?;
-        let short = match parsed {
+        let short = match self.parse_input(name)? {
             Input::FullyQualified(r) => {
-                let candidate = r.with_default_tag();
                 return Ok(Resolution {
                     kind: ResolutionKind::FullyQualified,
                     origin: None,
-                    user_input: None,
-                    candidates: vec![self.candidate(candidate)],
+                    input: None,
+                    candidates: vec![self.candidate(r)],
                 });
             }
             Input::Short(r) => r,
         };
-        let user_input: Box<str> = short.name().into();
-        if let Some((value, origin)) = self.alias_lookup(short.name())? {
-            let c = Reference::from_name_and_suffix(&value, &short);
+        if let Some((c, origin)) = self.alias_candidate(&short)? {
             return Ok(Resolution {
                 kind: ResolutionKind::Alias,
                 origin: Some(origin),
-                user_input: Some(user_input),
+                input: Some(short),
                 candidates: vec![self.candidate(c)],
             });
         }
@@ -332,8 +347,8 @@ impl Resolver {
         }
         Ok(Resolution {
             kind: ResolutionKind::SearchRegistries,
-            origin: Some(origin.clone()),
-            user_input: Some(user_input),
+            origin: Some(origin),
+            input: Some(short),
             candidates: refs.into_iter().map(|r| self.candidate(r)).collect(),
         })
     }
@@ -356,8 +371,8 @@ impl Resolver {
             Input::Short(r) => r,
         };
         let mut out = Vec::new();
-        if let Some((value, _)) = self.alias_lookup(short.name())? {
-            out.push(Reference::from_name_and_suffix(&value, &short));
+        if let Some((c, _)) = self.alias_candidate(&short)? {
+            out.push(c);
         }
         let snap = self.snapshot()?;
         out.push(search_candidate("localhost", name)?);
@@ -378,12 +393,12 @@ impl Resolver {
     /// let entry = resolver.find_registry("a.example.com/app").unwrap().unwrap();
     /// assert_eq!(&*entry.prefix, "*.example.com");
     /// ```
-    pub fn find_registry(&self, name: &str) -> Result<Option<Arc<Registry>>, Error> {
-        Ok(self.snapshot()?.index.find(name).cloned())
+    pub fn find_registry(&self, name: &str) -> Result<Option<&Registry>, Error> {
+        Ok(self.snapshot()?.index.find(name).map(|c| &*c.entry))
     }
 
     /// The pull sources of a fully-qualified reference.
-    pub fn pull_sources(&self, reference: &Reference) -> Result<Vec<PullSource>, Error> {
+    pub fn pull_sources(&self, reference: &Reference) -> Result<Vec<PullSource<'_>>, Error> {
         let snap = self.snapshot()?;
         let entry = snap.index.find(reference.name());
         pull_sources::pull_sources(&snap.index, entry, reference, &snap.blocked_text)
@@ -403,14 +418,14 @@ impl Resolver {
         parse_input(name)
     }
 
-    fn candidate(&self, reference: Reference) -> Candidate {
+    fn candidate(&self, reference: Reference) -> Candidate<'_> {
         let (registry, sources) = match self.snapshot() {
             Err(e) => (None, Err(e)),
             Ok(snap) => {
                 let entry = snap.index.find(reference.name());
                 let sources =
                     pull_sources::pull_sources(&snap.index, entry, &reference, &snap.blocked_text);
-                (entry.cloned(), sources)
+                (entry.map(|c| &*c.entry), sources)
             }
         };
         Candidate {
@@ -422,44 +437,39 @@ impl Resolver {
     }
 }
 
-fn found(e: &AliasEntry) -> Option<(Reference, Arc<str>)> {
-    e.value.as_ref().map(|v| (v.clone(), e.origin.clone()))
-}
-
 enum Input {
     FullyQualified(Reference),
     Short(Reference),
 }
 
-/// `parseUnnormalizedShortName` (rule 29).
+/// `parseUnnormalizedShortName` (rule 29); a fully-qualified name comes back normalised with
+/// `:latest` added when needed.
 fn parse_input(name: &str) -> Result<Input, Error> {
-    let r = Reference::parse(name).map_err(|e| {
+    let parse_error = |e: crate::reference::ReferenceError| {
         Error::reference(
             ErrorKind::InvalidReference,
             format_args!("cannot parse input: {}: ", Q(name)),
             &e,
         )
-    })?;
-    if !r.has_registry() {
-        return Ok(Input::Short(r));
+    };
+    if !Reference::check_has_registry(name).map_err(parse_error)? {
+        return Reference::parse(name)
+            .map(Input::Short)
+            .map_err(parse_error);
     }
-    let n = Reference::parse_normalized(name).map_err(|e| {
+    let n = Reference::normalize_parts(&[name], 7).map_err(|e| {
         Error::reference(
             ErrorKind::InvalidReference,
             format_args!("cannot normalize input: {}: ", Q(name)),
             &e,
         )
     })?;
-    Ok(Input::FullyQualified(n))
+    Ok(Input::FullyQualified(n.with_default_tag()))
 }
 
 /// `ParseNormalizedNamed(reg + "/" + input)` plus `:latest` (rule 32.6).
 fn search_candidate(reg: &str, input: &str) -> Result<Reference, Error> {
-    let mut s = String::with_capacity(reg.len() + 1 + input.len() + 8);
-    s.push_str(reg);
-    s.push('/');
-    s.push_str(input);
-    Reference::parse_normalized(&s)
+    Reference::normalize_parts(&[reg, "/", input], 7)
         .map(Reference::with_default_tag)
         .map_err(|e| {
             Error::reference(

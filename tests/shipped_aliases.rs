@@ -352,17 +352,13 @@ fn built_in_table_pins_ubi9_to_red_hat_through_the_resolver() {
     for (name, contents) in BUILTIN_DROP_INS {
         sources = sources.prepend_drop_in(*name, *contents);
     }
-    let resolution = shortnames::Resolver::new(&sources)
-        .resolve("ubi9:9.4")
-        .unwrap();
+    let resolver = shortnames::Resolver::new(&sources);
+    let resolution = resolver.resolve("ubi9:9.4").unwrap();
     let refs: Vec<&str> = resolution
         .candidates
         .iter()
         .map(|c| c.reference.as_str())
         .collect();
     assert_eq!(refs, ["registry.access.redhat.com/ubi9:9.4"]);
-    assert_eq!(
-        resolution.origin.as_deref(),
-        Some("005-openshift-shortnames.conf")
-    );
+    assert_eq!(resolution.origin, Some("005-openshift-shortnames.conf"));
 }

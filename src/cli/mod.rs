@@ -1,0 +1,37 @@
+//! The command-line interface: one module per subcommand.
+
+pub mod resolve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "shortnames",
+    version,
+    about = "Short-name resolution, mirrors and pull credentials, compatible with containers-registries.conf(5)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Resolve image names into pull candidates and the endpoints to try.
+    Resolve(resolve::ResolveArgs),
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Resolve(args) => resolve::run(args),
+    }
+}
+
+/// Reports a usage problem (exit status 2).
+pub fn usage_error(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("shortnames: {msg}");
+    ExitCode::from(2)
+}
