@@ -32,6 +32,43 @@ pub(crate) struct FileConfig {
     pub aliases: Vec<(Box<str>, AliasEntry)>,
     pub additional_layer_store_auth_helper: String,
     pub warnings: Vec<Warning>,
+    /// Where each search entry is written (collect mode only; empty otherwise).
+    pub usr_locations: Vec<Option<Location>>,
+}
+
+/// Where problems go: the default (first-error) path stops at the first one, exactly like the
+/// reference; collect mode (used by `check`) records every problem and carries on with a
+/// best-effort fallback.
+#[derive(Debug, Default)]
+pub(crate) struct Sink {
+    collected: Option<Vec<FileProblem>>,
+}
+
+impl Sink {
+    fn first_error() -> Sink {
+        Sink { collected: None }
+    }
+
+    fn collect() -> Sink {
+        Sink {
+            collected: Some(Vec::new()),
+        }
+    }
+
+    fn is_collecting(&self) -> bool {
+        self.collected.is_some()
+    }
+
+    /// Records `p`; in the default mode this is the error that fails the file.
+    fn report(&mut self, p: FileProblem) -> Result<(), FileProblem> {
+        match &mut self.collected {
+            None => Err(p),
+            Some(v) => {
+                v.push(p);
+                Ok(())
+            }
+        }
+    }
 }
 
 struct Ctx<'a> {
@@ -67,6 +104,17 @@ impl Ctx<'_> {
         }
     }
 
+    /// `parseLocation`, reporting into `sink`; in collect mode a refused value is kept trimmed.
+    fn parse_location_in(&self, v: &SpStr, sink: &mut Sink) -> Result<String, FileProblem> {
+        match self.parse_location(v) {
+            Ok(l) => Ok(l),
+            Err(p) => {
+                sink.report(p)?;
+                Ok(v.value.trim_end_matches('/').to_owned())
+            }
+        }
+    }
+
     /// `parseLocation`: trim trailing `/`, refuse `http://` and `https://`.
     fn parse_location(&self, v: &SpStr) -> Result<String, FileProblem> {
         let trimmed = v.value.trim_end_matches('/');
@@ -91,6 +139,38 @@ pub(crate) fn load(
     drop_in: bool,
     limits: &Limits,
 ) -> Result<FileConfig, FileProblem> {
+    load_with(text, origin, drop_in, limits, &mut Sink::first_error())
+}
+
+/// Decodes and validates one file reporting *every* problem (for `check`): the problems in
+/// the order the default path would meet them (so the first one is the error the default
+/// path reports), and the file's content with the failing parts left out (`None` when the
+/// file could not be decoded at all).
+pub(crate) fn load_collect(
+    text: &str,
+    origin: &Arc<str>,
+    drop_in: bool,
+    limits: &Limits,
+) -> (Option<FileConfig>, Vec<FileProblem>) {
+    let mut sink = Sink::collect();
+    let result = load_with(text, origin, drop_in, limits, &mut sink);
+    let mut problems = sink.collected.unwrap_or_default();
+    match result {
+        Ok(f) => (Some(f), problems),
+        Err(p) => {
+            problems.push(p);
+            (None, problems)
+        }
+    }
+}
+
+fn load_with(
+    text: &str,
+    origin: &Arc<str>,
+    drop_in: bool,
+    limits: &Limits,
+    sink: &mut Sink,
+) -> Result<FileConfig, FileProblem> {
     let ctx = Ctx {
         lines: Lines::new(text),
     };
@@ -101,7 +181,7 @@ pub(crate) fn load(
         location: ctx.loc(&e.span),
     })?;
     if raw.aliases.len() > limits.max_aliases_per_file {
-        return Err(FileProblem {
+        sink.report(FileProblem {
             kind: ErrorKind::Limit("too-many-aliases"),
             message: format!(
                 "[aliases] has {} entries, more than the limit of {}",
@@ -110,9 +190,9 @@ pub(crate) fn load(
             ),
             key: Some("aliases".into()),
             location: None,
-        });
+        })?;
     }
-    validate(&ctx, raw, origin, drop_in)
+    validate(&ctx, raw, origin, drop_in, sink)
 }
 
 fn validate(
@@ -120,6 +200,7 @@ fn validate(
     mut raw: RawFile,
     origin: &Arc<str>,
     drop_in: bool,
+    sink: &mut Sink,
 ) -> Result<FileConfig, FileProblem> {
     let mut warnings: Vec<Warning> = raw
         .unknown
@@ -137,11 +218,11 @@ fn validate(
             ..SpStr::default()
         };
         if drop_in {
-            return Err(ctx.problem(
+            sink.report(ctx.problem(
                 "v1-in-drop-in",
                 "registry must be in v2 format but is in v1".into(),
                 &v1_at,
-            ));
+            ))?;
         }
         let v2_nonempty = !raw.registries.is_empty()
             || raw.usr.as_ref().is_some_and(|u| !u.is_empty())
@@ -151,21 +232,38 @@ fn validate(
                 .is_some_and(|c| !c.is_empty())
             || !raw.short_name_mode.value.is_empty()
             || !raw.aliases.is_empty();
-        if v2_nonempty {
-            return Err(ctx.problem(
+        if v2_nonempty && !drop_in {
+            sink.report(ctx.problem(
                 "mixed-v1-v2",
                 "mixing sysregistry v1/v2 is not supported".into(),
                 &v1_at,
-            ));
+            ))?;
         }
-        raw = convert_v1(ctx, raw)?;
+        // Collect mode carries on with the v2 part when the v1 part is refused.
+        if !drop_in && !v2_nonempty {
+            raw = convert_v1(ctx, raw, sink)?;
+        }
     }
 
     // Rule 14: per-registry checks, in file order.
     let mut regs: Vec<Registry> = Vec::with_capacity(raw.registries.len());
     let mut raw_regs = std::mem::take(&mut raw.registries);
-    for r in raw_regs.iter_mut() {
-        regs.push(check_registry(ctx, r, origin)?);
+    if sink.is_collecting() {
+        // Entries that fail are left out (with their raw tables, to keep indices aligned).
+        let mut kept_raw = Vec::with_capacity(raw_regs.len());
+        for mut r in raw_regs {
+            if let Some(reg) = check_registry(ctx, &mut r, origin, sink)? {
+                regs.push(reg);
+                kept_raw.push(r);
+            }
+        }
+        raw_regs = kept_raw;
+    } else {
+        for r in raw_regs.iter_mut() {
+            if let Some(reg) = check_registry(ctx, r, origin, sink)? {
+                regs.push(reg);
+            }
+        }
     }
 
     // Rule 16: conflicts, grouped by location (prefix when location is empty).
@@ -181,7 +279,13 @@ fn validate(
         groups.entry(group_key(r)).or_default().push(i);
     }
     for (i, r) in regs.iter().enumerate() {
-        for &j in &groups[&group_key(r)] {
+        let group = &groups[&group_key(r)];
+        // Collect mode: one report per disagreeing member, against the group's first entry
+        // (the default path's first error is the same one: see `load_collect`).
+        if sink.is_collecting() && group[0] != i {
+            continue;
+        }
+        for &j in group {
             let other = &regs[j];
             let which = if r.insecure != other.insecure {
                 Some((
@@ -200,7 +304,7 @@ fn validate(
                 } else {
                     &raw_regs[i].span
                 };
-                return Err(ctx.problem_at(
+                sink.report(ctx.problem_at(
                     kind,
                     format!(
                         "registry '{}' is defined multiple times with conflicting '{field}' setting",
@@ -208,24 +312,35 @@ fn validate(
                     ),
                     &format!("{}.{field}", raw_regs[j].key),
                     span,
-                ));
+                ))?;
             }
         }
     }
 
     // Rule 15: search registries.
+    let mut usr_locations = Vec::new();
     let usr = match raw.usr.take() {
         None => None,
         Some(list) => {
             let mut out = Vec::with_capacity(list.len());
             for e in &list {
-                let v = ctx.parse_location(e)?;
+                let v = match ctx.parse_location(e) {
+                    Ok(v) => v,
+                    Err(p) => {
+                        sink.report(p)?;
+                        continue;
+                    }
+                };
                 if !reference::is_domain(v.as_bytes()) {
-                    return Err(ctx.problem(
+                    sink.report(ctx.problem(
                         "bad-search-registry",
                         format!("Invalid unqualified-search-registries entry {}", Q(&v)),
                         e,
-                    ));
+                    ))?;
+                    continue;
+                }
+                if sink.is_collecting() {
+                    usr_locations.push(ctx.loc(&e.span));
                 }
                 out.push(Arc::from(v));
             }
@@ -255,19 +370,23 @@ fn validate(
     // Rule 18: short-name mode.
     let short_name_mode = match raw.short_name_mode.value.as_str() {
         "" => None,
-        v => Some(ShortNameMode::parse(v).ok_or_else(|| {
-            ctx.problem(
-                "bad-short-name-mode",
-                format!("invalid short-name mode: {}", Q(v)),
-                &raw.short_name_mode,
-            )
-        })?),
+        v => match ShortNameMode::parse(v) {
+            Some(m) => Some(m),
+            None => {
+                sink.report(ctx.problem(
+                    "bad-short-name-mode",
+                    format!("invalid short-name mode: {}", Q(v)),
+                    &raw.short_name_mode,
+                ))?;
+                None
+            }
+        },
     };
 
     // Rule 19: wildcard prefix syntax, in sorted order.
     for r in &kept {
         if r.prefix.starts_with("*.") && r.prefix.contains(['/', '@', ':']) {
-            return Err(FileProblem {
+            sink.report(FileProblem {
                 kind: ErrorKind::InvalidConfig("bad-wildcard-prefix"),
                 message: format!(
                     "Wildcarded prefix should be in the format: *.example.com. Current prefix {} is incorrectly formatted",
@@ -275,21 +394,43 @@ fn validate(
                 ),
                 key: Some(format!("{}.prefix", r.key)),
                 location: r.defined_at,
-            });
+            })?;
         }
     }
 
     // Rule 20: aliases, all complaints together.
-    let aliases = aliases::validate_table(std::mem::take(&mut raw.aliases), origin, &ctx.lines)
-        .map_err(|c| FileProblem {
-            kind: ErrorKind::InvalidConfig("bad-alias"),
-            message: format!(
-                "validating short-name aliases: {}",
-                aliases::join_complaints(&c)
-            ),
-            key: Some(c[0].key.clone()),
-            location: c[0].location,
-        })?;
+    let aliases = if sink.is_collecting() {
+        // One problem per complaint, each at its own place; the valid entries are kept.
+        let mut kept = Vec::with_capacity(raw.aliases.len());
+        for a in std::mem::take(&mut raw.aliases) {
+            match aliases::validate_table(vec![a], origin, &ctx.lines) {
+                Ok(entries) => kept.extend(entries),
+                Err(complaints) => {
+                    for c in complaints {
+                        sink.report(FileProblem {
+                            kind: ErrorKind::InvalidConfig("bad-alias"),
+                            message: format!("validating short-name aliases: {}", c.text),
+                            key: Some(c.key),
+                            location: c.location,
+                        })?;
+                    }
+                }
+            }
+        }
+        kept
+    } else {
+        aliases::validate_table(std::mem::take(&mut raw.aliases), origin, &ctx.lines).map_err(
+            |c| FileProblem {
+                kind: ErrorKind::InvalidConfig("bad-alias"),
+                message: format!(
+                    "validating short-name aliases: {}",
+                    aliases::join_complaints(&c)
+                ),
+                key: Some(c[0].key.clone()),
+                location: c[0].location,
+            },
+        )?
+    };
 
     Ok(FileConfig {
         registries: kept.into_iter().map(Arc::new).collect(),
@@ -301,6 +442,7 @@ fn validate(
         aliases,
         additional_layer_store_auth_helper: raw.additional_layer_store_auth_helper.value,
         warnings,
+        usr_locations,
     })
 }
 
@@ -308,54 +450,58 @@ fn check_registry(
     ctx: &Ctx<'_>,
     r: &mut RawRegistry,
     origin: &Arc<str>,
-) -> Result<Registry, FileProblem> {
-    let location = ctx.parse_location(&r.location)?;
+    sink: &mut Sink,
+) -> Result<Option<Registry>, FileProblem> {
+    let location = ctx.parse_location_in(&r.location, sink)?;
     let prefix = if r.prefix.value.is_empty() {
         if location.is_empty() {
-            return Err(ctx.problem_at(
+            sink.report(ctx.problem_at(
                 "no-location-no-prefix",
                 "invalid condition: both location and prefix are unset".into(),
                 &r.key,
                 &r.span,
-            ));
+            ))?;
+            return Ok(None);
         }
         location.clone()
     } else {
-        let p = ctx.parse_location(&r.prefix)?;
+        let p = ctx.parse_location_in(&r.prefix, sink)?;
         if !p.starts_with("*.") && location.is_empty() {
-            return Err(ctx.problem_at(
+            sink.report(ctx.problem_at(
                 "no-location",
                 "invalid condition: location is unset and prefix is not in the format: *.example.com"
                     .into(),
                 &r.key,
                 &r.span,
-            ));
+            ))?;
+            return Ok(None);
         }
         p
     };
     if !r.pull_from_mirror.value.is_empty() {
-        return Err(ctx.problem(
+        sink.report(ctx.problem(
             "pull-from-mirror-on-registry",
             format!(
                 "pull-from-mirror must not be set for a non-mirror registry {}",
                 Q(&prefix)
             ),
             &r.pull_from_mirror,
-        ));
+        ))?;
     }
     let mut mirrors = Vec::with_capacity(r.mirrors.len());
     for m in &r.mirrors {
-        let loc = ctx.parse_location(&m.location)?;
+        let loc = ctx.parse_location_in(&m.location, sink)?;
         if loc.is_empty() {
-            return Err(ctx.problem_at(
+            sink.report(ctx.problem_at(
                 "mirror-no-location",
                 "invalid condition: mirror location is unset".into(),
                 &m.key,
                 &m.span,
-            ));
+            ))?;
+            continue;
         }
         if r.mirror_by_digest_only && !m.pull_from_mirror.value.is_empty() {
-            return Err(ctx.problem(
+            sink.report(ctx.problem(
                 "digest-only-conflict",
                 format!(
                     "cannot set mirror usage mirror-by-digest-only for the registry ({}) and pull-from-mirror for per-mirror ({}) at the same time",
@@ -363,7 +509,7 @@ fn check_registry(
                     Q(&loc)
                 ),
                 &m.pull_from_mirror,
-            ));
+            ))?;
         }
         let pfm = match m.pull_from_mirror.value.as_str() {
             "" => PullFromMirror::Unset,
@@ -371,7 +517,7 @@ fn check_registry(
             "digest-only" => PullFromMirror::DigestOnly,
             "tag-only" => PullFromMirror::TagOnly,
             other => {
-                return Err(ctx.problem(
+                sink.report(ctx.problem(
                     "bad-pull-from-mirror",
                     format!(
                         "unsupported pull-from-mirror value {} for mirror {}",
@@ -379,7 +525,8 @@ fn check_registry(
                         Q(&loc)
                     ),
                     &m.pull_from_mirror,
-                ))
+                ))?;
+                PullFromMirror::Unset
             }
         };
         mirrors.push(Mirror {
@@ -388,7 +535,7 @@ fn check_registry(
             pull_from_mirror: pfm,
         });
     }
-    Ok(Registry {
+    Ok(Some(Registry {
         prefix: Arc::from(prefix),
         location: Arc::from(location),
         insecure: r.insecure,
@@ -398,16 +545,22 @@ fn check_registry(
         origin: origin.clone(),
         key: r.key.clone(),
         defined_at: ctx.loc(&r.span),
-    })
+    }))
 }
 
 /// Rule 11: v1 → v2. Block entries first, then insecure; equal trimmed locations collapse.
-fn convert_v1(ctx: &Ctx<'_>, raw: RawFile) -> Result<RawFile, FileProblem> {
+fn convert_v1(ctx: &Ctx<'_>, raw: RawFile, sink: &mut Sink) -> Result<RawFile, FileProblem> {
     let mut order: Vec<String> = Vec::new();
     let mut map: FxHashMap<String, RawRegistry> = FxHashMap::default();
     for (list, blocked) in [(&raw.v1_block, true), (&raw.v1_insecure, false)] {
         for e in list {
-            let loc = ctx.parse_location(e)?;
+            let loc = match ctx.parse_location(e) {
+                Ok(l) => l,
+                Err(p) => {
+                    sink.report(p)?;
+                    continue;
+                }
+            };
             let reg = map.entry(loc.clone()).or_insert_with(|| {
                 order.push(loc.clone());
                 RawRegistry {
