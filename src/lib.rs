@@ -38,10 +38,14 @@
 pub mod alias_cache;
 pub mod aliases;
 pub mod builtin;
+pub mod check;
 pub mod config;
 pub mod credentials;
+pub mod diagnostics;
 pub mod error;
+pub mod explain;
 mod lock;
+pub mod profile;
 pub mod pull_sources;
 mod quote;
 pub mod reference;
@@ -51,6 +55,7 @@ pub mod resolve;
 
 pub use config::{Config, ConfigSources, Mirror, PullFromMirror, Registry, ShortNameMode, Warning};
 pub use error::{Error, ErrorKind, Location};
+pub use profile::Profile;
 pub use pull_sources::PullSource;
 pub use reference::{Reference, ReferenceError};
 pub use resolve::{is_short_name, Candidate, Resolution, ResolutionKind, Resolver};

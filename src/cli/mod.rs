@@ -1,5 +1,7 @@
 //! The command-line interface: one module per subcommand.
 
+pub mod check;
+pub mod explain;
 pub mod resolve;
 
 use std::process::ExitCode;
@@ -21,12 +23,18 @@ pub struct Cli {
 enum Command {
     /// Resolve image names into pull candidates and the endpoints to try.
     Resolve(resolve::ResolveArgs),
+    /// Report every problem of a configuration (errors and warnings, with file:line:column).
+    Check(check::CheckArgs),
+    /// Show the whole decision path for one name.
+    Explain(explain::ExplainArgs),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Resolve(args) => resolve::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Explain(args) => explain::run(args),
     }
 }
 

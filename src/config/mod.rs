@@ -20,7 +20,7 @@
 
 pub(crate) mod decode;
 pub(crate) mod file;
-mod paths;
+pub(crate) mod paths;
 
 use std::fmt;
 use std::fs;

@@ -1,0 +1,64 @@
+//! `shortnames check`: every problem of a configuration, located, as errors and warnings.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use shortnames::check::{check, CheckOptions};
+use shortnames::Profile;
+
+use super::resolve::{ConfigArgs, Format};
+
+/// The `--profile` values.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum ProfileArg {
+    /// Exactly the reference behaviour (the default).
+    #[default]
+    Compatible,
+    /// Case-insensitive hosts, strict ports, any-occurrence wildcards, blocked prefixes
+    /// enforced, authoritative system aliases, unknown keys are errors.
+    Hardened,
+}
+
+impl From<ProfileArg> for Profile {
+    fn from(p: ProfileArg) -> Profile {
+        match p {
+            ProfileArg::Compatible => Profile::Compatible,
+            ProfileArg::Hardened => Profile::Hardened,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Exit with status 1 when there are warnings (and no errors).
+    #[arg(long)]
+    strict: bool,
+    /// The profile the configuration is checked for.
+    #[arg(long, value_enum, default_value_t = ProfileArg::Compatible)]
+    profile: ProfileArg,
+}
+
+pub fn run(args: CheckArgs) -> ExitCode {
+    let report = check(
+        &args.config.sources(),
+        &CheckOptions::default().profile(args.profile.into()),
+    );
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        Format::Json => {
+            let _ = serde_json::to_writer_pretty(&mut out, &report.to_json());
+            let _ = writeln!(out);
+        }
+        Format::Text => {
+            let _ = out.write_all(report.render_text().as_bytes());
+        }
+    }
+    ExitCode::from(report.exit_code(args.strict))
+}
