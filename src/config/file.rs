@@ -212,10 +212,19 @@ fn validate(
     let v1_nonempty =
         !raw.v1_search.is_empty() || !raw.v1_insecure.is_empty() || !raw.v1_block.is_empty();
     if v1_nonempty {
-        let v1_at = SpStr {
-            key: "registries".into(),
-            span: raw.v1_span.clone(),
-            ..SpStr::default()
+        // The implicit `[registries]` table of `[registries.search]` headers has no span:
+        // point at the first v1 value then.
+        let first_v1 = [&raw.v1_search, &raw.v1_insecure, &raw.v1_block]
+            .into_iter()
+            .filter_map(|l| l.first())
+            .min_by_key(|v| v.span.as_ref().map(|s| s.start));
+        let v1_at = match (&raw.v1_span, first_v1) {
+            (None, Some(v)) => v.clone(),
+            _ => SpStr {
+                key: "registries".into(),
+                span: raw.v1_span.clone(),
+                ..SpStr::default()
+            },
         };
         if drop_in {
             sink.report(ctx.problem(
