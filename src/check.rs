@@ -463,9 +463,10 @@ impl Checker {
                 continue;
             }
             // Blocking, simulated on the first sample that this entry governs.
-            let Some(name) = samples.iter().find(|n| {
-                find_entry(all, n, self.profile).is_some_and(|e| Arc::ptr_eq(e, r))
-            }) else {
+            let Some(name) = samples
+                .iter()
+                .find(|n| find_entry(all, n, self.profile).is_some_and(|e| Arc::ptr_eq(e, r)))
+            else {
                 continue;
             };
             let rewritten = format!("{location}{}", &name[host_of(name)..]);
@@ -769,7 +770,11 @@ impl RegistrySpans {
                         prefix: lines.span(&r.prefix.span),
                         location: lines.span(&r.location.span),
                         blocked: lines.span(&r.blocked_span),
-                        mirrors: r.mirrors.iter().map(|m| lines.span(&m.location.span)).collect(),
+                        mirrors: r
+                            .mirrors
+                            .iter()
+                            .map(|m| lines.span(&m.location.span))
+                            .collect(),
                         mirror_raw: r.mirrors.iter().map(|m| m.location.value.clone()).collect(),
                     },
                 );
@@ -834,7 +839,7 @@ fn never_matches(prefix: &str) -> Option<(String, Option<String>)> {
         if let Some(path) = path {
             if !path.contains('/') {
                 return Some((
-                    format!("Docker Hub names are normalised to docker.io/library/{path}, so this only matches repositories under docker.io/{path}/…"),
+                    format!("the image docker.io/{path} is named docker.io/library/{path} after normalisation; this prefix only applies to repositories under docker.io/{path}/…"),
                     Some(format!("use prefix = {}", Q(&format!("docker.io/library/{path}")))),
                 ));
             }
@@ -918,7 +923,10 @@ mod tests {
             suggest_key("unqualified-search-registry"),
             Some("unqualified-search-registries")
         );
-        assert_eq!(suggest_key("registry[2].mirror[0].locaton"), Some("location"));
+        assert_eq!(
+            suggest_key("registry[2].mirror[0].locaton"),
+            Some("location")
+        );
         assert_eq!(suggest_key("registry[0].blokced"), Some("blocked"));
         assert_eq!(suggest_key("completely-different"), None);
         assert_eq!(suggest_key("aliases.x"), None);

@@ -204,9 +204,7 @@ impl Diagnostic {
             (Some(text), Some(loc)) => snippet(text, loc),
             _ => None,
         };
-        let gutter = snippet
-            .as_ref()
-            .map_or(1, |(n, _, _)| n.to_string().len());
+        let gutter = snippet.as_ref().map_or(1, |(n, _, _)| n.to_string().len());
         let pad = " ".repeat(gutter);
         if let Some(p) = self.place() {
             let _ = writeln!(out, "{pad}--> {p}");
@@ -309,16 +307,13 @@ fn token_len(rest: &[char]) -> usize {
             }
             rest.len()
         }
-        Some('[') => rest
-            .iter()
-            .position(|&c| c == ']')
-            .map_or(rest.len(), |p| {
-                if rest.get(p + 1) == Some(&']') {
-                    p + 2
-                } else {
-                    p + 1
-                }
-            }),
+        Some('[') => rest.iter().position(|&c| c == ']').map_or(rest.len(), |p| {
+            if rest.get(p + 1) == Some(&']') {
+                p + 2
+            } else {
+                p + 1
+            }
+        }),
         Some(_) => rest
             .iter()
             .position(|&c| c.is_whitespace() || matches!(c, '=' | ',' | ']' | '}'))

@@ -158,6 +158,7 @@ impl Builder {
 /// Explains how `name` resolves with the configuration named by `sources`.
 pub fn explain(sources: &ConfigSources, name: &str, options: &ExplainOptions) -> Explanation {
     let profile = options.profile;
+    let sources = &sources.clone().profile(profile);
     let resolver = Resolver::new(sources);
     let mut b = Builder { steps: Vec::new() };
     let mut out = Explanation {
@@ -394,7 +395,11 @@ fn explain_candidate(
     profile: Profile,
 ) {
     let name = c.reference.name();
-    b.step(0, "candidate", format!("candidate {}: {}", i + 1, c.reference));
+    b.step(
+        0,
+        "candidate",
+        format!("candidate {}: {}", i + 1, c.reference),
+    );
     let matching: Vec<&Registry> = config
         .registries
         .iter()
@@ -405,10 +410,7 @@ fn explain_candidate(
         b.step(
             1,
             "registry",
-            format!(
-                "no [[registry]] entry matches {}: pulled as is",
-                Q(name)
-            ),
+            format!("no [[registry]] entry matches {}: pulled as is", Q(name)),
         );
         explain_sources(b, config, c, None, profile);
         return;
@@ -487,7 +489,10 @@ fn explain_sources(
         for m in &entry.mirrors {
             let (used, why) = if entry.mirror_by_digest_only {
                 if digested {
-                    (true, "mirror-by-digest-only and the reference has a digest".to_owned())
+                    (
+                        true,
+                        "mirror-by-digest-only and the reference has a digest".to_owned(),
+                    )
                 } else {
                     (
                         false,
@@ -536,9 +541,7 @@ fn explain_sources(
             b.at(
                 1,
                 "note",
-                format!(
-                    "the entry has blocked = true but its primary endpoint is not under a blocked entry: not blocked (KNOWN BUG of the reference; the hardened profile refuses it)"
-                ),
+                "the entry has blocked = true but its primary endpoint is not under a blocked entry: not blocked (KNOWN BUG of the reference; the hardened profile refuses it)",
                 Some(&e.origin),
                 e.defined_at,
             );
@@ -555,11 +558,7 @@ fn source_step(
     profile: Profile,
 ) {
     let insecure = if s.insecure { ", insecure" } else { "" };
-    b.step(
-        1,
-        role,
-        format!("{role} {}{insecure} ({why})", s.reference),
-    );
+    b.step(1, role, format!("{role} {}{insecure} ({why})", s.reference));
     if let Some(err) = &s.error {
         let blocker = crate::profile::find_entry(&config.registries, s.reference.name(), profile);
         b.at(

@@ -99,8 +99,7 @@ pub(crate) fn matching_prefix(r: &str, prefix: &str, profile: Profile) -> Option
                     return None;
                 }
                 let cut = host.len() - dot_suffix.len();
-                if !host.is_char_boundary(cut) || !host[cut..].eq_ignore_ascii_case(dot_suffix)
-                {
+                if !host.is_char_boundary(cut) || !host[cut..].eq_ignore_ascii_case(dot_suffix) {
                     return None;
                 }
                 host.len()
@@ -172,9 +171,11 @@ mod tests {
     fn compatible_quirks() {
         let c = Profile::Compatible;
         assert_eq!(m("example.com:5000/a", "example.com", c), Some(11));
-        assert!(matching_prefix("example.com:5000/a", "example.com", c)
-            .unwrap()
-            .via_port);
+        assert!(
+            matching_prefix("example.com:5000/a", "example.com", c)
+                .unwrap()
+                .via_port
+        );
         assert_eq!(m("example.comx/a", "example.com", c), None);
         assert_eq!(m("a.example.com:5000/x:1", "*.example.com", c), Some(13));
         assert_eq!(m("x.example.com.example.com/app", "*.example.com", c), None);
@@ -191,7 +192,10 @@ mod tests {
         assert_eq!(m("EVIL.io/x", "evil.io", h), Some(7));
         assert_eq!(m("EVIL.io/X", "evil.io/X", h), Some(9));
         assert_eq!(m("evil.io/x", "evil.io/X", h), None);
-        assert_eq!(m("x.example.com.example.com/app", "*.example.com", h), Some(25));
+        assert_eq!(
+            m("x.example.com.example.com/app", "*.example.com", h),
+            Some(25)
+        );
         assert_eq!(m("A.Example.COM/app", "*.example.com", h), Some(13));
         assert_eq!(m("a.example.com:5000/x", "*.example.com", h), None);
         assert_eq!(m("example.com/a", "*.example.com", h), None);

@@ -61,7 +61,10 @@ fn planted_problems_are_found_at_their_place() {
     for case in &cases {
         let want = expect(case);
         planted += want.lines.len();
-        let report = check(&sources(case), &CheckOptions::default().profile(want.profile));
+        let report = check(
+            &sources(case),
+            &CheckOptions::default().profile(want.profile),
+        );
         let mut got: Vec<String> = report
             .diagnostics
             .iter()
@@ -123,7 +126,10 @@ fn did_you_mean_and_rendering() {
     let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/check/unknown-key-typo");
     let report = check(&sources(&case), &CheckOptions::default());
     let d = &report.diagnostics[0];
-    assert_eq!(d.help.as_deref(), Some("did you mean `mirror-by-digest-only`?"));
+    assert_eq!(
+        d.help.as_deref(),
+        Some("did you mean `mirror-by-digest-only`?")
+    );
     assert_eq!(d.key.as_deref(), Some("registry[0].mirror-by-digest-onyl"));
     let text = report.render_text();
     assert!(
@@ -199,10 +205,7 @@ fn cli_check() {
     assert_eq!(code, 0);
     assert!(out.contains(" --> registries.conf:3:1"), "{out}");
     assert_eq!(run_cli("unknown-key-typo", &["--strict"]).0, 1);
-    assert_eq!(
-        run_cli("unknown-key-typo", &["--profile", "hardened"]).0,
-        2
-    );
+    assert_eq!(run_cli("unknown-key-typo", &["--profile", "hardened"]).0, 2);
     let (code, out) = run_cli("several-errors-one-file", &["--format", "json"]);
     assert_eq!(code, 2);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();

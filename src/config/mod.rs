@@ -36,6 +36,7 @@ pub use paths::{
 
 use crate::aliases::{AliasEntry, AliasMap};
 use crate::error::{Error, ErrorKind, Location};
+use crate::profile::Profile;
 use crate::quote::Q;
 use crate::reference::Reference;
 
@@ -228,6 +229,8 @@ pub struct Config {
     pub(crate) dropin_dir_display: Arc<str>,
     /// The files that were read, in order (main file first when it existed).
     pub files: Vec<Arc<str>>,
+    /// The behaviour profile the configuration was loaded under.
+    pub profile: Profile,
 }
 
 /// One effective system alias, for listings.
@@ -396,6 +399,32 @@ impl Merged {
     }
 }
 
+/// Under the hardened profile an unknown key fails the file (the first one, in file order).
+fn refuse_unknown_keys(
+    sources: &ConfigSources,
+    prefix_kind: &str,
+    display: &str,
+    f: &file::FileConfig,
+) -> Result<(), Error> {
+    if !sources.selected_profile().is_hardened() {
+        return Ok(());
+    }
+    match f.warnings.iter().find(|w| w.kind == "unknown-key") {
+        None => Ok(()),
+        Some(w) => Err(Error::with_details(
+            ErrorKind::InvalidConfig("unknown-key"),
+            format!(
+                "loading {prefix_kind} {}: unknown key {} (refused by the hardened profile)",
+                Q(display),
+                Q(w.key.as_deref().unwrap_or_default())
+            ),
+            Some(display.to_owned()),
+            w.key.clone(),
+            w.location,
+        )),
+    }
+}
+
 fn wrap(prefix_kind: &str, display: &str, p: file::FileProblem) -> Error {
     Error::with_details(
         p.kind,
@@ -442,6 +471,7 @@ fn load(sources: &ConfigSources) -> Result<Config, Error> {
         Ok(Some(text)) => {
             let f = file::load(&text, &main_display, false, &limits)
                 .map_err(|p| wrap(MAIN, &main.display, p))?;
+            refuse_unknown_keys(sources, MAIN, &main.display, &f)?;
             merged.usr_origin = main_display.clone();
             merged.apply(f, &main_display);
         }
@@ -465,6 +495,7 @@ fn load(sources: &ConfigSources) -> Result<Config, Error> {
     for (name, contents) in sources.prepended_drop_ins() {
         let origin: Arc<str> = Arc::from(name.as_str());
         let f = file::load(contents, &origin, true, &limits).map_err(|p| wrap(DROP_IN, name, p))?;
+        refuse_unknown_keys(sources, DROP_IN, name, &f)?;
         merged.apply(f, &origin);
     }
 
@@ -479,6 +510,7 @@ fn load(sources: &ConfigSources) -> Result<Config, Error> {
             let origin: Arc<str> = Arc::from(display.as_str());
             let f = file::load(&text, &origin, true, &limits)
                 .map_err(|p| wrap(DROP_IN, &display, p))?;
+            refuse_unknown_keys(sources, DROP_IN, &display, &f)?;
             merged.apply(f, &origin);
         }
     }
@@ -500,5 +532,6 @@ fn load(sources: &ConfigSources) -> Result<Config, Error> {
         main_display,
         dropin_dir_display: Arc::from(sources.blocked_message_dir()),
         files: merged.files,
+        profile: sources.selected_profile(),
     })
 }

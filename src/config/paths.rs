@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::config::ShortNameMode;
 use crate::error::{Error, ErrorKind};
+use crate::profile::Profile;
 
 /// The system-wide main file.
 pub const SYSTEM_REGISTRIES_CONF: &str = "/etc/containers/registries.conf";
@@ -43,6 +44,7 @@ pub struct ConfigSources {
     home: Option<PathBuf>,
     prepended: Vec<(String, Arc<str>)>,
     short_name_mode: Option<ShortNameMode>,
+    profile: Profile,
 }
 
 /// Bounds on inputs, so that hostile or broken files give a clear error instead of unbounded
@@ -194,6 +196,25 @@ impl ConfigSources {
             && self.registries_conf_d.is_none()
             && self.user_aliases.is_none()
             && self.prepended.is_empty()
+    }
+
+    /// Selects the behaviour profile (default [`Profile::Compatible`]); see
+    /// [`crate::profile`] for what [`Profile::Hardened`] changes.
+    ///
+    /// ```
+    /// use shortnames::{ConfigSources, Profile};
+    /// let s = ConfigSources::new().profile(Profile::Hardened);
+    /// assert_eq!(s.selected_profile(), Profile::Hardened);
+    /// assert_eq!(ConfigSources::new().selected_profile(), Profile::Compatible);
+    /// ```
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// The behaviour profile in force.
+    pub fn selected_profile(&self) -> Profile {
+        self.profile
     }
 
     pub(crate) fn mode_override(&self) -> Option<ShortNameMode> {
