@@ -1060,4 +1060,42 @@ mod tests {
         assert_eq!(c.as_str(), "quay.io/x/y:latest");
         assert_eq!(c.tag(), Some("latest"));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+
+        /// The rewrite fast path gives exactly what the full `ParseNamed` check gives.
+        #[test]
+        fn rewrite_fast_path_agrees_with_full_check(
+            location in "([a-zA-Z0-9-]{1,6}(\\.[a-z0-9-]{1,4}){0,2}(:[0-9]{1,4})?)?(/[a-zA-Z0-9._-]{0,5}){0,2}/?|docker\\.io(/[a-z]{1,3})?|index\\.docker\\.io|localhost(:5000)?(/ns)?|[a-z]{1,4}",
+            candidate in "[a-z0-9-]{1,5}\\.(io|com)(:[0-9]{2})?(/[a-z0-9]{1,4}([._-][a-z0-9]{1,3})?){1,3}(:[A-Za-z0-9_.-]{1,6})?(@sha256:d366a4665ab44f0648d7a00ae3fae139d55e32f9712c67accd604bb55df9d05a)?",
+            long in proptest::bool::ANY,
+        ) {
+            let Ok(c) = Reference::parse_normalized(&candidate) else {
+                return Ok(()); // the generator also makes invalid candidates
+            };
+            let c = c.with_default_tag();
+            let text = c.as_str();
+            let mut cuts: Vec<usize> = text.char_indices()
+                .filter(|(_, ch)| matches!(ch, '/' | ':' | '@'))
+                .map(|(i, _)| i)
+                .collect();
+            cuts.push(c.name().len());
+            cuts.push(text.len());
+            let location = if long { format!("{location}{}", "/x".repeat(120)) } else { location };
+            let shape = EndpointShape::of(&location);
+            for k in cuts {
+                let fast = c.rewrite(&location, shape, k);
+                let full = Reference::from_canonical_string(format!("{location}{}", &text[k..]));
+                proptest::prop_assert_eq!(&fast, &full, "location {:?} candidate {:?} k {}", location, text, k);
+                if let Ok(r) = fast {
+                    let again = Reference::parse(r.as_str()).unwrap();
+                    proptest::prop_assert_eq!(r.domain(), again.domain());
+                    proptest::prop_assert_eq!(r.name(), again.name());
+                    proptest::prop_assert_eq!(r.tag(), again.tag());
+                    proptest::prop_assert_eq!(r.digest(), again.digest());
+                }
+            }
+        }
+    }
 }
