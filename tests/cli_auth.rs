@@ -85,11 +85,7 @@ impl Fixture {
             "{\"auths\": {\"x.io\": {\"auth\": \"bR5tY3uI0oP6aS2dF=\" Sx7kL2jH8gF4}}}",
         )
         .unwrap();
-        std::fs::write(
-            p.join("wrongtype-top.json"),
-            r#"{"auths": "vB3nM7qW1eR5"}"#,
-        )
-        .unwrap();
+        std::fs::write(p.join("wrongtype-top.json"), r#"{"auths": "vB3nM7qW1eR5"}"#).unwrap();
         std::fs::write(
             p.join("legacy.dockercfg"),
             format!(r#"{{"quay.io": {{"auth": "{team_auth}", "email": "x@example.com"}}}}"#),
