@@ -174,6 +174,20 @@ pub fn candidate_json_with_credentials(c: &Candidate, keyring: &Keyring) -> Valu
 
 /// [`lookup_json`] with a `"credentials"` member in every source (see
 /// [`candidate_json_with_credentials`]).
+///
+/// ```
+/// use shortnames::credentials::{Format, Keyring, SourceId};
+/// use shortnames::{report, ConfigSources, Resolver};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let resolver = Resolver::new(&ConfigSources::new().registries_conf_d(dir.path().join("d")));
+/// let (keyring, _) = Keyring::builder()
+///     .node_document(SourceId::label("node"), br#"{"auths":{"quay.io":{"auth":"dTpw"}}}"#, Format::DockerConfigJson)
+///     .build();
+/// let v = report::lookup_json_with_credentials(&resolver, "quay.io/a/b", &keyring);
+/// let cred = &v["candidates"][0]["sources"][0]["credentials"]["credential"];
+/// assert_eq!((cred["origin"].as_str(), cred["key"].as_str()), (Some("node"), Some("quay.io")));
+/// ```
 pub fn lookup_json_with_credentials(resolver: &Resolver, name: &str, keyring: &Keyring) -> Value {
     lookup(resolver, name, Some(keyring))
 }

@@ -110,7 +110,7 @@ fn edit(
     };
     match op(&cache) {
         Ok(done) => {
-            println!("{done}");
+            let _ = writeln!(std::io::stdout(), "{done}");
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -13,6 +13,22 @@ use crate::resolve::{Candidate, Resolution};
 ///
 /// `Display` shows `<reference>: <credentials>`, where the credentials are rendered as
 /// [`PullCredentials`] does (`file: key (user "name")` or `anonymous`); secrets never appear.
+/// Obtained from [`Keyring::pull_source_credentials`] or [`Keyring::resolution_credentials`].
+///
+/// ```
+/// use shortnames::credentials::{Format, Keyring, SourceId};
+/// use shortnames::{ConfigSources, Resolver};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let resolver = Resolver::new(&ConfigSources::new().registries_conf_d(dir.path().join("d")));
+/// let (keyring, _) = Keyring::builder()
+///     .namespace_document(SourceId::label("ns"), br#"{"auths":{"quay.io":{"password":"pw","username":"robot"}}}"#, Format::DockerConfigJson)
+///     .build();
+/// let r = resolver.resolve("quay.io/team/app").unwrap();
+/// let sc = &keyring.pull_source_credentials(&r.candidates[0], None)[0];
+/// assert_eq!(sc.to_string(), r#"quay.io/team/app:latest: ns: quay.io (user "robot")"#);
+/// assert!(!format!("{sc:?}").contains("\"pw\""));
+/// ```
 #[derive(Debug)]
 pub struct SourceCredentials<'r, 'a> {
     /// The endpoint (mirror or primary location).
