@@ -452,10 +452,8 @@ fn parse_input(name: &str) -> Result<Input, Error> {
             &e,
         )
     };
-    if !Reference::check_has_registry(name).map_err(parse_error)? {
-        return Reference::parse(name)
-            .map(Input::Short)
-            .map_err(parse_error);
+    if let Ok(short) = Reference::parse_short(name).map_err(parse_error)? {
+        return Ok(Input::Short(short));
     }
     let n = Reference::normalize_parts(&[name], 7).map_err(|e| {
         Error::reference(

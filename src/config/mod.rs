@@ -19,6 +19,7 @@
 //! ```
 
 pub(crate) mod decode;
+pub(crate) mod fastscan;
 pub(crate) mod file;
 mod paths;
 
