@@ -1,5 +1,7 @@
 //! The command-line interface: one module per subcommand.
 
+pub mod alias;
+pub mod auth;
 pub mod check;
 pub mod explain;
 pub mod resolve;
@@ -23,6 +25,12 @@ pub struct Cli {
 enum Command {
     /// Resolve image names into pull candidates and the endpoints to try.
     Resolve(resolve::ResolveArgs),
+    /// Edit and list short-name aliases (the user alias cache shared with Podman).
+    #[command(subcommand)]
+    Alias(alias::AliasCommand),
+    /// Pull-credential files.
+    #[command(subcommand)]
+    Auth(auth::AuthCommand),
     /// Report every problem of a configuration (errors and warnings, with file:line:column).
     Check(check::CheckArgs),
     /// Show the whole decision path for one name.
@@ -33,6 +41,8 @@ enum Command {
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Resolve(args) => resolve::run(args),
+        Command::Alias(cmd) => alias::run(cmd),
+        Command::Auth(cmd) => auth::run(cmd),
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
     }
