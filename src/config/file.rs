@@ -415,7 +415,12 @@ fn validate(
                     Q(&r.prefix)
                 ),
                 key: Some(format!("{}.prefix", r.key)),
-                location: r.defined_at,
+                // The prefix value itself (error path only: a linear search is fine).
+                location: raw_regs
+                    .iter()
+                    .find(|x| x.key == r.key)
+                    .and_then(|x| ctx.loc(&x.prefix.span))
+                    .or(r.defined_at),
             })?;
         }
     }
