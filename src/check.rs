@@ -282,10 +282,13 @@ impl Checker {
             let mut d = Diagnostic::from_warning(w);
             if w.kind == "unknown-key" {
                 if self.profile.is_hardened() {
+                    // Exactly the error the hardened load stops at.
                     d.severity = Severity::Error;
+                    d.code = "invalid-config/unknown-key".into();
                     d.message = format!(
-                        "unknown key `{}` (an error under the hardened profile)",
-                        w.key.as_deref().unwrap_or_default()
+                        "loading {what} {}: unknown key {} (refused by the hardened profile)",
+                        Q(display),
+                        Q(w.key.as_deref().unwrap_or_default())
                     );
                 }
                 if let Some(s) = w.key.as_deref().and_then(suggest_key) {
