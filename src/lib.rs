@@ -40,7 +40,10 @@ pub mod aliases;
 pub mod builtin;
 pub mod config;
 pub mod credentials;
+pub mod engine;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod lock;
 pub mod pull_sources;
 mod quote;
@@ -50,6 +53,7 @@ pub mod report;
 pub mod resolve;
 
 pub use config::{Config, ConfigSources, Mirror, PullFromMirror, Registry, ShortNameMode, Warning};
+pub use engine::{Engine, ReloadOutcome};
 pub use error::{Error, ErrorKind, Location};
 pub use pull_sources::PullSource;
 pub use reference::{Reference, ReferenceError};
