@@ -8,7 +8,7 @@
 //! Input layouts (so that seeds can be written by hand):
 //! * [`reference`]: the bytes are an image name (invalid UTF-8 is decoded lossily).
 //! * [`config`]: `registries.conf` `\0` `drop-in` `\0` `user alias file` (missing parts are
-//!   absent files); written to a per-process scratch directory and loaded from there.
+//!   absent files); written to a per-thread scratch directory and loaded from there.
 //! * [`credentials`]: first byte selects the format (even: `config.json`, odd: `.dockercfg`),
 //!   the rest is the document.
 //! * [`resolve`]: `drop-in` `\0` `names, one per line`; the drop-in is layered in memory.
@@ -21,7 +21,7 @@
 
 use std::fs;
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::config::Limits;
 use crate::credentials::{check_document, Format, Keyring, SourceId};
@@ -78,13 +78,27 @@ pub fn reference(data: &[u8]) {
     let _ = crate::is_short_name(s);
 }
 
-fn scratch_dir() -> &'static PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("shortnames-fuzz-{}", std::process::id()));
+/// A scratch directory per thread (so tests may replay in parallel), removed when the thread
+/// ends.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+thread_local! {
+    static SCRATCH: Scratch = {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "shortnames-fuzz-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
         let _ = fs::create_dir_all(dir.join("registries.conf.d"));
-        dir
-    })
+        Scratch(dir)
+    };
 }
 
 fn write_or_remove(path: &std::path::Path, part: Option<&[u8]>) {
@@ -105,7 +119,15 @@ pub fn config(data: &[u8]) {
     let main = parts.next();
     let drop_in = parts.next();
     let user = parts.next();
-    let dir = scratch_dir();
+    SCRATCH.with(|scratch| load_files(&scratch.0, main, drop_in, user));
+}
+
+fn load_files(
+    dir: &std::path::Path,
+    main: Option<&[u8]>,
+    drop_in: Option<&[u8]>,
+    user: Option<&[u8]>,
+) {
     write_or_remove(&dir.join("registries.conf"), main);
     write_or_remove(&dir.join("registries.conf.d/50-fuzz.conf"), drop_in);
     write_or_remove(&dir.join("user-aliases.conf"), user);
