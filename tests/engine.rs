@@ -281,6 +281,9 @@ fn fingerprint_lists_the_files_read() {
     assert_eq!(Fingerprint::of_paths([f.path("nope")]).paths().count(), 1);
 }
 
+/// (extra paths changed, reload succeeded) per watcher event.
+type Events = Vec<(Vec<PathBuf>, bool)>;
+
 fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !cond() {
@@ -293,7 +296,7 @@ fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
 fn watcher_reloads_once_per_burst_and_reports_extra_paths() {
     let f = Fixture::new(QUAY);
     let engine = Arc::new(Engine::new(f.sources()));
-    let events: Arc<Mutex<Vec<(Vec<PathBuf>, bool)>>> = Arc::default();
+    let events: Arc<Mutex<Events>> = Arc::default();
     let sink = Arc::clone(&events);
     let auth = f.path("auth.json");
     let watcher = engine.watch(
@@ -336,7 +339,7 @@ fn watcher_reloads_once_per_burst_and_reports_extra_paths() {
             .lock()
             .unwrap()
             .iter()
-            .any(|(p, _)| p == &[auth.clone()])
+            .any(|(p, _)| p == std::slice::from_ref(&auth))
     });
     assert_eq!(engine.reload_count(), reloads);
 

@@ -101,7 +101,8 @@ proptest! {
         let r = r.map_err(|e| TestCaseError::fail(format!("{s:?}: {e}")))?;
         prop_assert_eq!(r.as_str(), s.as_str());
         prop_assert_eq!(r.to_string(), s.clone());
-        prop_assert_eq!(Reference::parse(&r.to_string()).unwrap(), r.clone());
+        let shown = r.to_string();
+        prop_assert_eq!(Reference::parse(&shown).unwrap(), r.clone());
         prop_assert_eq!(r.tag(), t.as_deref());
         prop_assert_eq!(r.digest(), g.as_deref());
         prop_assert_eq!(r.path().is_empty(), false);
@@ -127,10 +128,12 @@ proptest! {
     #[test]
     fn any_parsed_reference_round_trips(s in "\\PC{0,40}|[a-zA-Z0-9._:/@-]{0,60}") {
         if let Ok(r) = Reference::parse(&s) {
-            prop_assert_eq!(Reference::parse(&r.to_string()).unwrap(), r);
+            let shown = r.to_string();
+            prop_assert_eq!(Reference::parse(&shown).unwrap(), r);
         }
         if let Ok(n) = Reference::parse_normalized(&s) {
-            prop_assert_eq!(Reference::parse_normalized(&n.to_string()).unwrap(), n);
+            let shown = n.to_string();
+            prop_assert_eq!(Reference::parse_normalized(&shown).unwrap(), n);
         }
     }
 
