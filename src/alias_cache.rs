@@ -436,10 +436,10 @@ impl AliasCache {
         let mut bad = false;
         for a in &raw.aliases {
             let key_ok = validate_alias_key(&a.name).is_ok();
-            let target = if a.value.value.is_empty() {
+            let target = if a.value.is_empty() {
                 None
             } else {
-                match validate_alias_value(&a.value.value) {
+                match validate_alias_value(&a.value) {
                     Ok(t) => Some(t),
                     Err(_) => {
                         bad = true;
@@ -452,7 +452,7 @@ impl AliasCache {
                 a.name.clone(),
                 CacheAlias {
                     name: a.name.clone(),
-                    value: a.value.value.clone(),
+                    value: a.value.clone(),
                     target,
                 },
             );
@@ -777,7 +777,7 @@ mod tests {
             .unwrap()
             .aliases
             .into_iter()
-            .map(|a| (a.name, a.value.value))
+            .map(|a| (a.name, a.value))
             .collect();
         assert_eq!(decoded, m);
     }

@@ -41,57 +41,48 @@ impl std::error::Error for AliasComplaint {}
 /// Validates an alias name (`validateShortName`): it must parse, carry no digest and no tag, and
 /// its first component must not be a registry host.
 pub fn validate_alias_key(key: &str) -> Result<(), AliasComplaint> {
-    let r = Reference::parse(key)
+    let c = Reference::classify(key)
         .map_err(|e| AliasComplaint(format!("cannot parse short name: {}: {e}", Q(key))))?;
-    if r.digest().is_some() {
-        return Err(AliasComplaint(format!(
-            "invalid short name {}: must not contain digest",
-            Q(key)
-        )));
-    }
-    if r.tag().is_some() {
-        return Err(AliasComplaint(format!(
-            "invalid short name {}: must not contain tag",
-            Q(key)
-        )));
-    }
-    if r.has_registry() {
-        return Err(AliasComplaint(format!(
-            "invalid short name {}: must not contain registry",
-            Q(key)
-        )));
-    }
-    Ok(())
+    let problem = if c.has_digest {
+        "must not contain digest"
+    } else if c.has_tag {
+        "must not contain tag"
+    } else if c.has_registry {
+        "must not contain registry"
+    } else {
+        return Ok(());
+    };
+    Err(AliasComplaint(format!(
+        "invalid short name {}: {problem}",
+        Q(key)
+    )))
 }
 
 /// Validates and normalises an alias value (`parseShortNameValue`), returning the normalised
 /// reference string (`docker.io/alpine` → `docker.io/library/alpine`).
 pub fn validate_alias_value(value: &str) -> Result<String, AliasComplaint> {
-    parse_alias_value(value).map(|r| r.as_str().to_owned())
+    parse_alias_value(value.to_owned()).map(|r| r.as_str().to_owned())
 }
 
-pub(crate) fn parse_alias_value(value: &str) -> Result<Reference, AliasComplaint> {
-    let r = Reference::parse(value)
-        .map_err(|e| AliasComplaint(format!("parsing alias {}: {e}", Q(value))))?;
-    if r.digest().is_some() {
-        return Err(AliasComplaint(format!(
-            "invalid alias {}: must not contain digest",
-            Q(value)
-        )));
-    }
-    if r.tag().is_some() {
-        return Err(AliasComplaint(format!(
-            "invalid alias {}: must not contain tag",
-            Q(value)
-        )));
-    }
-    if !r.has_registry() {
-        return Err(AliasComplaint(format!(
-            "invalid alias {}: must contain registry and repository",
-            Q(value)
-        )));
-    }
-    Reference::parse_normalized(value).map_err(|e| AliasComplaint(e.to_string()))
+/// [`validate_alias_value`] keeping the value's buffer when normalisation does not change it.
+pub(crate) fn parse_alias_value(value: String) -> Result<Reference, AliasComplaint> {
+    let r = Reference::parse_owned(value)
+        .map_err(|(e, v)| AliasComplaint(format!("parsing alias {}: {e}", Q(&v))))?;
+    let problem = if r.digest().is_some() {
+        "must not contain digest"
+    } else if r.tag().is_some() {
+        "must not contain tag"
+    } else if !r.has_registry() {
+        "must contain registry and repository"
+    } else if r.is_normalized_form() {
+        return Ok(r);
+    } else {
+        return Reference::parse_normalized(r.as_str()).map_err(|e| AliasComplaint(e.to_string()));
+    };
+    Err(AliasComplaint(format!(
+        "invalid alias {}: {problem}",
+        Q(r.as_str())
+    )))
 }
 
 /// A stored alias: its value (`None` = removed with `""`) and the file that defined it.
@@ -128,11 +119,11 @@ pub(crate) fn validate_table(
             complaints.push(LocatedComplaint {
                 text: c.0,
                 location: loc(&a.name_span),
-                key: a.value.key.clone(),
+                key: a.key(),
             });
         }
         let location = loc(&a.name_span);
-        if a.value.value.is_empty() {
+        if a.value.is_empty() {
             out.push((
                 a.name.into_boxed_str(),
                 AliasEntry {
@@ -143,7 +134,7 @@ pub(crate) fn validate_table(
             ));
             continue;
         }
-        match parse_alias_value(&a.value.value) {
+        match parse_alias_value(a.value) {
             Ok(r) => out.push((
                 a.name.into_boxed_str(),
                 AliasEntry {
@@ -154,8 +145,8 @@ pub(crate) fn validate_table(
             )),
             Err(c) => complaints.push(LocatedComplaint {
                 text: c.0,
-                location: loc(&a.value.span),
-                key: a.value.key,
+                location: loc(&a.value_span),
+                key: RawAlias::key_of(&a.name),
             }),
         }
     }

@@ -16,6 +16,8 @@
 //! assert_eq!(BUILTIN_SEARCH_REGISTRIES, ["registry.access.redhat.com", "docker.io"]);
 //! ```
 
+use crate::config::{ConfigSources, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D};
+
 /// The built-in drop-in files as `(file name, contents)`, in the order they are to be layered
 /// (byte order of the file names, as drop-ins in a directory are read).
 ///
@@ -52,3 +54,101 @@ pub const BUILTIN_SEARCH_REGISTRIES: &[&str] = &["registry.access.redhat.com", "
 /// assert_eq!(origin, "<built-in>/005-openshift-shortnames.conf");
 /// ```
 pub const BUILTIN_ORIGIN_PREFIX: &str = "<built-in>/";
+
+/// Display name of the synthetic drop-in that sets [`BUILTIN_SEARCH_REGISTRIES`] (what
+/// descriptions and `search_registries_origin` show when the built-in defaults are used).
+///
+/// ```
+/// assert_eq!(shortnames::builtin::BUILTIN_SEARCH_ORIGIN, "<built-in>/search-registries.conf");
+/// ```
+pub const BUILTIN_SEARCH_ORIGIN: &str = "<built-in>/search-registries.conf";
+
+/// The contents of the synthetic drop-in named [`BUILTIN_SEARCH_ORIGIN`]: a registries.conf
+/// v2 drop-in that sets only `unqualified-search-registries` to
+/// [`BUILTIN_SEARCH_REGISTRIES`].
+///
+/// ```
+/// assert_eq!(
+///     shortnames::builtin::builtin_search_drop_in(),
+///     "unqualified-search-registries = [\"registry.access.redhat.com\", \"docker.io\"]\n"
+/// );
+/// ```
+pub fn builtin_search_drop_in() -> String {
+    let list: Vec<String> = BUILTIN_SEARCH_REGISTRIES
+        .iter()
+        .map(|r| format!("{r:?}"))
+        .collect();
+    format!("unqualified-search-registries = [{}]\n", list.join(", "))
+}
+
+/// Whether the host has a system-wide configuration: `/etc/containers/registries.conf` or
+/// `/etc/containers/registries.conf.d` exists (as any kind of file). A caller that offers
+/// built-in defaults (like the `shortnames` CLI) uses them only when this is `false` and
+/// the user gave no configuration path.
+///
+/// ```
+/// let has = shortnames::builtin::host_has_system_config();
+/// assert_eq!(
+///     has,
+///     std::path::Path::new("/etc/containers/registries.conf").exists()
+///         || std::path::Path::new("/etc/containers/registries.conf.d").exists()
+/// );
+/// ```
+pub fn host_has_system_config() -> bool {
+    [SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D]
+        .iter()
+        .any(|p| std::fs::symlink_metadata(p).is_ok())
+}
+
+impl ConfigSources {
+    /// Layers the built-in alias table ([`BUILTIN_DROP_INS`]) as the first drop-ins, under
+    /// every drop-in directory: exactly as if the files were installed first in
+    /// `/etc/containers/registries.conf.d/`. Like any drop-in they override aliases of the
+    /// main registries.conf, and any later drop-in (or the user alias file) can override or
+    /// tombstone each alias. Origins are named `<built-in>/<file name>`.
+    ///
+    /// ```
+    /// use shortnames::{ConfigSources, Resolver};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let resolver = Resolver::new(
+    ///     &ConfigSources::new()
+    ///         .registries_conf_d(dir.path().join("registries.conf.d"))
+    ///         .with_builtin_aliases(),
+    /// );
+    /// let r = resolver.resolve("ubi9").unwrap();
+    /// assert_eq!(r.origin, Some("<built-in>/005-openshift-shortnames.conf"));
+    /// assert_eq!(r.candidates[0].reference.as_str(), "registry.access.redhat.com/ubi9:latest");
+    /// ```
+    pub fn with_builtin_aliases(self) -> ConfigSources {
+        BUILTIN_DROP_INS.iter().fold(self, |s, (name, contents)| {
+            s.prepend_drop_in(format!("{BUILTIN_ORIGIN_PREFIX}{name}"), *contents)
+        })
+    }
+
+    /// The built-in defaults for a host without any configuration: the built-in alias table
+    /// ([`with_builtin_aliases`](ConfigSources::with_builtin_aliases)) followed by a synthetic
+    /// drop-in ([`BUILTIN_SEARCH_ORIGIN`]) setting the search list to
+    /// [`BUILTIN_SEARCH_REGISTRIES`]. Being a drop-in, that search list overrides the one of
+    /// the main registries.conf, so use this only where there is no configuration (see
+    /// [`host_has_system_config`]).
+    ///
+    /// ```
+    /// use shortnames::{ConfigSources, Resolver};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let resolver = Resolver::new(
+    ///     &ConfigSources::new()
+    ///         .registries_conf_d(dir.path().join("registries.conf.d"))
+    ///         .with_builtin_defaults(),
+    /// );
+    /// let r = resolver.resolve("nginx").unwrap();
+    /// let refs: Vec<&str> = r.candidates.iter().map(|c| c.reference.as_str()).collect();
+    /// assert_eq!(refs, ["registry.access.redhat.com/nginx:latest", "docker.io/library/nginx:latest"]);
+    /// assert_eq!(r.origin, Some("<built-in>/search-registries.conf"));
+    /// ```
+    pub fn with_builtin_defaults(self) -> ConfigSources {
+        self.with_builtin_aliases()
+            .prepend_drop_in(BUILTIN_SEARCH_ORIGIN, builtin_search_drop_in())
+    }
+}

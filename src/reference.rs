@@ -161,11 +161,40 @@ impl Reference {
         Ok(Reference::from_spans(s.to_owned(), spans))
     }
 
-    /// Validates `s` as [`parse`](Self::parse) does, without allocating; returns whether its
-    /// first component is a registry host.
-    pub(crate) fn check_has_registry(s: &str) -> Result<bool, ReferenceError> {
+    /// Parses an owned string as [`parse`](Self::parse) does, keeping its buffer (given back
+    /// with the error).
+    pub(crate) fn parse_owned(s: String) -> Result<Reference, (ReferenceError, String)> {
+        match check(&s) {
+            Ok(spans) => Ok(Reference::from_spans(s, spans)),
+            Err(e) => Err((e, s)),
+        }
+    }
+
+    /// Validates `s` as [`parse`](Self::parse) does without allocating, and tells whether it
+    /// has a tag, a digest and a registry-host domain.
+    pub(crate) fn classify(s: &str) -> Result<Classified, ReferenceError> {
         let spans = check(s)?;
-        Ok(spans.domain_len > 0 && is_registry_host(&s[..spans.domain_len]))
+        Ok(Classified {
+            has_tag: spans.tag_end > spans.name_len,
+            has_digest: spans.tag_end < s.len(),
+            has_registry: spans.domain_len > 0 && is_registry_host(&s[..spans.domain_len]),
+        })
+    }
+
+    /// Whether Docker Hub normalisation would leave this reference's string unchanged.
+    pub(crate) fn is_normalized_form(&self) -> bool {
+        let (domain, remainder, needs_library) = split_docker_domain(&self.text);
+        !needs_library && domain.len() + 1 + remainder.len() == self.text.len()
+    }
+
+    /// `parseUnnormalizedShortName`: `Ok(Ok(short))` for a short name (as typed), `Ok(Err(()))`
+    /// when the input names a registry (the caller then normalises it); parsing only once.
+    pub(crate) fn parse_short(s: &str) -> Result<Result<Reference, ()>, ReferenceError> {
+        let spans = check(s)?;
+        if spans.domain_len > 0 && is_registry_host(&s[..spans.domain_len]) {
+            return Ok(Err(()));
+        }
+        Ok(Ok(Reference::from_spans(s.to_owned(), spans)))
     }
 
     /// Parses `s` and applies Docker Hub normalisation (`ParseNormalizedNamed`):
@@ -533,6 +562,14 @@ impl AsRef<str> for Reference {
     }
 }
 
+/// What [`Reference::classify`] found.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Classified {
+    pub has_tag: bool,
+    pub has_digest: bool,
+    pub has_registry: bool,
+}
+
 /// What is known about an endpoint location, computed once when the configuration is compiled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum EndpointShape {
@@ -647,62 +684,74 @@ fn is(b: u8, class: u8) -> bool {
 
 /// `path-comp = [a-z0-9]+ ((\.|_|__|-+) [a-z0-9]+)*`
 fn is_path_component(c: &[u8]) -> bool {
-    let mut i = 0;
-    let n = c.len();
-    loop {
-        // alnum run
-        let start = i;
-        while i < n && is(c[i], ALNUM_LOWER) {
-            i += 1;
-        }
-        if i == start {
-            return false;
-        }
-        if i == n {
-            return true;
-        }
-        // separator
-        match c[i] {
-            b'.' => i += 1,
-            b'_' => {
-                i += 1;
-                if i < n && c[i] == b'_' {
-                    i += 1;
-                }
-            }
-            b'-' => {
-                while i < n && c[i] == b'-' {
-                    i += 1;
-                }
-            }
-            _ => return false,
-        }
-        if i == n {
-            return false;
-        }
-    }
+    !c.is_empty() && !c.contains(&b'/') && is_path(c)
 }
 
-/// `domain = dom-comp ('.' dom-comp)* (':' [0-9]+)?`
-pub(crate) fn is_domain(d: &[u8]) -> bool {
-    let (host, port) = match d.iter().position(|&b| b == b':') {
-        Some(i) => (&d[..i], Some(&d[i + 1..])),
-        None => (d, None),
-    };
-    if let Some(p) = port {
-        if p.is_empty() || !p.iter().all(u8::is_ascii_digit) {
-            return false;
+// Path automaton: states and byte classes (one table lookup per byte).
+const P_START: u8 = 0; // expecting the first alnum of a component
+const P_ALNUM: u8 = 1; // inside an alnum run (accepting)
+const P_DOT: u8 = 2; // after `.`
+const P_U1: u8 = 3; // after `_`
+const P_U2: u8 = 4; // after `__`
+const P_DASH: u8 = 5; // after one or more `-`
+const P_FAIL: u8 = 6;
+
+/// Byte classes for the path automaton: 0 alnum, 1 `.`, 2 `_`, 3 `-`, 4 `/`, 5 other.
+static PATH_CLASS: [u8; 256] = {
+    let mut t = [5u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            t[i] = 0;
         }
+        i += 1;
     }
-    if host.is_empty() {
-        return false;
+    t[b'.' as usize] = 1;
+    t[b'_' as usize] = 2;
+    t[b'-' as usize] = 3;
+    t[b'/' as usize] = 4;
+    t
+};
+
+/// `PATH_NEXT[state][class]`.
+static PATH_NEXT: [[u8; 6]; 7] = [
+    //  alnum    .       _      -       /        other
+    [P_ALNUM, P_FAIL, P_FAIL, P_FAIL, P_FAIL, P_FAIL], // START
+    [P_ALNUM, P_DOT, P_U1, P_DASH, P_START, P_FAIL],   // ALNUM
+    [P_ALNUM, P_FAIL, P_FAIL, P_FAIL, P_FAIL, P_FAIL], // DOT
+    [P_ALNUM, P_FAIL, P_U2, P_FAIL, P_FAIL, P_FAIL],   // U1
+    [P_ALNUM, P_FAIL, P_FAIL, P_FAIL, P_FAIL, P_FAIL], // U2
+    [P_ALNUM, P_FAIL, P_FAIL, P_DASH, P_FAIL, P_FAIL], // DASH
+    [P_FAIL; 6],                                       // FAIL
+];
+
+/// `path-comp ('/' path-comp)*`
+fn is_path(p: &[u8]) -> bool {
+    let mut state = P_START;
+    for &b in p {
+        state = PATH_NEXT[state as usize][PATH_CLASS[b as usize] as usize];
     }
-    host.split(|&b| b == b'.').all(|comp| {
-        !comp.is_empty()
-            && is(comp[0], DOMAIN_CHAR)
-            && is(comp[comp.len() - 1], DOMAIN_CHAR)
-            && comp.iter().all(|&b| is(b, DOMAIN_CHAR) || b == b'-')
-    })
+    state == P_ALNUM
+}
+
+/// `domain = dom-comp ('.' dom-comp)* (':' [0-9]+)?`,
+/// `dom-comp = [A-Za-z0-9] | [A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]`
+pub(crate) fn is_domain(d: &[u8]) -> bool {
+    // States: 0 = expecting a component's first char, 1 = after an alnum (accepting),
+    // 2 = after `-`, 3 = after `:`, 4 = in port digits (accepting).
+    let mut state = 0u8;
+    for &b in d {
+        state = match (state, b) {
+            (0..=2, b) if is(b, DOMAIN_CHAR) => 1,
+            (1 | 2, b'-') => 2,
+            (1, b'.') => 0,
+            (1, b':') => 3,
+            (3 | 4, b'0'..=b'9') => 4,
+            _ => return false,
+        };
+    }
+    state == 1 || state == 4
 }
 
 /// `tag = [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`
@@ -742,48 +791,56 @@ fn is_digest_syntax(d: &[u8]) -> bool {
     }
 }
 
-/// Whether the whole input matches `reference`; returns the spans when it does. `lower` makes the
-/// check run on the input as Go's `strings.ToLower` would transform it (for the error choice).
+/// Whether the whole input matches `reference`; returns the spans when it does.
 fn match_grammar(s: &[u8]) -> Option<Spans> {
-    let (before_digest, digest) = match s.iter().position(|&b| b == b'@') {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
-    if let Some(d) = digest {
-        if !is_digest_syntax(d) {
-            return None;
+    // One scan for the structure: the first `@`, and before it the first and last `/` and the
+    // last `:`.
+    let mut at = s.len();
+    let (mut first_slash, mut last_slash, mut last_colon) = (usize::MAX, usize::MAX, usize::MAX);
+    for (i, &b) in s.iter().enumerate() {
+        match b {
+            b'/' => {
+                if first_slash == usize::MAX {
+                    first_slash = i;
+                }
+                last_slash = i;
+            }
+            b':' => last_colon = i,
+            b'@' => {
+                at = i;
+                break;
+            }
+            _ => {}
         }
     }
-    let last_slash = before_digest.iter().rposition(|&b| b == b'/');
-    let tag_colon = before_digest
-        .iter()
-        .rposition(|&b| b == b':')
-        .filter(|&c| last_slash.is_none_or(|sl| c > sl));
-    let name = match tag_colon {
-        Some(c) => {
-            if !is_tag(&before_digest[c + 1..]) {
+    if at < s.len() && !is_digest_syntax(&s[at + 1..]) {
+        return None;
+    }
+    let before_digest = &s[..at];
+    // A `:` after the last `/` starts the tag (before the first `/` it may be a port).
+    let name_len =
+        if last_colon != usize::MAX && (last_slash == usize::MAX || last_colon > last_slash) {
+            if !is_tag(&before_digest[last_colon + 1..]) {
                 return None;
             }
-            &before_digest[..c]
-        }
-        None => before_digest,
-    };
-    // name = (domain '/')? path-comp ('/' path-comp)*
+            last_colon
+        } else {
+            at
+        };
+    let name = &s[..name_len];
     let mut domain_len = 0;
     let mut path = name;
-    if let Some(i) = name.iter().position(|&b| b == b'/') {
-        if is_domain(&name[..i]) {
-            domain_len = i;
-            path = &name[i + 1..];
-        }
+    if first_slash < name_len && is_domain(&name[..first_slash]) {
+        domain_len = first_slash;
+        path = &name[first_slash + 1..];
     }
-    if !path.split(|&b| b == b'/').all(is_path_component) {
+    if !is_path(path) {
         return None;
     }
     Some(Spans {
         domain_len,
-        name_len: name.len(),
-        tag_end: before_digest.len(),
+        name_len,
+        tag_end: at,
     })
 }
 
@@ -1002,5 +1059,43 @@ mod tests {
         let c = Reference::from_name_and_suffix(&value, &plain);
         assert_eq!(c.as_str(), "quay.io/x/y:latest");
         assert_eq!(c.tag(), Some("latest"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+
+        /// The rewrite fast path gives exactly what the full `ParseNamed` check gives.
+        #[test]
+        fn rewrite_fast_path_agrees_with_full_check(
+            location in "([a-zA-Z0-9-]{1,6}(\\.[a-z0-9-]{1,4}){0,2}(:[0-9]{1,4})?)?(/[a-zA-Z0-9._-]{0,5}){0,2}/?|docker\\.io(/[a-z]{1,3})?|index\\.docker\\.io|localhost(:5000)?(/ns)?|[a-z]{1,4}",
+            candidate in "[a-z0-9-]{1,5}\\.(io|com)(:[0-9]{2})?(/[a-z0-9]{1,4}([._-][a-z0-9]{1,3})?){1,3}(:[A-Za-z0-9_.-]{1,6})?(@sha256:d366a4665ab44f0648d7a00ae3fae139d55e32f9712c67accd604bb55df9d05a)?",
+            long in proptest::bool::ANY,
+        ) {
+            let Ok(c) = Reference::parse_normalized(&candidate) else {
+                return Ok(()); // the generator also makes invalid candidates
+            };
+            let c = c.with_default_tag();
+            let text = c.as_str();
+            let mut cuts: Vec<usize> = text.char_indices()
+                .filter(|(_, ch)| matches!(ch, '/' | ':' | '@'))
+                .map(|(i, _)| i)
+                .collect();
+            cuts.push(c.name().len());
+            cuts.push(text.len());
+            let location = if long { format!("{location}{}", "/x".repeat(120)) } else { location };
+            let shape = EndpointShape::of(&location);
+            for k in cuts {
+                let fast = c.rewrite(&location, shape, k);
+                let full = Reference::from_canonical_string(format!("{location}{}", &text[k..]));
+                proptest::prop_assert_eq!(&fast, &full, "location {:?} candidate {:?} k {}", location, text, k);
+                if let Ok(r) = fast {
+                    let again = Reference::parse(r.as_str()).unwrap();
+                    proptest::prop_assert_eq!(r.domain(), again.domain());
+                    proptest::prop_assert_eq!(r.name(), again.name());
+                    proptest::prop_assert_eq!(r.tag(), again.tag());
+                    proptest::prop_assert_eq!(r.digest(), again.digest());
+                }
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Machine-readable reports: the JSON document of the conformance corpus (`expect.json`),
-//! produced by `shortnames resolve --format json`.
+//! produced by `shortnames resolve --format json`, and the same document with the pull
+//! credentials of every endpoint (`--auth-file` / `--node-auth-file`).
 //!
 //! ```
 //! use shortnames::{report, ConfigSources, Resolver};
@@ -15,6 +16,7 @@
 use serde_json::{json, Value};
 
 use crate::config::Config;
+use crate::credentials::{self, Keyring};
 use crate::error::Error;
 use crate::pull_sources::PullSource;
 use crate::resolve::{is_short_name, Candidate, Resolver};
@@ -78,6 +80,10 @@ pub fn candidate_json(c: &Candidate) -> Value {
 
 /// One lookup (resolution and local resolution of `name`) as in `expect.json`.
 pub fn lookup_json(resolver: &Resolver, name: &str) -> Value {
+    lookup(resolver, name, None)
+}
+
+fn lookup(resolver: &Resolver, name: &str, keyring: Option<&Keyring>) -> Value {
     let local = match resolver.resolve_locally(name) {
         Ok(c) => {
             json!({"error": null, "candidates": c.iter().map(|r| r.as_str()).collect::<Vec<_>>()})
@@ -92,7 +98,10 @@ pub fn lookup_json(resolver: &Resolver, name: &str) -> Value {
             "resolution": r.kind.as_str(),
             "origin": r.origin,
             "description": r.description(),
-            "candidates": r.candidates.iter().map(candidate_json).collect::<Vec<_>>(),
+            "candidates": r.candidates.iter().map(|c| match keyring {
+                None => candidate_json(c),
+                Some(k) => candidate_json_with_credentials(c, k),
+            }).collect::<Vec<_>>(),
         }),
         Err(e) => json!({
             "name": name,
@@ -110,6 +119,14 @@ pub fn lookup_json(resolver: &Resolver, name: &str) -> Value {
 
 /// The whole `expect.json` document for `names`.
 pub fn document<S: AsRef<str>>(resolver: &Resolver, names: &[S]) -> Value {
+    build_document(resolver, names, None)
+}
+
+fn build_document<S: AsRef<str>>(
+    resolver: &Resolver,
+    names: &[S],
+    keyring: Option<&Keyring>,
+) -> Value {
     let (config_error, config) = match resolver.config() {
         Ok(c) => (Value::Null, config_json(c)),
         Err(e) => (error_json(&e), Value::Null),
@@ -117,6 +134,92 @@ pub fn document<S: AsRef<str>>(resolver: &Resolver, names: &[S]) -> Value {
     json!({
         "config_error": config_error,
         "config": config,
-        "lookups": names.iter().map(|n| lookup_json(resolver, n.as_ref())).collect::<Vec<_>>(),
+        "lookups": names.iter().map(|n| lookup(resolver, n.as_ref(), keyring)).collect::<Vec<_>>(),
     })
+}
+
+// ---------------------------------------------------------------------------------------
+// With pull credentials (only when the caller supplies credential sources)
+
+/// [`candidate_json`] plus, in every element of `sources`, a `"credentials"` member: the
+/// pull lookup for that endpoint as [`credentials::pull_result_json`] renders it
+/// (`credential`, `candidates`, `warnings`, `error`; user names at most, never secrets).
+/// Every other member is exactly as in [`candidate_json`].
+///
+/// ```
+/// use shortnames::credentials::{Format, Keyring, SourceId};
+/// use shortnames::{report, ConfigSources, Resolver};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let resolver = Resolver::new(&ConfigSources::new().registries_conf_d(dir.path().join("d")));
+/// let (keyring, _) = Keyring::builder()
+///     .namespace_document(SourceId::label("ns"), br#"{"auths":{"quay.io":{"auth":"dTpw"}}}"#, Format::DockerConfigJson)
+///     .build();
+/// let r = resolver.resolve("quay.io/team/app:1").unwrap();
+/// let v = report::candidate_json_with_credentials(&r.candidates[0], &keyring);
+/// assert_eq!(v["sources"][0]["reference"], "quay.io/team/app:1");
+/// assert_eq!(v["sources"][0]["credentials"]["credential"]["source"], "ns");
+/// assert_eq!(v["sources"][0]["credentials"]["credential"]["username"], "u");
+/// ```
+pub fn candidate_json_with_credentials(c: &Candidate, keyring: &Keyring) -> Value {
+    let mut v = candidate_json(c);
+    let per_source = keyring.pull_source_credentials(c, None);
+    if let Some(sources) = v["sources"].as_array_mut() {
+        for (s, sc) in sources.iter_mut().zip(&per_source) {
+            s["credentials"] = credentials::pull_result_json(&sc.credentials);
+        }
+    }
+    v
+}
+
+/// [`lookup_json`] with a `"credentials"` member in every source (see
+/// [`candidate_json_with_credentials`]).
+///
+/// ```
+/// use shortnames::credentials::{Format, Keyring, SourceId};
+/// use shortnames::{report, ConfigSources, Resolver};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let resolver = Resolver::new(&ConfigSources::new().registries_conf_d(dir.path().join("d")));
+/// let (keyring, _) = Keyring::builder()
+///     .node_document(SourceId::label("node"), br#"{"auths":{"quay.io":{"auth":"dTpw"}}}"#, Format::DockerConfigJson)
+///     .build();
+/// let v = report::lookup_json_with_credentials(&resolver, "quay.io/a/b", &keyring);
+/// let cred = &v["candidates"][0]["sources"][0]["credentials"]["credential"];
+/// assert_eq!((cred["origin"].as_str(), cred["key"].as_str()), (Some("node"), Some("quay.io")));
+/// ```
+pub fn lookup_json_with_credentials(resolver: &Resolver, name: &str, keyring: &Keyring) -> Value {
+    lookup(resolver, name, Some(keyring))
+}
+
+/// [`document`] with credentials: every source has a `"credentials"` member (see
+/// [`candidate_json_with_credentials`]), and the top level has
+/// `"credential_diagnostics"`, the keyring's load-time diagnostics as
+/// [`credentials::diagnostic_json`] renders them. Without credential sources, use
+/// [`document`], whose output is exactly the corpus format.
+///
+/// ```
+/// use shortnames::credentials::Keyring;
+/// use shortnames::{report, ConfigSources, Resolver};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let resolver = Resolver::new(&ConfigSources::new().registries_conf_d(dir.path().join("d")));
+/// let (keyring, _) = Keyring::builder().node_file(dir.path().join("missing.json")).build();
+/// let doc = report::document_with_credentials(&resolver, &["quay.io/a/b"], &keyring);
+/// let source = &doc["lookups"][0]["candidates"][0]["sources"][0];
+/// assert!(source["credentials"]["credential"].is_null()); // anonymous
+/// assert_eq!(doc["credential_diagnostics"][0]["code"], "SourceMissing");
+/// ```
+pub fn document_with_credentials<S: AsRef<str>>(
+    resolver: &Resolver,
+    names: &[S],
+    keyring: &Keyring,
+) -> Value {
+    let mut doc = build_document(resolver, names, Some(keyring));
+    doc["credential_diagnostics"] = keyring
+        .diagnostics()
+        .iter()
+        .map(credentials::diagnostic_json)
+        .collect();
+    doc
 }

@@ -205,16 +205,22 @@ impl UserAliasSource {
                 .compare_exchange(last, now.max(1), Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
         {
-            self.refresh();
+            // Never block a resolution: if another thread is re-reading, use what is current.
+            if let Ok(guard) = self.reload.try_lock() {
+                self.refresh_locked(guard);
+            }
         }
         self.current.load()
     }
 
-    /// Re-reads the file if it changed.
+    /// Re-reads the file if it changed (waits for a re-read in progress).
     fn refresh(&self) {
-        let Ok(_guard) = self.reload.lock() else {
-            return;
-        };
+        if let Ok(guard) = self.reload.lock() {
+            self.refresh_locked(guard);
+        }
+    }
+
+    fn refresh_locked(&self, _guard: std::sync::MutexGuard<'_, ()>) {
         let stamp = FileStamp::of(&self.path);
         if stamp != self.current.load().stamp {
             self.current.store(Arc::new(UserAliases::load(
@@ -335,11 +341,12 @@ impl Resolver {
         if usr.is_empty() {
             return Err(no_search_registries(name, origin));
         }
-        let mut refs = Vec::with_capacity(usr.len());
+        let mut candidates = Vec::with_capacity(usr.len());
         for reg in usr {
-            refs.push(search_candidate(reg, name)?);
+            candidates.push(self.candidate(search_candidate(reg, name)?));
         }
-        if refs.len() > 1 && mode == ShortNameMode::Enforcing {
+        // Candidate construction errors come first (rule 43), then the enforcing check.
+        if candidates.len() > 1 && mode == ShortNameMode::Enforcing {
             return Err(Error::new(
                 ErrorKind::ShortNameAmbiguousEnforcing,
                 "short-name resolution enforced but cannot prompt without a TTY",
@@ -349,7 +356,7 @@ impl Resolver {
             kind: ResolutionKind::SearchRegistries,
             origin: Some(origin),
             input: Some(short),
-            candidates: refs.into_iter().map(|r| self.candidate(r)).collect(),
+            candidates,
         })
     }
 
@@ -452,10 +459,8 @@ fn parse_input(name: &str) -> Result<Input, Error> {
             &e,
         )
     };
-    if !Reference::check_has_registry(name).map_err(parse_error)? {
-        return Reference::parse(name)
-            .map(Input::Short)
-            .map_err(parse_error);
+    if let Ok(short) = Reference::parse_short(name).map_err(parse_error)? {
+        return Ok(Input::Short(short));
     }
     let n = Reference::normalize_parts(&[name], 7).map_err(|e| {
         Error::reference(

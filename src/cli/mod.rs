@@ -1,5 +1,7 @@
 //! The command-line interface: one module per subcommand.
 
+pub mod alias;
+pub mod auth;
 pub mod resolve;
 
 use std::process::ExitCode;
@@ -21,12 +23,20 @@ pub struct Cli {
 enum Command {
     /// Resolve image names into pull candidates and the endpoints to try.
     Resolve(resolve::ResolveArgs),
+    /// Edit and list short-name aliases (the user alias cache shared with Podman).
+    #[command(subcommand)]
+    Alias(alias::AliasCommand),
+    /// Pull-credential files.
+    #[command(subcommand)]
+    Auth(auth::AuthCommand),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Resolve(args) => resolve::run(args),
+        Command::Alias(cmd) => alias::run(cmd),
+        Command::Auth(cmd) => auth::run(cmd),
     }
 }
 

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
+use shortnames::builtin::{self, BUILTIN_SEARCH_REGISTRIES};
+use shortnames::credentials::{Diagnostic, Format as AuthFormat, Keyring, Severity};
 use shortnames::{report, ConfigSources, Resolution, Resolver};
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -28,6 +30,23 @@ pub struct ConfigArgs {
 }
 
 impl ConfigArgs {
+    /// Whether no configuration option was given at all.
+    pub fn is_empty(&self) -> bool {
+        self.registries_conf.is_none()
+            && self.registries_conf_d.is_none()
+            && self.user_aliases.is_none()
+    }
+
+    /// The sources for resolution: the options as given, or, when none was given and the
+    /// host has no system configuration, the built-in defaults (announced on stderr).
+    pub fn sources_or_builtin(&self) -> ConfigSources {
+        if self.is_empty() && !builtin::host_has_system_config() {
+            announce_builtin_defaults();
+            return self.sources().with_builtin_defaults();
+        }
+        self.sources()
+    }
+
     pub fn sources(&self) -> ConfigSources {
         let mut s = ConfigSources::new();
         if let Some(p) = &self.registries_conf {
@@ -43,10 +62,52 @@ impl ConfigArgs {
     }
 }
 
+/// Says on stderr that the built-in defaults are in use.
+pub fn announce_builtin_defaults() {
+    eprintln!(
+        "shortnames: no {} or {} on this host and no configuration option given: \
+         using the built-in alias table and search list ({})",
+        shortnames::config::SYSTEM_REGISTRIES_CONF,
+        shortnames::config::SYSTEM_REGISTRIES_CONF_D,
+        BUILTIN_SEARCH_REGISTRIES.join(", ")
+    );
+}
+
+#[derive(Args)]
+pub struct CredentialArgs {
+    /// A credentials file (auth.json / config.json format) of the namespace tier; repeat
+    /// for several, in precedence order. Shows the credential of every endpoint.
+    #[arg(long = "auth-file", value_name = "FILE")]
+    pub auth_files: Vec<PathBuf>,
+    /// The node pull secret (e.g. /var/lib/kubelet/config.json), used for an endpoint only
+    /// when no --auth-file entry covers it.
+    #[arg(long, value_name = "FILE")]
+    pub node_auth_file: Option<PathBuf>,
+}
+
+impl CredentialArgs {
+    /// The keyring, or `None` when no credential option was given.
+    pub fn keyring(&self) -> Option<Keyring> {
+        if self.auth_files.is_empty() && self.node_auth_file.is_none() {
+            return None;
+        }
+        let mut b = Keyring::builder();
+        for f in &self.auth_files {
+            b = b.namespace_file(f, AuthFormat::DockerConfigJson);
+        }
+        if let Some(f) = &self.node_auth_file {
+            b = b.node_file(f);
+        }
+        Some(b.build().0)
+    }
+}
+
 #[derive(Args)]
 pub struct ResolveArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
     /// Read names from FILE, one per line (verbatim; an empty line is the empty name).
     #[arg(long, value_name = "FILE")]
     names_from: Option<PathBuf>,
@@ -80,16 +141,33 @@ pub fn run(args: ResolveArgs) -> ExitCode {
     if names.is_empty() {
         return super::usage_error("no names given (pass NAME... or --names-from FILE)");
     }
-    let resolver = Resolver::new(&args.config.sources());
+    let resolver = Resolver::new(&args.config.sources_or_builtin());
+    let keyring = args.credentials.keyring();
+    if let Some(k) = &keyring {
+        for d in k.diagnostics() {
+            if d.severity() >= Severity::Warning || matches!(d, Diagnostic::SourceMissing { .. }) {
+                eprintln!("shortnames: credentials: {}: {d}", d.severity());
+            }
+        }
+    }
     let mut failed = resolver.config().is_err();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
         Format::Json => {
-            let doc = report::document(&resolver, &names);
-            failed |= doc["lookups"]
-                .as_array()
-                .is_some_and(|l| l.iter().any(|l| !l["error"].is_null()));
+            let doc = match &keyring {
+                None => report::document(&resolver, &names),
+                Some(k) => report::document_with_credentials(&resolver, &names, k),
+            };
+            let lookups = doc["lookups"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+            failed |= lookups.iter().any(|l| !l["error"].is_null());
+            // A credential lookup that failed (only invalid entries in the winning tier)
+            // makes that endpoint fail.
+            failed |= lookups
+                .iter()
+                .flat_map(|l| l["candidates"].as_array().into_iter().flatten())
+                .flat_map(|c| c["sources"].as_array().into_iter().flatten())
+                .any(|s| s["credentials"].get("error").is_some_and(|e| !e.is_null()));
             let _ = serde_json::to_writer_pretty(&mut out, &doc);
             let _ = writeln!(out);
         }
@@ -99,7 +177,7 @@ pub fn run(args: ResolveArgs) -> ExitCode {
             }
             for name in &names {
                 match resolver.resolve(name) {
-                    Ok(r) => print_resolution(&mut out, name, &r),
+                    Ok(r) => failed |= print_resolution(&mut out, name, &r, keyring.as_ref()),
                     Err(e) => {
                         failed = true;
                         let _ = writeln!(out, "{name}\n  error: {e}");
@@ -115,7 +193,15 @@ pub fn run(args: ResolveArgs) -> ExitCode {
     }
 }
 
-fn print_resolution(out: &mut impl Write, name: &str, r: &Resolution) {
+/// Prints one resolution; with a keyring, the credential of every endpoint. Returns whether
+/// a credential lookup failed.
+fn print_resolution(
+    out: &mut impl Write,
+    name: &str,
+    r: &Resolution,
+    keyring: Option<&Keyring>,
+) -> bool {
+    let mut failed = false;
     let _ = writeln!(out, "{name}");
     let desc = r.description();
     if !desc.is_empty() {
@@ -128,6 +214,7 @@ fn print_resolution(out: &mut impl Write, name: &str, r: &Resolution) {
             None => String::new(),
         };
         let _ = writeln!(out, "  candidate {}: {}{entry}", i + 1, c.reference);
+        let credentials = keyring.map(|k| k.pull_source_credentials(c, None));
         match &c.sources {
             Err(e) => {
                 let _ = writeln!(out, "    error: {e}");
@@ -143,8 +230,30 @@ fn print_resolution(out: &mut impl Write, name: &str, r: &Resolution) {
                         flags.push_str(&format!("  refused: {e}"));
                     }
                     let _ = writeln!(out, "    {}. {role} {}{flags}", j + 1, s.reference);
+                    let Some(sc) = credentials.as_ref().and_then(|v| v.get(j)) else {
+                        continue;
+                    };
+                    match &sc.credentials {
+                        Ok(pc) => {
+                            let more = pc.candidates().len().saturating_sub(1);
+                            let rotation = if more > 0 {
+                                format!("  (+{more} more to try after a 401/403)")
+                            } else {
+                                String::new()
+                            };
+                            let _ = writeln!(out, "       credentials: {pc}{rotation}");
+                            for w in pc.warnings() {
+                                let _ = writeln!(out, "       credential warning: {w}");
+                            }
+                        }
+                        Err(e) => {
+                            failed = true;
+                            let _ = writeln!(out, "       credentials: error: {e}");
+                        }
+                    }
                 }
             }
         }
     }
+    failed
 }

@@ -53,7 +53,20 @@ pub(crate) struct RawRegistry {
 pub(crate) struct RawAlias {
     pub name: String,
     pub name_span: Span,
-    pub value: SpStr,
+    pub value: String,
+    pub value_span: Span,
+}
+
+impl RawAlias {
+    /// The key path of the entry's value, e.g. `aliases."ubi9"`.
+    pub(crate) fn key(&self) -> String {
+        RawAlias::key_of(&self.name)
+    }
+
+    /// The key path of the value of alias `name`.
+    pub(crate) fn key_of(name: &str) -> String {
+        format!("aliases.{}", crate::quote::Q(name))
+    }
 }
 
 /// A key the schema does not know (ignored, like the reference does).
@@ -100,7 +113,7 @@ pub(crate) struct RawAliasFile {
 // ---------------------------------------------------------------------------------------------
 
 /// Go's `strings.EqualFold` restricted to what can equal an ASCII field name.
-fn fold_eq(key: &str, field: &str) -> bool {
+pub(crate) fn fold_eq(key: &str, field: &str) -> bool {
     let mut k = key.chars();
     for f in field.bytes() {
         let Some(c) = k.next() else { return false };
@@ -118,7 +131,7 @@ fn fold_eq(key: &str, field: &str) -> bool {
 }
 
 /// Which of `fields` a TOML key decodes into: an exact match, else a case-folded one.
-fn match_field(key: &str, fields: &[&'static str]) -> Option<&'static str> {
+pub(crate) fn match_field(key: &str, fields: &[&'static str]) -> Option<&'static str> {
     fields
         .iter()
         .find(|f| **f == key)
@@ -338,12 +351,15 @@ impl Decoder {
         out.clear();
         out.reserve(entries.len());
         for (k, kspan, v) in entries {
-            let path = format!("{key}.{}", crate::quote::Q(k));
-            let value = self.string(&path, v)?;
+            let Some(Value::String(value)) = v.as_value() else {
+                let path = format!("{key}.{}", crate::quote::Q(k));
+                return Err(type_error(&path, &v, "string"));
+            };
             out.push(RawAlias {
                 name: k.to_owned(),
                 name_span: kspan,
-                value,
+                value: value.value().clone(),
+                value_span: v.span(),
             });
         }
         Ok(())
@@ -415,6 +431,14 @@ fn parse_document(text: &str) -> Result<ImDocument<&str>, DecodeError> {
 
 /// Decodes a registries.conf or drop-in file.
 pub(crate) fn decode_file(text: &str) -> Result<RawFile, DecodeError> {
+    if let Some(file) = super::fastscan::scan_file(text) {
+        return Ok(file);
+    }
+    decode_file_full(text)
+}
+
+/// Decodes with the full TOML parser (any valid TOML, exact errors).
+pub(crate) fn decode_file_full(text: &str) -> Result<RawFile, DecodeError> {
     let doc = parse_document(text)?;
     let mut d = Decoder {
         unknown: Vec::new(),
@@ -460,6 +484,26 @@ pub(crate) fn decode_file(text: &str) -> Result<RawFile, DecodeError> {
 
 /// Decodes a user alias file: only its `[aliases]` table is read (rule 31).
 pub(crate) fn decode_alias_file(text: &str) -> Result<RawAliasFile, DecodeError> {
+    if let Some(file) = super::fastscan::scan_file(text) {
+        if file.registries.is_empty()
+            && file.usr.is_none()
+            && file.credential_helpers.is_none()
+            && file.short_name_mode.value.is_empty()
+            && file.short_name_mode.span.is_none()
+            && file.additional_layer_store_auth_helper.span.is_none()
+            && file.unknown.is_empty()
+        {
+            return Ok(RawAliasFile {
+                aliases: file.aliases,
+                unknown: Vec::new(),
+            });
+        }
+    }
+    decode_alias_file_full(text)
+}
+
+/// [`decode_alias_file`] with the full TOML parser.
+pub(crate) fn decode_alias_file_full(text: &str) -> Result<RawAliasFile, DecodeError> {
     let doc = parse_document(text)?;
     let mut d = Decoder {
         unknown: Vec::new(),

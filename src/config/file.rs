@@ -169,19 +169,31 @@ fn validate(
     }
 
     // Rule 16: conflicts, grouped by location (prefix when location is empty).
-    let group_key = |r: &Registry| -> Arc<str> {
+    // Every member of a group is compared with every member, in file order; the first
+    // difference is reported. Groups are almost always uniform, so first find out cheaply
+    // whether any is not, and only then run the exact walk.
+    fn group_key(r: &Registry) -> &str {
         if r.location.is_empty() {
-            r.prefix.clone()
+            &r.prefix
         } else {
-            r.location.clone()
+            &r.location
         }
-    };
-    let mut groups: FxHashMap<Arc<str>, Vec<usize>> = FxHashMap::default();
-    for (i, r) in regs.iter().enumerate() {
-        groups.entry(group_key(r)).or_default().push(i);
     }
+    let mut firsts: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut uniform = true;
     for (i, r) in regs.iter().enumerate() {
-        for &j in &groups[&group_key(r)] {
+        let first = *firsts.entry(group_key(r)).or_insert(i);
+        let f = &regs[first];
+        uniform &= f.insecure == r.insecure && f.blocked == r.blocked;
+    }
+    let mut groups: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    if !uniform {
+        for (i, r) in regs.iter().enumerate() {
+            groups.entry(group_key(r)).or_default().push(i);
+        }
+    }
+    for (i, r) in regs.iter().enumerate().filter(|_| !uniform) {
+        for &j in &groups[group_key(r)] {
             let other = &regs[j];
             let which = if r.insecure != other.insecure {
                 Some((
@@ -235,6 +247,7 @@ fn validate(
 
     // Rule 17: the first entry of each prefix wins, then sort by prefix.
     let mut seen: FxHashMap<Arc<str>, usize> = FxHashMap::default();
+    seen.reserve(regs.len());
     let mut kept: Vec<Registry> = Vec::with_capacity(regs.len());
     for (i, r) in regs.into_iter().enumerate() {
         if let Some(&first) = seen.get(&r.prefix) {

@@ -19,6 +19,7 @@
 //! ```
 
 pub(crate) mod decode;
+pub(crate) mod fastscan;
 pub(crate) mod file;
 mod paths;
 
@@ -228,6 +229,9 @@ pub struct Config {
     pub(crate) dropin_dir_display: Arc<str>,
     /// The files that were read, in order (main file first when it existed).
     pub files: Vec<Arc<str>>,
+    /// Every alias definition in load order, when [`ConfigSources::keep_alias_definitions`]
+    /// asked for them.
+    pub(crate) alias_definitions: Vec<(Box<str>, AliasEntry)>,
 }
 
 /// One effective system alias, for listings.
@@ -275,6 +279,19 @@ impl Config {
             .collect();
         v.sort_by(|a, b| a.name.cmp(b.name));
         v.into_iter()
+    }
+
+    /// Every system alias definition of every file, in load order (a later definition of the
+    /// same name masks the earlier ones), when the configuration was loaded with
+    /// [`ConfigSources::keep_alias_definitions`]; otherwise nothing. See that method for an
+    /// example.
+    pub fn alias_definitions(&self) -> impl Iterator<Item = AliasInfo<'_>> {
+        self.alias_definitions.iter().map(|(k, e)| AliasInfo {
+            name: k,
+            value: e.value.as_ref(),
+            origin: &e.origin,
+            location: e.location,
+        })
     }
 
     /// The system alias entry for `name`, if any file defines one (including `""` masks).
@@ -367,6 +384,8 @@ struct Merged {
     additional_layer_store_auth_helper: String,
     warnings: Vec<Warning>,
     files: Vec<Arc<str>>,
+    /// `Some` when every definition is to be kept (listings only).
+    alias_definitions: Option<Vec<(Box<str>, AliasEntry)>>,
 }
 
 impl Merged {
@@ -388,6 +407,9 @@ impl Merged {
             self.additional_layer_store_auth_helper = f.additional_layer_store_auth_helper;
         }
         self.aliases.reserve(f.aliases.len());
+        if let Some(defs) = &mut self.alias_definitions {
+            defs.extend(f.aliases.iter().cloned());
+        }
         for (k, v) in f.aliases {
             self.aliases.insert(k, v);
         }
@@ -432,6 +454,7 @@ fn load(sources: &ConfigSources) -> Result<Config, Error> {
         additional_layer_store_auth_helper: String::new(),
         warnings: Vec::new(),
         files: Vec::new(),
+        alias_definitions: sources.keeps_alias_definitions().then(Vec::new),
     };
     let limits = *sources.input_limits();
     match read_limited_display(
@@ -500,5 +523,6 @@ fn load(sources: &ConfigSources) -> Result<Config, Error> {
         main_display,
         dropin_dir_display: Arc::from(sources.blocked_message_dir()),
         files: merged.files,
+        alias_definitions: merged.alias_definitions.unwrap_or_default(),
     })
 }

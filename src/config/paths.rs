@@ -43,6 +43,7 @@ pub struct ConfigSources {
     home: Option<PathBuf>,
     prepended: Vec<(String, Arc<str>)>,
     short_name_mode: Option<ShortNameMode>,
+    keep_alias_definitions: bool,
 }
 
 /// Bounds on inputs, so that hostile or broken files give a clear error instead of unbounded
@@ -175,6 +176,31 @@ impl ConfigSources {
     pub fn short_name_mode(mut self, mode: ShortNameMode) -> Self {
         self.short_name_mode = Some(mode);
         self
+    }
+
+    /// Keeps every alias definition of every file, not only the winners, so that
+    /// [`Config::alias_definitions`](crate::Config::alias_definitions) can show which
+    /// definitions a later file masks (for listings such as `shortnames alias list`). Off by
+    /// default: resolution does not need it.
+    ///
+    /// ```
+    /// use shortnames::{Config, ConfigSources};
+    /// let sources = ConfigSources::new()
+    ///     .registries_conf_d("/nonexistent")
+    ///     .prepend_drop_in("a.conf", "[aliases]\nx = \"quay.io/a/x\"\n")
+    ///     .prepend_drop_in("b.conf", "[aliases]\nx = \"quay.io/b/x\"\n")
+    ///     .keep_alias_definitions(true);
+    /// let config = Config::load(&sources).unwrap();
+    /// let origins: Vec<&str> = config.alias_definitions().map(|d| d.origin).collect();
+    /// assert_eq!(origins, ["a.conf", "b.conf"]);
+    /// ```
+    pub fn keep_alias_definitions(mut self, keep: bool) -> Self {
+        self.keep_alias_definitions = keep;
+        self
+    }
+
+    pub(crate) fn keeps_alias_definitions(&self) -> bool {
+        self.keep_alias_definitions
     }
 
     /// Sets the input limits (default: [`Limits::default`]).

@@ -10,6 +10,9 @@
 //!   mirror rewriting): explicit credential, else namespace tier, else node tier (unless a
 //!   namespace source failed to load), else anonymous. All matches of the winning tier are
 //!   returned, most specific first, each with its origin, source and key.
+//! * [`Keyring::pull_source_credentials`] / [`Keyring::resolution_credentials`] do that lookup
+//!   for every pull source of a resolved candidate / of a whole [`Resolution`](crate::Resolution)
+//!   (mirrors get their own lookup).
 //! * [`Keyring::push`] gives a [`PushKeyring`], which has no access to the node tier.
 //! * [`check_file`] validates one file for `shortnames auth check`.
 //!
@@ -44,6 +47,7 @@ mod check;
 mod error;
 mod keyring;
 mod parse;
+mod resolution;
 mod secret;
 
 pub use check::{
@@ -58,4 +62,5 @@ pub use keyring::{
     NoNode, PullCredentials, PushCredentials, PushKeyring, Target, WithNode,
 };
 pub use parse::{Format, MAX_DOCUMENT_BYTES, MAX_FIELD_BYTES};
+pub use resolution::SourceCredentials;
 pub use secret::{Credential, Secret};
