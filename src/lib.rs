@@ -13,6 +13,10 @@
 //! 5. [`resolve`] — short names to candidates ([`Resolver`]);
 //! 6. [`pull_sources`] — candidates to endpoints (mirrors, rewrite, insecure, blocked).
 //!
+//! [`engine`] holds a [`Resolver`] snapshot for a long-running process and swaps it atomically
+//! on reload (keeping the last good one when a new configuration is broken), optionally
+//! watching the files.
+//!
 //! ```
 //! use shortnames::{ConfigSources, Resolver};
 //!
