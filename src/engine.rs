@@ -427,6 +427,14 @@ impl Engine {
         Ok(ReloadOutcome::UserAliasesRefreshed)
     }
 
+    /// The fingerprint the active snapshot (or the last reload attempt) was loaded from.
+    fn loaded_fingerprint(&self) -> Fingerprint {
+        let seen = self.lock_seen();
+        let mut fp = seen.config.clone();
+        fp.entries.extend(seen.user.entries.iter().cloned());
+        fp
+    }
+
     /// The fingerprint of every file the engine reads (configuration, then user alias file).
     pub fn fingerprint(&self) -> Fingerprint {
         let mut fp = Fingerprint::of_config(&self.sources);
@@ -460,9 +468,15 @@ impl Engine {
     pub fn watch(self: &Arc<Self>, options: WatchOptions) -> Watcher {
         let (stop, stopped) = mpsc::channel::<()>();
         let engine = Arc::clone(self);
+        // The baseline is what the active snapshot was loaded from (not the files as they are
+        // when the thread starts), so a change made before the watcher runs is not missed.
+        let mut baseline = self.loaded_fingerprint();
+        baseline
+            .entries
+            .extend(Fingerprint::of_paths(options.extra_paths.iter().cloned()).entries);
         let handle = thread::Builder::new()
             .name("shortnames-watch".into())
-            .spawn(move || watch_loop(&engine, &options, &stopped))
+            .spawn(move || watch_loop(&engine, &options, baseline, &stopped))
             .ok();
         Watcher {
             stop: Some(stop),
@@ -593,10 +607,16 @@ fn sleep(stopped: &mpsc::Receiver<()>, d: Duration) -> bool {
     matches!(stopped.recv_timeout(d), Err(RecvTimeoutError::Timeout))
 }
 
-fn watch_loop(engine: &Engine, options: &WatchOptions, stopped: &mpsc::Receiver<()>) {
-    let mut last = watched(engine, options);
+fn watch_loop(
+    engine: &Engine,
+    options: &WatchOptions,
+    baseline: Fingerprint,
+    stopped: &mpsc::Receiver<()>,
+) {
+    let mut last = baseline;
+    let mut first = true;
     loop {
-        if !sleep(stopped, options.poll_interval) {
+        if !std::mem::take(&mut first) && !sleep(stopped, options.poll_interval) {
             return;
         }
         let mut now = watched(engine, options);

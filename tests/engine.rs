@@ -354,6 +354,23 @@ fn watcher_reloads_once_per_burst_and_reports_extra_paths() {
     );
 }
 
+/// A change made after the snapshot was loaded but before the watcher started is picked up
+/// (the watcher's baseline is the snapshot's files, not the files when its thread starts).
+#[test]
+fn watcher_sees_changes_made_before_it_started() {
+    let f = Fixture::new(QUAY);
+    let engine = Arc::new(Engine::new(f.sources()));
+    f.write("registries.conf.d/10-x.conf", DOCKER);
+    let watcher = engine.watch(
+        WatchOptions::default()
+            .poll_interval(Duration::from_millis(10))
+            .debounce(Duration::from_millis(20)),
+    );
+    wait_until("the reload", || engine.generation() == 1);
+    assert_eq!(first(&engine, "app"), "docker.io/library/app:latest");
+    drop(watcher);
+}
+
 #[test]
 fn engine_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
