@@ -4,9 +4,13 @@
 //! unsafe code.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 
 pub struct Counting;
+
+/// Counting costs a few atomic operations per allocation, which would distort the timings:
+/// it is on only while allocations are being measured.
+static ENABLED: AtomicBool = AtomicBool::new(false);
 
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);
 static BYTES: AtomicUsize = AtomicUsize::new(0);
@@ -16,7 +20,7 @@ static PEAK: AtomicUsize = AtomicUsize::new(0);
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
+        if !p.is_null() && ENABLED.load(Relaxed) {
             record_alloc(layout.size());
         }
         p
@@ -24,12 +28,14 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Relaxed);
+        if ENABLED.load(Relaxed) {
+            LIVE.fetch_sub(layout.size(), Relaxed);
+        }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
+        if !p.is_null() && ENABLED.load(Relaxed) {
             LIVE.fetch_sub(layout.size(), Relaxed);
             record_alloc(new_size);
         }
@@ -40,31 +46,21 @@ unsafe impl GlobalAlloc for Counting {
 fn record_alloc(size: usize) {
     ALLOCS.fetch_add(1, Relaxed);
     BYTES.fetch_add(size, Relaxed);
-    let live = LIVE.fetch_add(size, Relaxed) + size;
+    let live = LIVE.fetch_add(size, Relaxed).wrapping_add(size);
     PEAK.fetch_max(live, Relaxed);
 }
 
-/// Counters at one moment.
-#[derive(Clone, Copy)]
-pub struct Snapshot {
-    pub allocs: usize,
-    pub bytes: usize,
-}
-
-pub fn snapshot() -> Snapshot {
-    Snapshot {
-        allocs: ALLOCS.load(Relaxed),
-        bytes: BYTES.load(Relaxed),
-    }
-}
-
-/// Resets the peak to the current live size and returns the live size.
-pub fn reset_peak() -> usize {
-    let live = LIVE.load(Relaxed);
-    PEAK.store(live, Relaxed);
-    live
-}
-
-pub fn peak() -> usize {
-    PEAK.load(Relaxed)
+/// Runs `f` with counting on and returns (allocations, bytes, peak live bytes above the start).
+/// Frees of memory allocated before counting started lower the live figure, so the peak is
+/// measured from the live size at the start (wrapping arithmetic keeps that consistent).
+pub fn measure<T>(f: impl FnOnce() -> T) -> (T, usize, usize, usize) {
+    let (a0, b0) = (ALLOCS.load(Relaxed), BYTES.load(Relaxed));
+    let live0 = LIVE.load(Relaxed);
+    PEAK.store(live0, Relaxed);
+    ENABLED.store(true, Relaxed);
+    let out = f();
+    ENABLED.store(false, Relaxed);
+    let (a1, b1) = (ALLOCS.load(Relaxed), BYTES.load(Relaxed));
+    let peak = PEAK.load(Relaxed).wrapping_sub(live0);
+    (out, a1 - a0, b1 - b0, peak)
 }

@@ -88,15 +88,12 @@ fn workload(n: usize, a: usize) -> Workload {
 fn allocs_per_op(mut f: impl FnMut()) -> (f64, f64) {
     f(); // warm (first-use caches)
     const N: usize = 1000;
-    let before = alloc_counter::snapshot();
-    for _ in 0..N {
-        f();
-    }
-    let after = alloc_counter::snapshot();
-    (
-        (after.allocs - before.allocs) as f64 / N as f64,
-        (after.bytes - before.bytes) as f64 / N as f64,
-    )
+    let ((), allocs, bytes, _) = alloc_counter::measure(|| {
+        for _ in 0..N {
+            f();
+        }
+    });
+    (allocs as f64 / N as f64, bytes as f64 / N as f64)
 }
 
 type Summary = Arc<Mutex<Vec<String>>>;
@@ -172,15 +169,10 @@ fn bench_load(c: &mut Criterion) {
                 r
             })
         });
-        let base = alloc_counter::reset_peak();
-        let before = alloc_counter::snapshot();
-        let r = Resolver::new(&sources);
-        let after = alloc_counter::snapshot();
-        let peak = alloc_counter::peak() - base;
+        let (r, allocs, _, peak) = alloc_counter::measure(|| Resolver::new(&sources));
         drop(r);
         note(format!(
-            "load/{what}/{size}: {} allocs, peak heap {:.1} MB",
-            after.allocs - before.allocs,
+            "load/{what}/{size}: {allocs} allocs, peak heap {:.1} MB",
             peak as f64 / 1e6
         ));
     }

@@ -13,6 +13,10 @@
 //! 5. [`resolve`] — short names to candidates ([`Resolver`]);
 //! 6. [`pull_sources`] — candidates to endpoints (mirrors, rewrite, insecure, blocked).
 //!
+//! [`engine`] holds a [`Resolver`] snapshot for a long-running process and swaps it atomically
+//! on reload (keeping the last good one when a new configuration is broken), optionally
+//! watching the files.
+//!
 //! ```
 //! use shortnames::{ConfigSources, Resolver};
 //!
@@ -42,8 +46,11 @@ pub mod check;
 pub mod config;
 pub mod credentials;
 pub mod diagnostics;
+pub mod engine;
 pub mod error;
 pub mod explain;
+#[doc(hidden)]
+pub mod fuzzing;
 mod lock;
 pub mod profile;
 pub mod pull_sources;
@@ -54,6 +61,7 @@ pub mod report;
 pub mod resolve;
 
 pub use config::{Config, ConfigSources, Mirror, PullFromMirror, Registry, ShortNameMode, Warning};
+pub use engine::{Engine, ReloadOutcome};
 pub use error::{Error, ErrorKind, Location};
 pub use profile::Profile;
 pub use pull_sources::PullSource;

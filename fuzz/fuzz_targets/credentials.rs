@@ -1,0 +1,6 @@
+//! Fuzz target: see `shortnames::fuzzing::credentials` for the input layout and the invariants checked.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    shortnames::fuzzing::credentials(data);
+});
