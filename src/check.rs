@@ -37,9 +37,10 @@ use crate::config::decode::{self, RawFile, Span};
 use crate::config::{self, file, ConfigSources, Registry, ShortNameMode};
 use crate::diagnostics::{Diagnostic, Severity, SourceTexts};
 use crate::error::{Lines, Location};
-use crate::profile::{find_entry, Profile};
+use crate::profile::Profile;
 use crate::quote::Q;
 use crate::reference::Reference;
+use crate::registry_index::RegistryIndex;
 
 /// What to check with.
 #[derive(Debug, Clone, Default)]
@@ -326,8 +327,9 @@ impl Checker {
         }
         let entries: Vec<Arc<Registry>> = registries.values().map(|(r, _)| r.clone()).collect();
         let spans = RegistrySpans::new(&loaded);
+        let index = RegistryIndex::with_profile(&entries, self.profile);
         for r in &entries {
-            self.check_registry(r, &entries, &spans);
+            self.check_registry(r, &index, &spans);
         }
         if let Some((i, list)) = usr {
             self.check_search(&loaded[i], list, mode.map(|(j, m)| (&loaded[j], m)));
@@ -360,7 +362,8 @@ impl Checker {
         );
     }
 
-    fn check_registry(&mut self, r: &Arc<Registry>, all: &[Arc<Registry>], spans: &RegistrySpans) {
+    fn check_registry(&mut self, r: &Arc<Registry>, index: &RegistryIndex, spans: &RegistrySpans) {
+        let find = |name: &str| index.find(name).map(|c| &c.entry);
         let s = spans.get(r);
         let prefix_at = s.and_then(|s| s.prefix.or(s.location)).or(r.defined_at);
         let file = r.origin.to_string();
@@ -468,12 +471,12 @@ impl Checker {
             // Blocking, simulated on the first sample that this entry governs.
             let Some(name) = samples
                 .iter()
-                .find(|n| find_entry(all, n, self.profile).is_some_and(|e| Arc::ptr_eq(e, r)))
+                .find(|n| find(n).is_some_and(|e| Arc::ptr_eq(e, r)))
             else {
                 continue;
             };
             let rewritten = format!("{location}{}", &name[host_of(name)..]);
-            let blocker = find_entry(all, &rewritten, self.profile).filter(|e| e.blocked);
+            let blocker = find(&rewritten).filter(|e| e.blocked);
             match (mirror, blocker) {
                 (Some(_), Some(b)) => self.push(
                     Diagnostic::new(

@@ -522,7 +522,7 @@ fn explain_sources(
                 continue;
             }
             if let Some(s) = next.next() {
-                source_step(b, config, s, "mirror", &why, profile);
+                source_step(b, config, s, "mirror", &why, profile, Some(entry));
             }
         }
     }
@@ -534,7 +534,7 @@ fn explain_sources(
             Some(_) => "the entry's location, always tried last".to_owned(),
             None => "the reference itself".to_owned(),
         };
-        source_step(b, config, s, "primary", &why, profile);
+        source_step(b, config, s, "primary", &why, profile, entry);
     }
     if let Some(e) = entry {
         if e.blocked && sources.last().is_some_and(|s| s.error.is_none()) {
@@ -556,11 +556,16 @@ fn source_step(
     role: &'static str,
     why: &str,
     profile: Profile,
+    entry: Option<&Registry>,
 ) {
     let insecure = if s.insecure { ", insecure" } else { "" };
     b.step(1, role, format!("{role} {}{insecure} ({why})", s.reference));
     if let Some(err) = &s.error {
-        let blocker = crate::profile::find_entry(&config.registries, s.reference.name(), profile);
+        let blocker = crate::profile::find_entry(&config.registries, s.reference.name(), profile)
+            .map(|r| &**r)
+            .filter(|r| r.blocked)
+            // Hardened profile: the primary endpoint of a blocked entry is refused as such.
+            .or(entry.filter(|e| e.blocked && role == "primary"));
         b.at(
             2,
             "blocked",

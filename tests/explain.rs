@@ -309,3 +309,47 @@ fn cli_explain_json() {
         (Some(4), Some(1))
     );
 }
+
+#[test]
+fn hardened_profile_changes_the_explained_match() {
+    let f = Fixture::new(
+        "[[registry]]\nprefix = \"example.com\"\nlocation = \"mirror.example.net\"\nblocked = true\n",
+        &[],
+        None,
+    );
+    let name = "example.com:5000/app";
+    let compatible = explain(&f.sources(), name, &ExplainOptions::default());
+    step(
+        &compatible.steps,
+        "note",
+        "matched only because the name has a port",
+    );
+    step(
+        &compatible.steps,
+        "note",
+        "the entry has blocked = true but its primary endpoint is not under a blocked entry",
+    );
+    assert_eq!(compatible.sources(), ["mirror.example.net:5000/app:latest"]);
+
+    let hardened = explain(
+        &f.sources(),
+        name,
+        &ExplainOptions::default().profile(shortnames::Profile::Hardened),
+    );
+    step(&hardened.steps, "config", "profile hardened");
+    step(&hardened.steps, "registry", "no [[registry]] entry matches");
+    assert_eq!(hardened.sources(), ["example.com:5000/app:latest"]);
+
+    // Without the port the hardened profile refuses the entry's own primary endpoint.
+    let e = explain(
+        &f.sources(),
+        "example.com/app",
+        &ExplainOptions::default().profile(shortnames::Profile::Hardened),
+    );
+    let refused = step(
+        &e.steps,
+        "blocked",
+        "refused: registry example.com is blocked",
+    );
+    assert_eq!(at(refused), ("registries.conf".into(), 1, 1));
+}
