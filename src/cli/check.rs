@@ -43,7 +43,7 @@ pub struct CheckArgs {
 
 pub fn run(args: CheckArgs) -> ExitCode {
     let report = check(
-        &args.config.sources(),
+        &args.config.sources_or_builtin(),
         &CheckOptions::default().profile(args.config.profile.into()),
     );
     let stdout = std::io::stdout();

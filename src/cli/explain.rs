@@ -22,7 +22,7 @@ pub struct ExplainArgs {
 
 pub fn run(args: ExplainArgs) -> ExitCode {
     let e = explain(
-        &args.config.sources(),
+        &args.config.sources_or_builtin(),
         &args.name,
         &ExplainOptions::default().profile(args.config.profile.into()),
     );
