@@ -6,7 +6,7 @@
 //!
 //! The pipeline, one module per step:
 //!
-//! 1. [`reference`] — image references: grammar, parsing, Docker Hub normalisation;
+//! 1. [`reference`](mod@reference) — image references: grammar, parsing, Docker Hub normalisation;
 //! 2. [`config`] — registries.conf, drop-ins, validation and merging into a [`Config`];
 //! 3. [`aliases`] — alias validation, system alias table, the user alias file;
 //! 4. `registry_index` — which `[[registry]]` entry governs a name (longest prefix, wildcards);

@@ -205,16 +205,22 @@ impl UserAliasSource {
                 .compare_exchange(last, now.max(1), Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
         {
-            self.refresh();
+            // Never block a resolution: if another thread is re-reading, use what is current.
+            if let Ok(guard) = self.reload.try_lock() {
+                self.refresh_locked(guard);
+            }
         }
         self.current.load()
     }
 
-    /// Re-reads the file if it changed.
+    /// Re-reads the file if it changed (waits for a re-read in progress).
     fn refresh(&self) {
-        let Ok(_guard) = self.reload.lock() else {
-            return;
-        };
+        if let Ok(guard) = self.reload.lock() {
+            self.refresh_locked(guard);
+        }
+    }
+
+    fn refresh_locked(&self, _guard: std::sync::MutexGuard<'_, ()>) {
         let stamp = FileStamp::of(&self.path);
         if stamp != self.current.load().stamp {
             self.current.store(Arc::new(UserAliases::load(
