@@ -158,7 +158,10 @@ impl Builder {
 /// Explains how `name` resolves with the configuration named by `sources`.
 pub fn explain(sources: &ConfigSources, name: &str, options: &ExplainOptions) -> Explanation {
     let profile = options.profile;
-    let sources = &sources.clone().profile(profile);
+    let sources = &sources
+        .clone()
+        .profile(profile)
+        .keep_alias_definitions(true);
     let resolver = Resolver::new(sources);
     let mut b = Builder { steps: Vec::new() };
     let mut out = Explanation {
@@ -344,6 +347,18 @@ fn explain_input(
             ),
         },
         None => b.step(0, "alias", format!("no alias defines {}", Q(key))),
+    }
+    if let Some(winner) = system {
+        // Earlier files' definitions of the same name, overridden by the winning one.
+        for d in config.alias_definitions().filter(|d| {
+            d.name == key && !(d.origin == &*winner.origin && d.location == winner.location)
+        }) {
+            let what = match d.value {
+                Some(v) => format!("overrides the earlier alias {} = {}", Q(key), Q(v.as_str())),
+                None => format!("overrides the earlier removal of {}", Q(key)),
+            };
+            b.at(1, "note", what, Some(d.origin), d.location);
+        }
     }
     if system.is_some_and(|e| e.value.is_some()) {
         return;

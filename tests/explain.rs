@@ -353,3 +353,31 @@ fn hardened_profile_changes_the_explained_match() {
     );
     assert_eq!(at(refused), ("registries.conf".into(), 1, 1));
 }
+
+#[test]
+fn overridden_alias_definitions_are_shown() {
+    let f = Fixture::new(
+        MAIN,
+        &[(
+            "50-override.conf",
+            "[aliases]\n\"app\" = \"quay.io/override/app\"\n",
+        )],
+        None,
+    );
+    let e = explain(&f.sources(), "app", &ExplainOptions::default());
+    let alias = step(
+        &e.steps,
+        "alias",
+        "alias \"app\" = \"quay.io/override/app\"",
+    );
+    assert_eq!(
+        at(alias),
+        ("registries.conf.d/50-override.conf".into(), 2, 1)
+    );
+    let earlier = step(
+        &e.steps,
+        "note",
+        "overrides the earlier alias \"app\" = \"registry.example.com/team/app\"",
+    );
+    assert_eq!(at(earlier), ("registries.conf".into(), 4, 1));
+}
