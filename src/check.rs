@@ -461,7 +461,7 @@ impl Checker {
                     .at(file.clone(), at)
                     .with_key(key.clone())
                     .with_help(if err.contains("canonical") {
-                        "a Docker Hub location needs the `library/` namespace for single-component names (use e.g. `docker.io/library`)"
+                        "rewritten Docker Hub names must be canonical: a single-component name is docker.io/library/<name>, never docker.io/<name>; map a namespace onto a namespace (location = \"docker.io/<namespace>\")"
                     } else {
                         "a location must be a registry host with an optional lower-case path, without tag or digest"
                     }),
