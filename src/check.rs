@@ -136,7 +136,24 @@ impl CheckReport {
     }
 }
 
-/// Checks the configuration named by `sources`.
+/// Checks the configuration named by `sources` under `options.profile` (the profile set on
+/// `sources` is not consulted).
+///
+/// ```
+/// use shortnames::check::{check, CheckOptions};
+/// use shortnames::diagnostics::Severity;
+/// use shortnames::ConfigSources;
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let conf = dir.path().join("registries.conf");
+/// // Two problems: the default load stops at the first, `check` reports both.
+/// std::fs::write(&conf, "short-name-mode = \"prompt\"\n[[registry]]\nlocation = \"https://quay.io\"\n").unwrap();
+/// let report = check(&ConfigSources::new().registries_conf(&conf), &CheckOptions::default());
+/// let codes: Vec<&str> = report.errors().map(|d| d.code.as_str()).collect();
+/// assert_eq!(codes, ["invalid-config/bad-short-name-mode", "invalid-config/uri-scheme"]);
+/// assert!(report.diagnostics.iter().all(|d| d.severity == Severity::Error));
+/// assert_eq!(report.to_json()["errors"], 2);
+/// ```
 pub fn check(sources: &ConfigSources, options: &CheckOptions) -> CheckReport {
     let mut c = Checker {
         profile: options.profile,

@@ -155,7 +155,24 @@ impl Builder {
     }
 }
 
-/// Explains how `name` resolves with the configuration named by `sources`.
+/// Explains how `name` resolves with the configuration named by `sources`, under
+/// `options.profile`.
+///
+/// ```
+/// use shortnames::explain::{explain, ExplainOptions};
+/// use shortnames::{ConfigSources, Profile};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let conf = dir.path().join("registries.conf");
+/// std::fs::write(&conf, "[[registry]]\nprefix = \"example.com\"\nlocation = \"mirror.example.net\"\n").unwrap();
+/// let sources = ConfigSources::new().registries_conf(&conf).registries_conf_d(dir.path().join("d"));
+/// let compatible = explain(&sources, "example.com:5000/app", &ExplainOptions::default());
+/// assert_eq!(compatible.sources(), ["mirror.example.net:5000/app:latest"]);
+/// assert!(compatible.to_string().contains("matched only because the name has a port"));
+/// let hardened = explain(&sources, "example.com:5000/app", &ExplainOptions::default().profile(Profile::Hardened));
+/// assert_eq!(hardened.sources(), ["example.com:5000/app:latest"]);
+/// assert_eq!(hardened.to_json()["steps"][0]["kind"], "config");
+/// ```
 pub fn explain(sources: &ConfigSources, name: &str, options: &ExplainOptions) -> Explanation {
     let profile = options.profile;
     let sources = &sources
