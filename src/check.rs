@@ -37,9 +37,10 @@ use crate::config::decode::{self, RawFile, Span};
 use crate::config::{self, file, ConfigSources, Registry, ShortNameMode};
 use crate::diagnostics::{Diagnostic, Severity, SourceTexts};
 use crate::error::{Lines, Location};
-use crate::profile::{find_entry, Profile};
+use crate::profile::Profile;
 use crate::quote::Q;
 use crate::reference::Reference;
+use crate::registry_index::RegistryIndex;
 
 /// What to check with.
 #[derive(Debug, Clone, Default)]
@@ -135,7 +136,24 @@ impl CheckReport {
     }
 }
 
-/// Checks the configuration named by `sources`.
+/// Checks the configuration named by `sources` under `options.profile` (the profile set on
+/// `sources` is not consulted).
+///
+/// ```
+/// use shortnames::check::{check, CheckOptions};
+/// use shortnames::diagnostics::Severity;
+/// use shortnames::ConfigSources;
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let conf = dir.path().join("registries.conf");
+/// // Two problems: the default load stops at the first, `check` reports both.
+/// std::fs::write(&conf, "short-name-mode = \"prompt\"\n[[registry]]\nlocation = \"https://quay.io\"\n").unwrap();
+/// let report = check(&ConfigSources::new().registries_conf(&conf), &CheckOptions::default());
+/// let codes: Vec<&str> = report.errors().map(|d| d.code.as_str()).collect();
+/// assert_eq!(codes, ["invalid-config/bad-short-name-mode", "invalid-config/uri-scheme"]);
+/// assert!(report.diagnostics.iter().all(|d| d.severity == Severity::Error));
+/// assert_eq!(report.to_json()["errors"], 2);
+/// ```
 pub fn check(sources: &ConfigSources, options: &CheckOptions) -> CheckReport {
     let mut c = Checker {
         profile: options.profile,
@@ -326,8 +344,9 @@ impl Checker {
         }
         let entries: Vec<Arc<Registry>> = registries.values().map(|(r, _)| r.clone()).collect();
         let spans = RegistrySpans::new(&loaded);
+        let index = RegistryIndex::with_profile(&entries, self.profile);
         for r in &entries {
-            self.check_registry(r, &entries, &spans);
+            self.check_registry(r, &index, &spans);
         }
         if let Some((i, list)) = usr {
             self.check_search(&loaded[i], list, mode.map(|(j, m)| (&loaded[j], m)));
@@ -360,7 +379,8 @@ impl Checker {
         );
     }
 
-    fn check_registry(&mut self, r: &Arc<Registry>, all: &[Arc<Registry>], spans: &RegistrySpans) {
+    fn check_registry(&mut self, r: &Arc<Registry>, index: &RegistryIndex, spans: &RegistrySpans) {
+        let find = |name: &str| index.find(name).map(|c| &c.entry);
         let s = spans.get(r);
         let prefix_at = s.and_then(|s| s.prefix.or(s.location)).or(r.defined_at);
         let file = r.origin.to_string();
@@ -458,7 +478,7 @@ impl Checker {
                     .at(file.clone(), at)
                     .with_key(key.clone())
                     .with_help(if err.contains("canonical") {
-                        "a Docker Hub location needs the `library/` namespace for single-component names (use e.g. `docker.io/library`)"
+                        "rewritten Docker Hub names must be canonical: a single-component name is docker.io/library/<name>, never docker.io/<name>; map a namespace onto a namespace (location = \"docker.io/<namespace>\")"
                     } else {
                         "a location must be a registry host with an optional lower-case path, without tag or digest"
                     }),
@@ -468,12 +488,12 @@ impl Checker {
             // Blocking, simulated on the first sample that this entry governs.
             let Some(name) = samples
                 .iter()
-                .find(|n| find_entry(all, n, self.profile).is_some_and(|e| Arc::ptr_eq(e, r)))
+                .find(|n| find(n).is_some_and(|e| Arc::ptr_eq(e, r)))
             else {
                 continue;
             };
             let rewritten = format!("{location}{}", &name[host_of(name)..]);
-            let blocker = find_entry(all, &rewritten, self.profile).filter(|e| e.blocked);
+            let blocker = find(&rewritten).filter(|e| e.blocked);
             match (mirror, blocker) {
                 (Some(_), Some(b)) => self.push(
                     Diagnostic::new(

@@ -323,6 +323,17 @@ fn token_len(rest: &[char]) -> usize {
 
 /// The texts of the files diagnostics refer to, keyed by their display path, to render
 /// snippets.
+///
+/// ```
+/// use shortnames::diagnostics::{Diagnostic, Severity, SourceTexts};
+/// use shortnames::Location;
+/// let mut texts = SourceTexts::new();
+/// texts.insert("a.conf", "x = 1\nshort-name-mode = \"bogus\"\n");
+/// let d = Diagnostic::new(Severity::Error, "invalid-config/bad-short-name-mode", "invalid short-name mode: \"bogus\"")
+///     .at("a.conf", Some(Location { line: 2, column: 19 }));
+/// assert!(texts.render(&d).contains("2 | short-name-mode = \"bogus\"\n  |                   ^^^^^^^\n"));
+/// assert_eq!(d.to_string(), "a.conf:2:19: error[invalid-config/bad-short-name-mode]: invalid short-name mode: \"bogus\"");
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct SourceTexts {
     texts: BTreeMap<String, String>,

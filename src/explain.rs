@@ -155,10 +155,30 @@ impl Builder {
     }
 }
 
-/// Explains how `name` resolves with the configuration named by `sources`.
+/// Explains how `name` resolves with the configuration named by `sources`, under
+/// `options.profile`.
+///
+/// ```
+/// use shortnames::explain::{explain, ExplainOptions};
+/// use shortnames::{ConfigSources, Profile};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let conf = dir.path().join("registries.conf");
+/// std::fs::write(&conf, "[[registry]]\nprefix = \"example.com\"\nlocation = \"mirror.example.net\"\n").unwrap();
+/// let sources = ConfigSources::new().registries_conf(&conf).registries_conf_d(dir.path().join("d"));
+/// let compatible = explain(&sources, "example.com:5000/app", &ExplainOptions::default());
+/// assert_eq!(compatible.sources(), ["mirror.example.net:5000/app:latest"]);
+/// assert!(compatible.to_string().contains("matched only because the name has a port"));
+/// let hardened = explain(&sources, "example.com:5000/app", &ExplainOptions::default().profile(Profile::Hardened));
+/// assert_eq!(hardened.sources(), ["example.com:5000/app:latest"]);
+/// assert_eq!(hardened.to_json()["steps"][0]["kind"], "config");
+/// ```
 pub fn explain(sources: &ConfigSources, name: &str, options: &ExplainOptions) -> Explanation {
     let profile = options.profile;
-    let sources = &sources.clone().profile(profile);
+    let sources = &sources
+        .clone()
+        .profile(profile)
+        .keep_alias_definitions(true);
     let resolver = Resolver::new(sources);
     let mut b = Builder { steps: Vec::new() };
     let mut out = Explanation {
@@ -345,6 +365,18 @@ fn explain_input(
         },
         None => b.step(0, "alias", format!("no alias defines {}", Q(key))),
     }
+    if let Some(winner) = system {
+        // Earlier files' definitions of the same name, overridden by the winning one.
+        for d in config.alias_definitions().filter(|d| {
+            d.name == key && !(d.origin == &*winner.origin && d.location == winner.location)
+        }) {
+            let what = match d.value {
+                Some(v) => format!("overrides the earlier alias {} = {}", Q(key), Q(v.as_str())),
+                None => format!("overrides the earlier removal of {}", Q(key)),
+            };
+            b.at(1, "note", what, Some(d.origin), d.location);
+        }
+    }
     if system.is_some_and(|e| e.value.is_some()) {
         return;
     }
@@ -522,7 +554,7 @@ fn explain_sources(
                 continue;
             }
             if let Some(s) = next.next() {
-                source_step(b, config, s, "mirror", &why, profile);
+                source_step(b, config, s, "mirror", &why, profile, Some(entry));
             }
         }
     }
@@ -534,7 +566,7 @@ fn explain_sources(
             Some(_) => "the entry's location, always tried last".to_owned(),
             None => "the reference itself".to_owned(),
         };
-        source_step(b, config, s, "primary", &why, profile);
+        source_step(b, config, s, "primary", &why, profile, entry);
     }
     if let Some(e) = entry {
         if e.blocked && sources.last().is_some_and(|s| s.error.is_none()) {
@@ -556,11 +588,16 @@ fn source_step(
     role: &'static str,
     why: &str,
     profile: Profile,
+    entry: Option<&Registry>,
 ) {
     let insecure = if s.insecure { ", insecure" } else { "" };
     b.step(1, role, format!("{role} {}{insecure} ({why})", s.reference));
     if let Some(err) = &s.error {
-        let blocker = crate::profile::find_entry(&config.registries, s.reference.name(), profile);
+        let blocker = crate::profile::find_entry(&config.registries, s.reference.name(), profile)
+            .map(|r| &**r)
+            .filter(|r| r.blocked)
+            // Hardened profile: the primary endpoint of a blocked entry is refused as such.
+            .or(entry.filter(|e| e.blocked && role == "primary"));
         b.at(
             2,
             "blocked",

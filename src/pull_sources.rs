@@ -5,7 +5,7 @@
 use crate::config::PullFromMirror;
 use crate::error::{Error, ErrorKind};
 use crate::reference::Reference;
-use crate::registry_index::{ref_matching_prefix, CompiledRegistry, RegistryIndex};
+use crate::registry_index::{CompiledRegistry, RegistryIndex};
 
 /// One endpoint to try for a candidate. Borrows the configuration it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +55,16 @@ fn blocked_check(index: &RegistryIndex, name: &str, text: &BlockedText) -> Optio
     })
 }
 
+fn blocked_error(prefix: &str, text: &BlockedText) -> Error {
+    Error::new(
+        ErrorKind::Blocked,
+        format!(
+            "registry {prefix} is blocked in {} or {}",
+            text.main, text.dir
+        ),
+    )
+}
+
 /// Computes the pull sources of `candidate` governed by `entry` (rules 38–42).
 pub(crate) fn pull_sources<'a>(
     index: &'a RegistryIndex,
@@ -87,7 +97,7 @@ pub(crate) fn pull_sources<'a>(
         }
     };
     let s = candidate.as_str();
-    let k = ref_matching_prefix(s, &entry.prefix).ok_or_else(|| {
+    let k = index.match_len(s, &entry.prefix).ok_or_else(|| {
         Error::new(
             ErrorKind::InvalidRewrite("prefix"),
             format!("invalid prefix '{}' for reference '{s}'", entry.prefix),
@@ -106,7 +116,12 @@ pub(crate) fn pull_sources<'a>(
                 Error::reference(ErrorKind::InvalidRewrite, "rewriting reference: ", &e)
             })?
         };
-        let error = blocked_check(index, reference.name(), text);
+        let mut error = blocked_check(index, reference.name(), text);
+        // Hardened profile: a blocked entry's own primary endpoint is refused too, wherever
+        // its location points (its mirrors keep their own check).
+        if error.is_none() && entry.blocked && !ep.mirror && index.is_hardened() {
+            error = Some(blocked_error(&entry.prefix, text));
+        }
         out.push(PullSource {
             reference,
             location: Some(&ep.location),

@@ -69,6 +69,9 @@ pub(crate) struct RegistryIndex {
     wildcard: FxHashMap<Arc<str>, CompiledRegistry>,
     /// Whether any entry is blocked (when none is, sources need no blocked lookup).
     pub any_blocked: bool,
+    /// The hardened profile's matching rules, when that profile is selected (checked once per
+    /// lookup; `None` on the default path).
+    hardened: Option<Box<crate::profile::HardenedIndex>>,
 }
 
 #[inline]
@@ -96,8 +99,43 @@ impl RegistryIndex {
         idx
     }
 
+    /// The index for `profile`: the default one, or with the hardened matching rules.
+    pub(crate) fn with_profile(
+        entries: &[Arc<Registry>],
+        profile: crate::profile::Profile,
+    ) -> RegistryIndex {
+        let mut idx = RegistryIndex::new(entries);
+        if profile.is_hardened() {
+            idx.hardened = Some(Box::new(crate::profile::HardenedIndex::new(entries)));
+        }
+        idx
+    }
+
+    /// Whether the hardened profile's rules apply.
+    pub(crate) fn is_hardened(&self) -> bool {
+        self.hardened.is_some()
+    }
+
+    /// How `prefix` matches `r` under this index's rules (`ref_matching_prefix` by default).
+    pub(crate) fn match_len(&self, r: &str, prefix: &str) -> Option<usize> {
+        match self.hardened {
+            None => ref_matching_prefix(r, prefix),
+            Some(_) => {
+                crate::profile::matching_prefix(r, prefix, crate::profile::Profile::Hardened)
+                    .map(|m| m.len)
+            }
+        }
+    }
+
     /// `FindRegistry`: the entry with the longest matching prefix for repository name `name`.
     pub(crate) fn find(&self, name: &str) -> Option<&CompiledRegistry> {
+        if let Some(h) = &self.hardened {
+            let prefix = h.find(name)?;
+            return match prefix.strip_prefix('*').filter(|s| s.starts_with('.')) {
+                Some(suffix) => self.wildcard.get(suffix),
+                None => self.literal.get(&**prefix),
+            };
+        }
         let literal = self.find_literal(name);
         let wildcard = self.find_wildcard(name);
         match (literal, wildcard) {

@@ -155,7 +155,7 @@ pub(crate) struct Snapshot {
 
 impl Snapshot {
     pub(crate) fn new(config: Config) -> Snapshot {
-        let index = RegistryIndex::new(&config.registries);
+        let index = RegistryIndex::with_profile(&config.registries, config.profile);
         let blocked_text = BlockedText {
             main: config.main_display.clone(),
             dir: config.dropin_dir_display.clone(),
@@ -239,6 +239,8 @@ pub struct Resolver {
     user: Option<UserAliasSource>,
     mode_override: Option<ShortNameMode>,
     max_name_len: usize,
+    /// Hardened profile: the system alias tables decide the names they define.
+    system_aliases_first: bool,
 }
 
 impl Resolver {
@@ -261,6 +263,7 @@ impl Resolver {
             }),
             mode_override: sources.mode_override(),
             max_name_len: sources.input_limits().max_name_len,
+            system_aliases_first: sources.selected_profile().is_hardened(),
         }
     }
 
@@ -288,6 +291,16 @@ impl Resolver {
     /// the file that defined the alias.
     fn alias_candidate(&self, short: &Reference) -> Result<Option<(Reference, &str)>, Error> {
         let name = short.name();
+        if self.system_aliases_first {
+            if let Ok(snap) = self.snapshot() {
+                if let Some(e) = snap.config.alias(name) {
+                    return Ok(e
+                        .value
+                        .as_ref()
+                        .map(|v| (Reference::from_name_and_suffix(v, short), &*e.origin)));
+                }
+            }
+        }
         if let Some(u) = &self.user {
             let current = u.get();
             let map = current.result.as_ref().map_err(Clone::clone)?;

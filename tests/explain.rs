@@ -309,3 +309,75 @@ fn cli_explain_json() {
         (Some(4), Some(1))
     );
 }
+
+#[test]
+fn hardened_profile_changes_the_explained_match() {
+    let f = Fixture::new(
+        "[[registry]]\nprefix = \"example.com\"\nlocation = \"mirror.example.net\"\nblocked = true\n",
+        &[],
+        None,
+    );
+    let name = "example.com:5000/app";
+    let compatible = explain(&f.sources(), name, &ExplainOptions::default());
+    step(
+        &compatible.steps,
+        "note",
+        "matched only because the name has a port",
+    );
+    step(
+        &compatible.steps,
+        "note",
+        "the entry has blocked = true but its primary endpoint is not under a blocked entry",
+    );
+    assert_eq!(compatible.sources(), ["mirror.example.net:5000/app:latest"]);
+
+    let hardened = explain(
+        &f.sources(),
+        name,
+        &ExplainOptions::default().profile(shortnames::Profile::Hardened),
+    );
+    step(&hardened.steps, "config", "profile hardened");
+    step(&hardened.steps, "registry", "no [[registry]] entry matches");
+    assert_eq!(hardened.sources(), ["example.com:5000/app:latest"]);
+
+    // Without the port the hardened profile refuses the entry's own primary endpoint.
+    let e = explain(
+        &f.sources(),
+        "example.com/app",
+        &ExplainOptions::default().profile(shortnames::Profile::Hardened),
+    );
+    let refused = step(
+        &e.steps,
+        "blocked",
+        "refused: registry example.com is blocked",
+    );
+    assert_eq!(at(refused), ("registries.conf".into(), 1, 1));
+}
+
+#[test]
+fn overridden_alias_definitions_are_shown() {
+    let f = Fixture::new(
+        MAIN,
+        &[(
+            "50-override.conf",
+            "[aliases]\n\"app\" = \"quay.io/override/app\"\n",
+        )],
+        None,
+    );
+    let e = explain(&f.sources(), "app", &ExplainOptions::default());
+    let alias = step(
+        &e.steps,
+        "alias",
+        "alias \"app\" = \"quay.io/override/app\"",
+    );
+    assert_eq!(
+        at(alias),
+        ("registries.conf.d/50-override.conf".into(), 2, 1)
+    );
+    let earlier = step(
+        &e.steps,
+        "note",
+        "overrides the earlier alias \"app\" = \"registry.example.com/team/app\"",
+    );
+    assert_eq!(at(earlier), ("registries.conf".into(), 4, 1));
+}

@@ -39,15 +39,12 @@ pub struct CheckArgs {
     /// Exit with status 1 when there are warnings (and no errors).
     #[arg(long)]
     strict: bool,
-    /// The profile the configuration is checked for.
-    #[arg(long, value_enum, default_value_t = ProfileArg::Compatible)]
-    profile: ProfileArg,
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
     let report = check(
-        &args.config.sources(),
-        &CheckOptions::default().profile(args.profile.into()),
+        &args.config.sources_or_builtin(),
+        &CheckOptions::default().profile(args.config.profile.into()),
     );
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use clap::Args;
 use shortnames::explain::{explain, ExplainOptions};
 
-use super::check::ProfileArg;
 use super::resolve::{ConfigArgs, Format};
 
 #[derive(Args)]
@@ -16,9 +15,6 @@ pub struct ExplainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// The profile to explain under.
-    #[arg(long, value_enum, default_value_t = ProfileArg::Compatible)]
-    profile: ProfileArg,
     /// The image name.
     #[arg(value_name = "NAME")]
     name: String,
@@ -26,9 +22,9 @@ pub struct ExplainArgs {
 
 pub fn run(args: ExplainArgs) -> ExitCode {
     let e = explain(
-        &args.config.sources(),
+        &args.config.sources_or_builtin(),
         &args.name,
-        &ExplainOptions::default().profile(args.profile.into()),
+        &ExplainOptions::default().profile(args.config.profile.into()),
     );
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -27,6 +27,9 @@ pub struct ConfigArgs {
     /// The user short-name alias file (read only; missing = none).
     #[arg(long, value_name = "PATH")]
     pub user_aliases: Option<PathBuf>,
+    /// Behaviour profile: `compatible` (exactly the reference) or `hardened`.
+    #[arg(long, value_enum, default_value_t = super::check::ProfileArg::Compatible)]
+    pub profile: super::check::ProfileArg,
 }
 
 impl ConfigArgs {
@@ -58,7 +61,7 @@ impl ConfigArgs {
         if let Some(p) = &self.user_aliases {
             s = s.user_aliases(p);
         }
-        s
+        s.profile(self.profile.into())
     }
 }
 
