@@ -211,9 +211,25 @@ pub(crate) struct UserAliases {
 impl UserAliases {
     /// Reads the user alias file. A missing file is an empty table; nothing is created.
     pub(crate) fn load(display: &str, path: &Path, limits: &Limits) -> UserAliases {
-        let stamp = FileStamp::of(path);
         let prefix = format!("loading short-name aliases config file {}: ", Q(display));
-        let text = match crate::config::read_limited_display(path, display, limits.max_file_size) {
+        // Read under the readers' fcntl lock of the cache (shared with Podman, which rewrites
+        // the file in place under its exclusive lock); the lock file is never created.
+        let read = crate::alias_cache::AliasCache::new(path).read_locked(|p| {
+            (
+                FileStamp::of(p),
+                crate::config::read_limited_display(p, display, limits.max_file_size),
+            )
+        });
+        let (stamp, read) = match read {
+            Ok(r) => r,
+            Err(e) => {
+                return UserAliases {
+                    result: Err(e),
+                    stamp: None,
+                }
+            }
+        };
+        let text = match read {
             Ok(Some(t)) => t,
             Ok(None) => {
                 return UserAliases {
@@ -222,16 +238,20 @@ impl UserAliases {
                 }
             }
             Err(e) => {
+                let kind = match e.kind {
+                    ErrorKind::InvalidConfig(sub) => ErrorKind::InvalidUserAliases(sub),
+                    other => other,
+                };
                 return UserAliases {
                     result: Err(Error::with_details(
-                        e.kind,
+                        kind,
                         format!("{prefix}{}", e.message),
                         Some(display.to_owned()),
                         None,
                         None,
                     )),
                     stamp,
-                }
+                };
             }
         };
         let origin: Arc<str> = Arc::from(display);

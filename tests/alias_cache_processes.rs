@@ -299,3 +299,54 @@ fn writer_killed_at_random_points_leaves_old_or_new_content() {
         "no trial got past the first write; test is too fast to mean anything"
     );
 }
+
+#[test]
+fn resolver_reads_the_user_alias_file_under_the_shared_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, cache) = cache_in(dir.path());
+    cache.add("old", "quay.io/old").unwrap();
+    fs::write(
+        dir.path().join("registries.conf"),
+        "unqualified-search-registries = [\"quay.io\"]\n",
+    )
+    .unwrap();
+    let resolver = shortnames::Resolver::new(
+        &shortnames::ConfigSources::new()
+            .registries_conf(dir.path().join("registries.conf"))
+            .registries_conf_d(dir.path().join("registries.conf.d"))
+            .user_aliases(&path),
+    );
+    assert_eq!(
+        resolver.resolve("old").unwrap().candidates[0]
+            .reference
+            .as_str(),
+        "quay.io/old:latest"
+    );
+    let marker = dir.path().join("half-written");
+    let child = spawn_child(
+        &["podman", path.to_str().unwrap(), marker.to_str().unwrap()],
+        Stdio::null(),
+    );
+    let deadline = Instant::now() + CHILD_TIMEOUT;
+    while !marker.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "podman-style writer never started"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Half written now: a lock-less re-read would see a truncated table (and lose p199).
+    let started = Instant::now();
+    resolver.refresh_user_aliases();
+    assert!(
+        started.elapsed() >= Duration::from_millis(200),
+        "the re-read did not wait for the writer's lock"
+    );
+    assert_eq!(
+        resolver.resolve("p199").unwrap().candidates[0]
+            .reference
+            .as_str(),
+        "quay.io/p/i199:latest"
+    );
+    wait_ok(child, "podman-style writer");
+}
