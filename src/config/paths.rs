@@ -13,8 +13,6 @@ use crate::profile::Profile;
 pub const SYSTEM_REGISTRIES_CONF: &str = "/etc/containers/registries.conf";
 /// The system-wide drop-in directory.
 pub const SYSTEM_REGISTRIES_CONF_D: &str = "/etc/containers/registries.conf.d";
-/// The alias cache of root (effective UID 0).
-pub const ROOT_ALIAS_CACHE: &str = "/var/cache/containers/short-name-aliases.conf";
 
 /// Where the configuration comes from: explicit paths, or the system defaults.
 ///
@@ -124,17 +122,7 @@ impl ConfigSources {
             s.registries_conf = Some(PathBuf::from(p));
         }
         s.home = env("HOME").map(PathBuf::from);
-        let euid = env("_CONTAINERS_ROOTLESS_UID")
-            .and_then(|v| v.to_str().and_then(|v| v.parse::<u64>().ok()))
-            .or_else(effective_uid);
-        s.user_aliases = if euid == Some(0) {
-            Some(PathBuf::from(ROOT_ALIAS_CACHE))
-        } else {
-            env("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .or_else(|| s.home.as_ref().map(|h| h.join(".cache")))
-                .map(|c| c.join("containers/short-name-aliases.conf"))
-        };
+        s.user_aliases = crate::alias_cache::podman_default_cache_path();
         s
     }
 
@@ -314,13 +302,6 @@ impl ConfigSources {
             Some(root) => root.join(p.strip_prefix("/").unwrap_or(p)),
         }
     }
-}
-
-/// The effective UID, read from `/proc/self/status` (no unsafe code needed).
-fn effective_uid() -> Option<u64> {
-    let status = fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
-    line.split_whitespace().nth(2)?.parse().ok()
 }
 
 /// Go's `filepath.Clean`.
