@@ -13,10 +13,8 @@
 //! ```
 
 use std::fmt;
-use std::fs;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use rustc_hash::FxHashMap;
 
@@ -174,32 +172,7 @@ pub(crate) fn join_complaints(c: &[LocatedComplaint]) -> String {
 // ---------------------------------------------------------------------------------------------
 // The user alias file, read only.
 
-/// What identifies a version of the user alias file, to notice edits without re-parsing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct FileStamp {
-    len: u64,
-    modified: Option<SystemTime>,
-    #[cfg(unix)]
-    ino: u64,
-    #[cfg(unix)]
-    dev: u64,
-}
-
-impl FileStamp {
-    pub(crate) fn of(path: &Path) -> Option<FileStamp> {
-        let m = fs::metadata(path).ok()?;
-        #[cfg(unix)]
-        use std::os::unix::fs::MetadataExt;
-        Some(FileStamp {
-            len: m.len(),
-            modified: m.modified().ok(),
-            #[cfg(unix)]
-            ino: m.ino(),
-            #[cfg(unix)]
-            dev: m.dev(),
-        })
-    }
-}
+pub(crate) use crate::engine::FileStamp;
 
 /// The parsed user alias file: its entries or the error every short-name lookup reports.
 #[derive(Debug, Clone)]

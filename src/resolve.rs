@@ -180,6 +180,8 @@ struct UserAliasSource {
     epoch: Instant,
     reload: Mutex<()>,
     limits: Limits,
+    /// How many times the file was parsed (for tests of the no-re-parse rule).
+    loads: AtomicU64,
 }
 
 impl UserAliasSource {
@@ -193,6 +195,7 @@ impl UserAliasSource {
             last_check: AtomicU64::new(0),
             epoch: Instant::now(),
             reload: Mutex::new(()),
+            loads: AtomicU64::new(1),
         }
     }
 
@@ -223,6 +226,7 @@ impl UserAliasSource {
     fn refresh_locked(&self, _guard: std::sync::MutexGuard<'_, ()>) {
         let stamp = FileStamp::of(&self.path);
         if stamp != self.current.load().stamp {
+            self.loads.fetch_add(1, Ordering::Relaxed);
             self.current.store(Arc::new(UserAliases::load(
                 &self.display,
                 &self.path,
@@ -273,6 +277,15 @@ impl Resolver {
             .as_ref()
             .map(|s| &s.config)
             .map_err(Clone::clone)
+    }
+
+    /// How many times the user alias file has been parsed so far (0 without one). An unchanged
+    /// file is never parsed again.
+    #[doc(hidden)]
+    pub fn user_alias_parses(&self) -> u64 {
+        self.user
+            .as_ref()
+            .map_or(0, |u| u.loads.load(Ordering::Relaxed))
     }
 
     /// Re-checks the user alias file now (normally done at most once per second).
