@@ -423,12 +423,29 @@ impl fmt::Display for Candidate {
 /// Result of a pull lookup: candidates of one tier, most specific first, plus the
 /// warnings relevant to the target. Empty candidates = pull anonymously.
 #[derive(Clone, Debug, Default)]
-pub struct PullCredentials {
+pub struct PullCredentials(CredentialList);
+
+/// Result of a push lookup. By construction it never contains a node-tier credential.
+#[derive(Clone, Debug, Default)]
+pub struct PushCredentials(CredentialList);
+
+/// What a lookup found, shared by [`PullCredentials`] and [`PushCredentials`] (which differ
+/// in what they may contain, not in how they are read): the candidates in order and the
+/// warnings for the target.
+#[derive(Clone, Debug, Default)]
+pub struct CredentialList {
     candidates: Vec<Candidate>,
     warnings: Vec<Diagnostic>,
 }
 
-impl PullCredentials {
+impl CredentialList {
+    fn new(candidates: Vec<Candidate>, warnings: Vec<Diagnostic>) -> CredentialList {
+        CredentialList {
+            candidates,
+            warnings,
+        }
+    }
+
     /// All candidates in order. Use the first; try the next only after a 401/403 from the
     /// same endpoint with the previous one.
     pub fn candidates(&self) -> &[Candidate] {
@@ -451,7 +468,7 @@ impl PullCredentials {
     }
 }
 
-impl fmt::Display for PullCredentials {
+impl fmt::Display for CredentialList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.first() {
             Some(c) => write!(f, "{c}"),
@@ -460,11 +477,32 @@ impl fmt::Display for PullCredentials {
     }
 }
 
-/// Result of a push lookup. By construction it never contains a node-tier credential.
-#[derive(Clone, Debug, Default)]
-pub struct PushCredentials {
-    candidates: Vec<Candidate>,
-    warnings: Vec<Diagnostic>,
+impl std::ops::Deref for PullCredentials {
+    type Target = CredentialList;
+
+    fn deref(&self) -> &CredentialList {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for PushCredentials {
+    type Target = CredentialList;
+
+    fn deref(&self) -> &CredentialList {
+        &self.0
+    }
+}
+
+impl fmt::Display for PullCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for PushCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 impl PushCredentials {
@@ -478,39 +516,7 @@ impl PushCredentials {
                 source: c.source.clone(),
             });
         }
-        Ok(PushCredentials {
-            candidates,
-            warnings,
-        })
-    }
-
-    /// All candidates in order (never of origin `Node`).
-    pub fn candidates(&self) -> &[Candidate] {
-        &self.candidates
-    }
-
-    /// The credential to use first, or `None` for anonymous access.
-    pub fn first(&self) -> Option<&Candidate> {
-        self.candidates.first()
-    }
-
-    /// Warnings relevant to this target.
-    pub fn warnings(&self) -> &[Diagnostic] {
-        &self.warnings
-    }
-
-    /// Whether no credential applies.
-    pub fn is_anonymous(&self) -> bool {
-        self.candidates.is_empty()
-    }
-}
-
-impl fmt::Display for PushCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.first() {
-            Some(c) => write!(f, "{c}"),
-            None => f.write_str("anonymous"),
-        }
+        Ok(PushCredentials(CredentialList::new(candidates, warnings)))
     }
 }
 
@@ -1213,37 +1219,31 @@ impl Keyring {
             let forwarded =
                 self.forward_explicit && logical.is_some_and(|l| l.same_host_port(&e.host, e.port));
             if target.same_host_port(&e.host, e.port) || forwarded {
-                return Ok(PullCredentials {
-                    candidates: vec![e.candidate()],
-                    warnings: Vec::new(),
-                });
+                return Ok(PullCredentials(CredentialList::new(
+                    vec![e.candidate()],
+                    Vec::new(),
+                )));
             }
         }
         match self.namespace.lookup(target) {
             TierOutcome::Usable(candidates, warnings) => {
-                return Ok(PullCredentials {
-                    candidates,
-                    warnings,
-                })
+                return Ok(PullCredentials(CredentialList::new(candidates, warnings)))
             }
             TierOutcome::OnlyInvalid(err) => return Err(err),
             TierOutcome::Nothing => {}
         }
         if !self.namespace.failed.is_empty() {
-            return Ok(PullCredentials {
-                candidates: Vec::new(),
-                warnings: vec![Diagnostic::NodeSuppressed {
+            return Ok(PullCredentials(CredentialList::new(
+                Vec::new(),
+                vec![Diagnostic::NodeSuppressed {
                     failed_sources: self.namespace.failed.clone(),
                 }],
-            });
+            )));
         }
         if let Some(node) = &self.node {
             match node.lookup(target) {
                 TierOutcome::Usable(candidates, warnings) => {
-                    return Ok(PullCredentials {
-                        candidates,
-                        warnings,
-                    })
+                    return Ok(PullCredentials(CredentialList::new(candidates, warnings)))
                 }
                 TierOutcome::OnlyInvalid(err) => return Err(err),
                 TierOutcome::Nothing => {}

@@ -58,8 +58,8 @@ pub use error::{
     Severity, SourceId,
 };
 pub use keyring::{
-    Candidate, CriAuthConfig, EntryStatus, EntrySummary, Explicit, Key, Keyring, KeyringBuilder,
-    NoNode, PullCredentials, PushCredentials, PushKeyring, Target, WithNode,
+    Candidate, CredentialList, CriAuthConfig, EntryStatus, EntrySummary, Explicit, Key, Keyring,
+    KeyringBuilder, NoNode, PullCredentials, PushCredentials, PushKeyring, Target, WithNode,
 };
 pub use parse::{Format, MAX_DOCUMENT_BYTES, MAX_FIELD_BYTES};
 pub use resolution::SourceCredentials;
