@@ -168,12 +168,10 @@ fn two_processes_adding_500_each_concurrently_end_with_all_1000() {
     assert!(reads > 1);
 }
 
-#[test]
-fn reader_waits_for_a_podman_style_in_place_writer_holding_the_lock() {
-    let dir = tempfile::tempdir().unwrap();
-    let (path, cache) = cache_in(dir.path());
-    cache.add("old", "quay.io/old").unwrap();
-    let marker = dir.path().join("half-written");
+/// Starts the Podman-style in-place writer on `path` and returns once it holds the exclusive
+/// lock with the file half written.
+fn start_podman_writer(path: &Path, dir: &Path) -> Child {
+    let marker = dir.join("half-written");
     let child = spawn_child(
         &["podman", path.to_str().unwrap(), marker.to_str().unwrap()],
         Stdio::null(),
@@ -186,6 +184,15 @@ fn reader_waits_for_a_podman_style_in_place_writer_holding_the_lock() {
         );
         std::thread::sleep(Duration::from_millis(5));
     }
+    child
+}
+
+#[test]
+fn reader_waits_for_a_podman_style_in_place_writer_holding_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, cache) = cache_in(dir.path());
+    cache.add("old", "quay.io/old").unwrap();
+    let child = start_podman_writer(&path, dir.path());
     // The file is half written right now; without honouring the lock this would fail to
     // parse or see a prefix of the entries.
     let started = Instant::now();
@@ -322,19 +329,7 @@ fn resolver_reads_the_user_alias_file_under_the_shared_lock() {
             .as_str(),
         "quay.io/old:latest"
     );
-    let marker = dir.path().join("half-written");
-    let child = spawn_child(
-        &["podman", path.to_str().unwrap(), marker.to_str().unwrap()],
-        Stdio::null(),
-    );
-    let deadline = Instant::now() + CHILD_TIMEOUT;
-    while !marker.exists() {
-        assert!(
-            Instant::now() < deadline,
-            "podman-style writer never started"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let child = start_podman_writer(&path, dir.path());
     // Half written now: a lock-less re-read would see a truncated table (and lose p199).
     let started = Instant::now();
     resolver.refresh_user_aliases();
