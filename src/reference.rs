@@ -234,16 +234,7 @@ impl Reference {
             heap = parts.concat();
             &heap
         };
-        let s = joined;
-        check_hex_identifier(s)?;
-        let (domain, remainder, needs_library) = split_docker_domain(s);
-        let remote_name = match remainder.find(':') {
-            Some(i) => &remainder[..i],
-            None => remainder,
-        };
-        if has_unicode_uppercase(remote_name) {
-            return Err(ReferenceError::new(RefErrorKind::UppercaseNormalized));
-        }
+        let (domain, remainder, needs_library) = normalization_split(joined)?;
         let mut text = String::with_capacity(
             domain.len() + 1 + remainder.len() + if needs_library { 8 } else { 0 } + reserve,
         );
@@ -277,15 +268,7 @@ impl Reference {
     /// Checks `s` with [`parse_canonical`](Self::parse_canonical) rules and, on success, takes
     /// ownership of it without copying.
     pub(crate) fn from_canonical_string(s: String) -> Result<Reference, ReferenceError> {
-        check_hex_identifier(&s)?;
-        let (domain, remainder, needs_library) = split_docker_domain(&s);
-        let remote_name = match remainder.find(':') {
-            Some(i) => &remainder[..i],
-            None => remainder,
-        };
-        if has_unicode_uppercase(remote_name) {
-            return Err(ReferenceError::new(RefErrorKind::UppercaseNormalized));
-        }
+        let (domain, remainder, needs_library) = normalization_split(&s)?;
         let unchanged = !needs_library && domain.len() + 1 + remainder.len() == s.len();
         if unchanged {
             let spans = check(&s)?;
@@ -619,6 +602,21 @@ fn split_docker_domain(s: &str) -> (&str, &str, bool) {
     }
     let needs_library = domain == DEFAULT_DOMAIN && !remainder.contains('/');
     (domain, remainder, needs_library)
+}
+
+/// The checks `ParseNormalizedNamed` makes before re-parsing, in its order (64-hex name,
+/// lower-case remote name), and the Docker Hub split (domain, remainder, `library/` needed).
+fn normalization_split(s: &str) -> Result<(&str, &str, bool), ReferenceError> {
+    check_hex_identifier(s)?;
+    let (domain, remainder, needs_library) = split_docker_domain(s);
+    let remote_name = match remainder.find(':') {
+        Some(i) => &remainder[..i],
+        None => remainder,
+    };
+    if has_unicode_uppercase(remote_name) {
+        return Err(ReferenceError::new(RefErrorKind::UppercaseNormalized));
+    }
+    Ok((domain, remainder, needs_library))
 }
 
 fn check_hex_identifier(s: &str) -> Result<(), ReferenceError> {
