@@ -14,6 +14,54 @@ pub fn cases_dir() -> PathBuf {
     }
 }
 
+/// Corpus cases known to fail today: the exotic-input cases (`x-*`) of issue 12 (some fail only
+/// through the CLI). The corpus tests report them without failing (the CLI test fails when a
+/// listed case passes there); the derived tests (`check`, hardened profile, located errors) skip
+/// them. The list is empty once issue 12 is resolved.
+pub const EXPECTED_FAILURES: &[&str] = &[
+    "x-alsah-int",
+    "x-empty-names",
+    "x-map-nontable-aot",
+    "x-map-nontable-int",
+    "x-map-nontable-user",
+    "x-map-nontable-v1",
+    "x-nonutf8-name",
+    "x-quote-alias",
+    "x-quote-dropin-path",
+    "x-quote-mode",
+    "x-quote-name-unassigned",
+    "x-quote-search-entry",
+    "x-toml-bom-utf16",
+    "x-toml-bom-utf8",
+    "x-toml-bom-utf8-user",
+    "x-toml-cont-blank",
+    "x-toml-cont-blank-alias",
+    "x-toml-crlf-ml-literal",
+    "x-toml-dt-frac",
+    "x-toml-dt-hour1",
+    "x-toml-dt-leap",
+    "x-toml-dt-offset",
+    "x-toml-extend-inline",
+    "x-toml-float-neg-range",
+    "x-toml-header-after-dotted",
+    "x-toml-redefine-dotted",
+    "x-toml-redefine-inline",
+];
+
+/// Whether `case` is one of [`EXPECTED_FAILURES`].
+pub fn expected_failure(case: &Path) -> bool {
+    let name = case.file_name().unwrap().to_string_lossy();
+    EXPECTED_FAILURES.contains(&name.as_ref())
+}
+
+/// Every case directory not listed in [`EXPECTED_FAILURES`], sorted by name.
+pub fn passing_cases() -> Vec<PathBuf> {
+    cases()
+        .into_iter()
+        .filter(|c| !expected_failure(c))
+        .collect()
+}
+
 /// Every case directory, sorted by name.
 pub fn cases() -> Vec<PathBuf> {
     let dir = cases_dir();
