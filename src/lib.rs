@@ -53,6 +53,8 @@ pub mod explain;
 pub mod fuzzing;
 mod lock;
 pub mod profile;
+#[cfg(feature = "oci-client")]
+pub mod pull;
 pub mod pull_sources;
 mod quote;
 pub mod reference;
