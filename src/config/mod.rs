@@ -21,6 +21,7 @@
 pub(crate) mod decode;
 pub(crate) mod fastscan;
 pub(crate) mod file;
+mod memory;
 pub(crate) mod paths;
 
 use std::fmt;
@@ -484,11 +485,16 @@ fn load(sources: &ConfigSources) -> Result<Config, Error> {
         alias_definitions: sources.keeps_alias_definitions().then(Vec::new),
     };
     let limits = *sources.input_limits();
-    match read_limited_display(
-        &sources.io_path(&main.path),
-        &main.display,
-        limits.max_file_size,
-    ) {
+    // In-memory configuration (memory.rs): the main text is given, no file is read.
+    let main_text = match memory::main_text(sources) {
+        Some(t) => t,
+        None => read_limited_display(
+            &sources.io_path(&main.path),
+            &main.display,
+            limits.max_file_size,
+        ),
+    };
+    match main_text {
         Ok(Some(text)) => {
             let f = file::load(&text, &main_display, false, &limits)
                 .map_err(|p| wrap(MAIN, &main.display, p))?;
@@ -520,7 +526,7 @@ fn load(sources: &ConfigSources) -> Result<Config, Error> {
         merged.apply(f, &origin);
     }
 
-    for dir in sources.drop_in_dirs() {
+    for dir in memory::drop_in_dirs(sources) {
         for display in paths::discover_drop_ins(sources, &dir)? {
             let io_path = sources.io_path(Path::new(&display));
             let text = match read_limited_display(&io_path, &display, limits.max_file_size) {
@@ -551,7 +557,7 @@ fn load(sources: &ConfigSources) -> Result<Config, Error> {
         warnings: merged.warnings,
         aliases: merged.aliases,
         main_display,
-        dropin_dir_display: Arc::from(sources.blocked_message_dir()),
+        dropin_dir_display: Arc::from(memory::blocked_message_dir(sources)),
         files: merged.files,
         profile: sources.selected_profile(),
         alias_definitions: merged.alias_definitions.unwrap_or_default(),

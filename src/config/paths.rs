@@ -44,6 +44,8 @@ pub struct ConfigSources {
     short_name_mode: Option<ShortNameMode>,
     profile: Profile,
     keep_alias_definitions: bool,
+    /// The main file's text when the configuration is held in memory (see `memory.rs`).
+    pub(crate) memory: Option<Arc<str>>,
 }
 
 /// Bounds on inputs, so that hostile or broken files give a clear error instead of unbounded
