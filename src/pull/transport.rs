@@ -91,6 +91,8 @@ impl Session {
             connect_timeout: Some(net.connect_timeout),
             read_timeout: Some(net.read_timeout),
             platform_resolver: None,
+            // Blobs are in memory when pushed: one PUT each instead of chunked PATCHes.
+            use_monolithic_push: true,
             ..Default::default()
         };
         Session {

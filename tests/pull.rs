@@ -1,0 +1,683 @@
+//! Pulls and pushes against real registries (CNCF distribution, `docker-registry`), each
+//! scenario checked in the registries' logs: which endpoint was contacted, for which
+//! repository, as which user. See tests/pull_support for the registry processes.
+
+mod pull_support;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use pull_support::{auth_doc, runtime, write_image, write_index_image, Registry};
+use shortnames::credentials::{Credential, Explicit, Format, Keyring, Secret, SourceId};
+use shortnames::pull::{AttemptErrorKind, Platform, PullOptions, Puller};
+use shortnames::{ConfigSources, Resolver};
+
+fn resolver(conf: &str) -> Arc<Resolver> {
+    let r = Resolver::new(&ConfigSources::from_text(
+        "test-registries.conf",
+        conf.to_owned(),
+    ));
+    r.config().expect("test configuration loads");
+    Arc::new(r)
+}
+
+/// `[[registry]]` entries making each registry's own host reachable over plain HTTP.
+fn insecure(regs: &[&Registry]) -> String {
+    regs.iter()
+        .map(|r| format!("[[registry]]\nlocation = \"{}\"\ninsecure = true\n", r.host))
+        .collect()
+}
+
+struct Creds<'a> {
+    ns: &'a [(&'a str, &'a str, &'a str)],
+    node: &'a [(&'a str, &'a str, &'a str)],
+    forward: bool,
+}
+
+const NONE: Creds<'static> = Creds {
+    ns: &[],
+    node: &[],
+    forward: false,
+};
+
+fn keyring(c: &Creds) -> Arc<Keyring> {
+    let mut b = Keyring::builder().forward_explicit_to_mirrors(c.forward);
+    if !c.ns.is_empty() {
+        b = b.namespace_document(
+            SourceId::label("ns"),
+            &auth_doc(c.ns),
+            Format::DockerConfigJson,
+        );
+    }
+    if !c.node.is_empty() {
+        b = b.node_document(
+            SourceId::label("node"),
+            &auth_doc(c.node),
+            Format::DockerConfigJson,
+        );
+    }
+    let (k, diagnostics) = b.build();
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    Arc::new(k)
+}
+
+fn basic(user: &str, pass: &str) -> Credential {
+    Credential::Basic {
+        username: user.into(),
+        password: Secret::from(pass),
+    }
+}
+
+/// Pushes a one-layer image (written by hand) with the crate's own push; returns its digest.
+fn seed(reg: &Registry, repo_tag: &str, marker: &str, admin: Option<(&str, &str)>) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let digest = write_image(dir.path(), marker);
+    push_layout(reg, dir.path(), repo_tag, admin, &digest);
+    digest
+}
+
+fn push_layout(
+    reg: &Registry,
+    dir: &Path,
+    repo_tag: &str,
+    admin: Option<(&str, &str)>,
+    digest: &str,
+) {
+    let ns: Vec<(&str, &str, &str)> = admin
+        .iter()
+        .map(|(u, p)| (reg.host.as_str(), *u, *p))
+        .collect();
+    let puller = Puller::new(
+        resolver(&insecure(&[reg])),
+        keyring(&Creds {
+            ns: &ns,
+            node: &[],
+            forward: false,
+        }),
+    );
+    let pushed = runtime()
+        .block_on(puller.push(dir, &format!("{}/{repo_tag}", reg.host), None))
+        .unwrap_or_else(|e| panic!("seeding {repo_tag}: {e}"));
+    assert_eq!(pushed.digest, digest);
+}
+
+fn endpoints(attempts: &[shortnames::pull::Attempt]) -> Vec<String> {
+    attempts.iter().map(|a| a.endpoint.clone()).collect()
+}
+
+fn kinds(attempts: &[shortnames::pull::Attempt]) -> Vec<Option<AttemptErrorKind>> {
+    attempts
+        .iter()
+        .map(|a| a.error.as_ref().map(|e| e.kind()))
+        .collect()
+}
+
+#[test]
+fn puller_futures_are_send() {
+    fn send<T: Send>(_: &T) {}
+    let p = Puller::new(resolver(""), keyring(&NONE));
+    let dir = tempfile::tempdir().unwrap();
+    send(&p.inspect("x", None));
+    send(&p.pull("x", None, dir.path(), &|_| {}));
+    send(&p.push(dir.path(), "quay.io/x", None));
+}
+
+#[test]
+fn aliases_search_order_and_plain_http_only_when_insecure() {
+    let search = Registry::anonymous();
+    let target = Registry::anonymous();
+    let rt = runtime();
+    let in_search = seed(&search, "app:1", "from-search", None);
+    let in_target = seed(&target, "team/app:1", "from-alias-target", None);
+    seed(&search, "solo:1", "solo", None);
+    assert_ne!(in_search, in_target);
+
+    // An alias hit pulls from the alias target even though the search registry has the name.
+    let conf = format!(
+        "unqualified-search-registries = [\"{t}\", \"{s}\"]\n[aliases]\n\"app\" = \"{t}/team/app\"\n{}",
+        insecure(&[&search, &target]),
+        t = target.host,
+        s = search.host,
+    );
+    let puller = Puller::new(resolver(&conf), keyring(&NONE));
+    let (ms, mt) = (search.mark(), target.mark());
+    let got = rt.block_on(puller.inspect("app:1", None)).unwrap();
+    assert_eq!(got.digest, in_target);
+    assert_eq!(
+        got.config["config"]["Labels"]["marker"],
+        "from-alias-target"
+    );
+    assert_eq!(
+        endpoints(&got.attempts),
+        [format!("{}/team/app:1", target.host)]
+    );
+    assert_eq!(got.served_by().credential, "anonymous");
+    assert!(
+        !search.saw_repo_since(ms, "app"),
+        "the search registry was asked"
+    );
+    assert_eq!(target.manifest_hits_since(mt, "team/app").len(), 1);
+
+    // Search registries in order: a miss on the first, a hit on the second.
+    let (ms, mt) = (search.mark(), target.mark());
+    let got = rt.block_on(puller.inspect("solo:1", None)).unwrap();
+    assert_eq!(
+        endpoints(&got.attempts),
+        [
+            format!("{}/solo:1", target.host),
+            format!("{}/solo:1", search.host)
+        ]
+    );
+    assert_eq!(
+        kinds(&got.attempts),
+        [Some(AttemptErrorKind::NotFound), None]
+    );
+    assert!(target.saw_repo_since(mt, "solo"));
+    assert_eq!(search.manifest_hits_since(ms, "solo").len(), 1);
+
+    // Without `insecure` the endpoint is spoken to over HTTPS only: the plain-HTTP registry
+    // fails the TLS handshake and never sees a request.
+    let strict = Puller::new(resolver(""), keyring(&NONE));
+    let ms = search.mark();
+    let err = rt
+        .block_on(strict.inspect(&format!("{}/app:1", search.host), None))
+        .unwrap_err();
+    assert_eq!(kinds(err.attempts()), [Some(AttemptErrorKind::Connection)]);
+    assert!(!err.attempts()[0].insecure);
+    assert!(!search.saw_repo_since(ms, "app"));
+    // The same endpoint marked insecure answers.
+    let ok = rt
+        .block_on(puller.inspect(&format!("{}/app:1", search.host), None))
+        .unwrap();
+    assert_eq!(ok.digest, in_search);
+    assert!(ok.served_by().insecure);
+}
+
+#[test]
+fn mirrors_in_order_digest_rules_blocked_sources_and_network_failures() {
+    let m1 = Registry::anonymous();
+    let m2 = Registry::anonymous();
+    let p = Registry::anonymous();
+    let rt = runtime();
+    let app = seed(&p, "lib/app:1", "app", None);
+    assert_eq!(seed(&m2, "lib/app:1", "app", None), app);
+    seed(&p, "lib/only:1", "only", None);
+    let dig = seed(&p, "dig/app:1", "dig", None);
+    seed(&m2, "dig/app:1", "dig", None);
+    let pfm = seed(&p, "pfm/app:1", "pfm", None);
+    seed(&m1, "pfm/app:1", "pfm", None);
+    seed(&m2, "pfm/app:1", "pfm", None);
+    seed(&m2, "bl/app:1", "bl", None);
+    seed(&p, "net/app:1", "net", None);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // Accepts connections (kernel backlog) and never answers.
+    let black_hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hole = black_hole.local_addr().unwrap().port();
+
+    let (m1h, m2h, ph) = (&m1.host, &m2.host, &p.host);
+    let conf = format!(
+        r#"{base}
+[[registry]]
+prefix = "{ph}/lib"
+location = "{ph}/lib"
+insecure = true
+[[registry.mirror]]
+location = "{m1h}/lib"
+insecure = true
+[[registry.mirror]]
+location = "{m2h}/lib"
+insecure = true
+
+[[registry]]
+prefix = "{ph}/dig"
+location = "{ph}/dig"
+insecure = true
+mirror-by-digest-only = true
+[[registry.mirror]]
+location = "{m2h}/dig"
+insecure = true
+
+[[registry]]
+prefix = "{ph}/pfm"
+location = "{ph}/pfm"
+insecure = true
+[[registry.mirror]]
+location = "{m1h}/pfm"
+insecure = true
+pull-from-mirror = "tag-only"
+[[registry.mirror]]
+location = "{m2h}/pfm"
+insecure = true
+pull-from-mirror = "digest-only"
+
+[[registry]]
+prefix = "{m1h}/blocked"
+location = "{m1h}/blocked"
+blocked = true
+
+[[registry]]
+prefix = "{ph}/bl"
+location = "{ph}/bl"
+insecure = true
+[[registry.mirror]]
+location = "{m1h}/blocked"
+insecure = true
+[[registry.mirror]]
+location = "{m2h}/bl"
+insecure = true
+
+[[registry]]
+prefix = "{ph}/forbidden"
+location = "{ph}/forbidden"
+blocked = true
+
+[[registry]]
+prefix = "{ph}/net"
+location = "{ph}/net"
+insecure = true
+[[registry.mirror]]
+location = "127.0.0.1:{closed}/net"
+insecure = true
+[[registry.mirror]]
+location = "127.0.0.1:{hole}/net"
+insecure = true
+"#,
+        base = insecure(&[&m1, &m2, &p]),
+    );
+    let puller = Puller::new(resolver(&conf), keyring(&NONE))
+        .options(PullOptions::default().timeouts(Duration::from_secs(5), Duration::from_secs(1)));
+    let marks = |regs: &[&Registry]| regs.iter().map(|r| r.mark()).collect::<Vec<_>>();
+
+    // Mirror miss -> next mirror; the primary is not contacted.
+    let mk = marks(&[&m1, &m2, &p]);
+    let got = rt
+        .block_on(puller.inspect(&format!("{ph}/lib/app:1"), None))
+        .unwrap();
+    assert_eq!(
+        endpoints(&got.attempts),
+        [format!("{m1h}/lib/app:1"), format!("{m2h}/lib/app:1")]
+    );
+    assert_eq!(
+        kinds(&got.attempts),
+        [Some(AttemptErrorKind::NotFound), None]
+    );
+    assert!(got.served_by().mirror);
+    assert!(m1.saw_repo_since(mk[0], "lib/app"));
+    assert_eq!(m2.manifest_hits_since(mk[1], "lib/app").len(), 1);
+    assert!(!p.saw_repo_since(mk[2], "lib/app"));
+
+    // Both mirrors miss -> the primary, in order.
+    let mk = marks(&[&m1, &m2, &p]);
+    let got = rt
+        .block_on(puller.inspect(&format!("{ph}/lib/only:1"), None))
+        .unwrap();
+    assert_eq!(
+        endpoints(&got.attempts),
+        [
+            format!("{m1h}/lib/only:1"),
+            format!("{m2h}/lib/only:1"),
+            format!("{ph}/lib/only:1")
+        ]
+    );
+    assert_eq!(
+        kinds(&got.attempts)[..2],
+        [Some(AttemptErrorKind::NotFound); 2]
+    );
+    assert!(m1.saw_repo_since(mk[0], "lib/only") && m2.saw_repo_since(mk[1], "lib/only"));
+    assert_eq!(p.manifest_hits_since(mk[2], "lib/only").len(), 1);
+
+    // mirror-by-digest-only: a tag goes to the primary only; a digest to the mirror.
+    let mk = marks(&[&m2, &p]);
+    let got = rt
+        .block_on(puller.inspect(&format!("{ph}/dig/app:1"), None))
+        .unwrap();
+    assert_eq!(endpoints(&got.attempts), [format!("{ph}/dig/app:1")]);
+    assert!(!m2.saw_repo_since(mk[0], "dig/app"));
+    let mk = marks(&[&m2, &p]);
+    let got = rt
+        .block_on(puller.inspect(&format!("{ph}/dig/app@{dig}"), None))
+        .unwrap();
+    assert_eq!(endpoints(&got.attempts), [format!("{m2h}/dig/app@{dig}")]);
+    assert_eq!(got.digest, dig);
+    assert!(!p.saw_repo_since(mk[1], "dig/app"));
+
+    // pull-from-mirror: tag-only mirror for tags, digest-only mirror for digests.
+    let mk = marks(&[&m1, &m2]);
+    let got = rt
+        .block_on(puller.inspect(&format!("{ph}/pfm/app:1"), None))
+        .unwrap();
+    assert_eq!(endpoints(&got.attempts), [format!("{m1h}/pfm/app:1")]);
+    assert!(!m2.saw_repo_since(mk[1], "pfm/app"));
+    let mk = marks(&[&m1, &m2]);
+    let got = rt
+        .block_on(puller.inspect(&format!("{ph}/pfm/app@{pfm}"), None))
+        .unwrap();
+    assert_eq!(endpoints(&got.attempts), [format!("{m2h}/pfm/app@{pfm}")]);
+    assert!(!m1.saw_repo_since(mk[0], "pfm/app"));
+
+    // A blocked source is skipped without contact; the next one serves.
+    let mk = marks(&[&m1, &m2]);
+    let got = rt
+        .block_on(puller.inspect(&format!("{ph}/bl/app:1"), None))
+        .unwrap();
+    assert_eq!(
+        kinds(&got.attempts),
+        [Some(AttemptErrorKind::Blocked), None]
+    );
+    assert_eq!(got.attempts[0].endpoint, format!("{m1h}/blocked/app:1"));
+    assert_eq!(got.attempts[0].credential, "not contacted");
+    assert!(
+        m1.uris_since(mk[0]).is_empty(),
+        "the blocked mirror was contacted"
+    );
+    assert_eq!(m2.manifest_hits_since(mk[1], "bl/app").len(), 1);
+    // A blocked primary: nothing is contacted and the error says why.
+    let mk = marks(&[&p]);
+    let err = rt
+        .block_on(puller.inspect(&format!("{ph}/forbidden/app:1"), None))
+        .unwrap_err();
+    assert_eq!(kinds(err.attempts()), [Some(AttemptErrorKind::Blocked)]);
+    assert!(
+        err.to_string()
+            .contains("is blocked in test-registries.conf"),
+        "{err}"
+    );
+    assert!(p.uris_since(mk[0]).is_empty());
+
+    // Connection refused and a read timeout are recorded per endpoint; the primary serves.
+    let got = rt
+        .block_on(puller.inspect(&format!("{ph}/net/app:1"), None))
+        .unwrap();
+    assert_eq!(
+        kinds(&got.attempts),
+        [
+            Some(AttemptErrorKind::Connection),
+            Some(AttemptErrorKind::Timeout),
+            None
+        ]
+    );
+    assert_eq!(got.served_by().endpoint, format!("{ph}/net/app:1"));
+    drop(black_hole);
+
+    // A real pull into an OCI layout: every blob verified, the layer holds the marker.
+    let dest = tempfile::tempdir().unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let pulled = rt
+        .block_on(
+            puller.pull(&format!("{ph}/lib/app:1"), None, dest.path(), &|e| {
+                seen.lock().unwrap().push(e.clone())
+            }),
+        )
+        .unwrap();
+    assert_eq!(pulled.image_digest, app);
+    assert_eq!(pulled.served_by().endpoint, format!("{m2h}/lib/app:1"));
+    assert_eq!(pulled.blobs, 3);
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dest.path().join("index.json")).unwrap()).unwrap();
+    assert_eq!(index["manifests"][0]["digest"], app.as_str());
+    assert_eq!(
+        index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"],
+        "1"
+    );
+    let mut layers = 0;
+    for entry in std::fs::read_dir(dest.path().join("blobs/sha256")).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        assert_eq!(pull_support::sha256(&bytes), format!("sha256:{name}"));
+        if bytes.windows(3).any(|w| w == b"app") && bytes.len() > 1024 {
+            layers += 1;
+        }
+    }
+    assert_eq!(
+        layers, 1,
+        "the layer (a tar holding the marker) was written"
+    );
+    assert!(seen
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|e| matches!(e, shortnames::pull::Progress::Blob { .. })));
+}
+
+#[test]
+fn image_index_platform_selection() {
+    let p = Registry::anonymous();
+    let rt = runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let (index, per_arch) = write_index_image(dir.path(), "multi", &["amd64", "arm64"]);
+    push_layout(&p, dir.path(), "multi/app:1", None, &index);
+    let name = format!("{}/multi/app:1", p.host);
+    let conf = insecure(&[&p]);
+    let arm = Puller::new(resolver(&conf), keyring(&NONE))
+        .options(PullOptions::default().platform(Platform::parse("linux/arm64").unwrap()));
+    let dest = tempfile::tempdir().unwrap();
+    let pulled = rt
+        .block_on(arm.pull(&name, None, dest.path(), &|_| {}))
+        .unwrap();
+    assert_eq!(pulled.digest, index);
+    assert_eq!(pulled.media_type, "application/vnd.oci.image.index.v1+json");
+    assert_eq!(pulled.image_digest, per_arch[1]);
+    let got = rt.block_on(arm.inspect(&name, None)).unwrap();
+    assert_eq!(got.config["architecture"], "arm64");
+    let amd = Puller::new(resolver(&conf), keyring(&NONE))
+        .options(PullOptions::default().platform(Platform::parse("linux/amd64").unwrap()));
+    assert_eq!(
+        rt.block_on(amd.inspect(&name, None)).unwrap().image_digest,
+        per_arch[0]
+    );
+    let none = Puller::new(resolver(&conf), keyring(&NONE))
+        .options(PullOptions::default().platform(Platform::parse("linux/s390x").unwrap()));
+    let err = rt.block_on(none.inspect(&name, None)).unwrap_err();
+    let e = err.attempts()[0].error.as_ref().unwrap();
+    assert!(e.message().contains("no manifest for linux/s390x"), "{e}");
+}
+
+#[test]
+fn credentials_per_endpoint_against_password_checking_registries() {
+    let p = Registry::start(&[
+        ("admin", "adminpw"),
+        ("nsuser", "nspass"),
+        ("nodeuser", "nodepass"),
+        ("expl", "explpw"),
+    ]);
+    let m = Registry::start(&[
+        ("admin", "adminpw"),
+        ("mirroruser", "mirrorpw"),
+        ("nodeuser", "nodepass"),
+        ("expl", "explpw"),
+    ]);
+    let n = Registry::start(&[
+        ("admin", "adminpw"),
+        ("nodeuser", "nodepass"),
+        ("expl", "explpw"),
+    ]);
+    let rt = runtime();
+    let admin = Some(("admin", "adminpw"));
+    let solo = seed(&p, "solo/app:1", "solo", admin);
+    let team = seed(&p, "team/app:1", "team", admin);
+    assert_eq!(seed(&m, "team/app:1", "team", admin), team);
+    let imp = seed(&n, "imp/app:1", "imp", admin);
+    let (ph, mh, nh) = (p.host.clone(), m.host.clone(), n.host.clone());
+    let conf = format!(
+        "unqualified-search-registries = [\"{ph}\", \"{nh}\"]\n{}\n[[registry]]\nprefix = \"{ph}/team\"\nlocation = \"{ph}/team\"\ninsecure = true\n[[registry.mirror]]\nlocation = \"{mh}/team\"\ninsecure = true\n",
+        insecure(&[&p, &m, &n]),
+    );
+    let r = resolver(&conf);
+    let puller = |c: &Creds| Puller::new(r.clone(), keyring(c));
+
+    // A namespace credential wins over the node credential on the primary.
+    let k = puller(&Creds {
+        ns: &[(&ph, "nsuser", "nspass")],
+        node: &[(&ph, "nodeuser", "nodepass")],
+        forward: false,
+    });
+    let mk = p.mark();
+    let got = rt
+        .block_on(k.inspect(&format!("{ph}/solo/app:1"), None))
+        .unwrap();
+    assert_eq!(got.digest, solo);
+    assert!(
+        got.served_by().credential.starts_with("ns: "),
+        "{}",
+        got.served_by().credential
+    );
+    assert_eq!(p.manifest_hits_since(mk, "solo/app").len(), 1);
+    assert_eq!(p.pull_users_since(mk, "solo/app"), ["nsuser"]);
+    assert!(!p.log_since(mk).contains("nodeuser"));
+
+    // A mirror gets its own host's credential (from the node file here).
+    let k = puller(&Creds {
+        ns: &[],
+        node: &[
+            (&mh, "mirroruser", "mirrorpw"),
+            (&ph, "nodeuser", "nodepass"),
+        ],
+        forward: false,
+    });
+    let (mm, mp) = (m.mark(), p.mark());
+    let got = rt
+        .block_on(k.inspect(&format!("{ph}/team/app:1"), None))
+        .unwrap();
+    assert_eq!(endpoints(&got.attempts), [format!("{mh}/team/app:1")]);
+    assert_eq!(m.pull_users_since(mm, "team/app"), ["mirroruser"]);
+    assert!(!p.saw_repo_since(mp, "team/app"));
+
+    // A wrong password: a 401 for that endpoint, and the next endpoint is tried.
+    let k = puller(&Creds {
+        ns: &[],
+        node: &[(&mh, "mirroruser", "WRONG"), (&ph, "nodeuser", "nodepass")],
+        forward: false,
+    });
+    let (mm, mp) = (m.mark(), p.mark());
+    let got = rt
+        .block_on(k.inspect(&format!("{ph}/team/app:1"), None))
+        .unwrap();
+    assert_eq!(
+        kinds(&got.attempts),
+        [Some(AttemptErrorKind::Unauthorized), None]
+    );
+    assert!(m
+        .log_since(mm)
+        .contains(r#"error authenticating user \"mirroruser\""#));
+    assert_eq!(p.pull_users_since(mp, "team/app"), ["nodeuser"]);
+    let shown = format!("{got:?}");
+    assert!(
+        !shown.contains("WRONG") && !shown.contains("nodepass"),
+        "{shown}"
+    );
+
+    // Several matching namespace credentials: the next one is tried after a 401.
+    let k = puller(&Creds {
+        ns: &[
+            (&format!("{ph}/solo"), "nsuser", "stale"),
+            (&ph, "nsuser", "nspass"),
+        ],
+        node: &[],
+        forward: false,
+    });
+    let got = rt
+        .block_on(k.inspect(&format!("{ph}/solo/app:1"), None))
+        .unwrap();
+    assert_eq!(
+        kinds(&got.attempts),
+        [Some(AttemptErrorKind::Unauthorized), None]
+    );
+    assert_eq!(got.attempts[0].endpoint, got.attempts[1].endpoint);
+
+    // Image import with the node pull secret alone: inspect succeeds ...
+    let node_only = puller(&Creds {
+        ns: &[],
+        node: &[(&nh, "nodeuser", "nodepass")],
+        forward: false,
+    });
+    let mn = n.mark();
+    let got = rt
+        .block_on(node_only.inspect(&format!("{nh}/imp/app:1"), None))
+        .unwrap();
+    assert_eq!(got.digest, imp);
+    assert!(got.served_by().credential.starts_with("node: "));
+    assert_eq!(n.pull_users_since(mn, "imp/app"), ["nodeuser"]);
+    // ... but a push there fails with an authentication error, and the registry never saw
+    // the node's user name (who could push: see below).
+    let layout = tempfile::tempdir().unwrap();
+    let digest = write_image(layout.path(), "pushed");
+    let mn = n.mark();
+    let err = rt
+        .block_on(node_only.push(layout.path(), &format!("{nh}/imp/new:1"), None))
+        .unwrap_err();
+    assert!(err.is_auth(), "{err}");
+    assert_eq!(
+        kinds(err.attempts()),
+        [Some(AttemptErrorKind::Unauthorized)]
+    );
+    assert_eq!(err.attempts()[0].credential, "anonymous");
+    assert!(n.saw_repo_since(mn, "imp/new"));
+    assert!(!n.log_since(mn).contains("nodeuser"));
+    // The same user as a namespace credential may push: the refusal above was the keyring's.
+    let ns_push = puller(&Creds {
+        ns: &[(&nh, "nodeuser", "nodepass")],
+        node: &[],
+        forward: false,
+    });
+    let pushed = rt
+        .block_on(ns_push.push(layout.path(), &format!("{nh}/imp/new:1"), None))
+        .unwrap();
+    assert_eq!(pushed.digest, digest);
+
+    // An explicit credential for one search registry is not sent to the next one.
+    let explicit = Explicit::new(&ph, basic("expl", "explpw")).unwrap();
+    let k = puller(&Creds {
+        ns: &[],
+        node: &[(&nh, "nodeuser", "nodepass")],
+        forward: false,
+    });
+    let (mp, mn) = (p.mark(), n.mark());
+    let got = rt
+        .block_on(k.inspect("imp/app:1", Some(&explicit)))
+        .unwrap();
+    assert_eq!(
+        endpoints(&got.attempts),
+        [format!("{ph}/imp/app:1"), format!("{nh}/imp/app:1")]
+    );
+    assert_eq!(
+        kinds(&got.attempts),
+        [Some(AttemptErrorKind::NotFound), None]
+    );
+    assert!(p
+        .requests_since(mp)
+        .iter()
+        .any(|r| r.user.as_deref() == Some("expl")));
+    assert!(!n.log_since(mn).contains("expl"));
+    assert_eq!(n.pull_users_since(mn, "imp/app"), ["nodeuser"]);
+
+    // Bound to the primary's host, by default it is not sent to a mirror on another host ...
+    let k = puller(&NONE);
+    let (mm, mp) = (m.mark(), p.mark());
+    let got = rt
+        .block_on(k.inspect(&format!("{ph}/team/app:1"), Some(&explicit)))
+        .unwrap();
+    assert_eq!(
+        kinds(&got.attempts),
+        [Some(AttemptErrorKind::Unauthorized), None]
+    );
+    assert!(!m.log_since(mm).contains("expl"));
+    assert_eq!(p.pull_users_since(mp, "team/app"), ["expl"]);
+    // ... and with the opt-in it is forwarded to the mirror of the same candidate.
+    let k = puller(&Creds {
+        forward: true,
+        ..NONE
+    });
+    let (mm, mp) = (m.mark(), p.mark());
+    let got = rt
+        .block_on(k.inspect(&format!("{ph}/team/app:1"), Some(&explicit)))
+        .unwrap();
+    assert_eq!(endpoints(&got.attempts), [format!("{mh}/team/app:1")]);
+    assert_eq!(m.pull_users_since(mm, "team/app"), ["expl"]);
+    assert!(!p.saw_repo_since(mp, "team/app"));
+}
