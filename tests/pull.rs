@@ -681,3 +681,101 @@ fn credentials_per_endpoint_against_password_checking_registries() {
     assert_eq!(m.pull_users_since(mm, "team/app"), ["expl"]);
     assert!(!p.saw_repo_since(mp, "team/app"));
 }
+
+#[test]
+fn cli_inspect_pull_push() {
+    let reg = Registry::start(&[("nodeuser", "nodepass"), ("robot", "robotpw")]);
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("registries.conf");
+    std::fs::write(&conf, insecure(&[&reg])).unwrap();
+    let node = dir.path().join("node.json");
+    std::fs::write(&node, auth_doc(&[(&reg.host, "nodeuser", "nodepass")])).unwrap();
+    let ns = dir.path().join("ns.json");
+    std::fs::write(&ns, auth_doc(&[(&reg.host, "robot", "robotpw")])).unwrap();
+    let layout = dir.path().join("layout");
+    let digest = write_image(&layout, "cli");
+    let name = format!("{}/cli/app:1", reg.host);
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_shortnames"))
+            .args(args)
+            .args(["--registries-conf", conf.to_str().unwrap()])
+            .args([
+                "--registries-conf-d",
+                dir.path().join("d").to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        let (o, e) = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+        for secret in ["nodepass", "robotpw"] {
+            assert!(!o.contains(secret) && !e.contains(secret), "{o}{e}");
+        }
+        (out.status.code(), o, e)
+    };
+    let layout_s = layout.to_str().unwrap();
+    let node_s = node.to_str().unwrap();
+
+    // The node pull secret is never used for a push.
+    let (code, _, err) = run(&["push", layout_s, &name, "--node-auth-file", node_s]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("unauthorized"), "{err}");
+    let (code, out, err) = run(&["push", layout_s, &name, "--auth-file", ns.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains(&digest), "{out}");
+
+    // inspect as JSON with the node secret alone.
+    let (code, out, err) = run(&[
+        "inspect",
+        "--format",
+        "json",
+        "--node-auth-file",
+        node_s,
+        &name,
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["digest"], digest.as_str());
+    assert_eq!(
+        doc["media_type"],
+        "application/vnd.oci.image.manifest.v1+json"
+    );
+    assert_eq!(doc["served_by"]["endpoint"], name.as_str());
+    assert!(doc["served_by"]["credential"]
+        .as_str()
+        .unwrap()
+        .starts_with(node_s));
+    assert_eq!(doc["attempts"].as_array().unwrap().len(), 1);
+
+    // A miss: exit status 1, the attempt and its error in the JSON.
+    let (code, out, _) = run(&[
+        "inspect",
+        "--format",
+        "json",
+        "--node-auth-file",
+        node_s,
+        &format!("{}/cli/none:1", reg.host),
+    ]);
+    assert_eq!(code, Some(1));
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["attempts"][0]["error"]["kind"], "not-found");
+
+    // pull with an explicit credential; plain progress lines when stderr is not a terminal.
+    let dest = dir.path().join("pulled");
+    let (code, out, err) = run(&[
+        "pull",
+        "--dest",
+        dest.to_str().unwrap(),
+        "--creds",
+        "robot:robotpw",
+        &name,
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains(&format!("trying {name}")), "{err}");
+    assert!(
+        out.contains("served by") && out.contains("explicit"),
+        "{out}"
+    );
+    assert!(dest.join("index.json").is_file() && dest.join("oci-layout").is_file());
+}

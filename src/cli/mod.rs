@@ -4,6 +4,8 @@ pub mod alias;
 pub mod auth;
 pub mod check;
 pub mod explain;
+#[cfg(feature = "oci-client")]
+pub mod pull;
 pub mod resolve;
 
 use std::process::ExitCode;
@@ -35,6 +37,15 @@ enum Command {
     Check(check::CheckArgs),
     /// Show the whole decision path for one name.
     Explain(explain::ExplainArgs),
+    /// Fetch an image's digest, media type and config from the first endpoint that has it.
+    #[cfg(feature = "oci-client")]
+    Inspect(pull::InspectArgs),
+    /// Pull an image into an OCI image layout directory, trying every endpoint in order.
+    #[cfg(feature = "oci-client")]
+    Pull(pull::PullArgs),
+    /// Push an OCI image layout directory (push credentials only: never the node's).
+    #[cfg(feature = "oci-client")]
+    Push(pull::PushArgs),
 }
 
 /// Runs the parsed command line.
@@ -45,6 +56,12 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Auth(cmd) => auth::run(cmd),
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        #[cfg(feature = "oci-client")]
+        Command::Inspect(args) => pull::inspect(args),
+        #[cfg(feature = "oci-client")]
+        Command::Pull(args) => pull::pull(args),
+        #[cfg(feature = "oci-client")]
+        Command::Push(args) => pull::push(args),
     }
 }
 
