@@ -29,20 +29,43 @@
 //! (mirrors of the same candidate then get it too).
 //!
 //! The operations are `async` (any tokio runtime with I/O and time enabled; their futures
-//! are `Send`):
+//! are `Send`). Embedding it in a runtime's pull path:
 //!
 //! ```no_run
+//! use std::path::Path;
 //! use std::sync::Arc;
-//! use shortnames::credentials::Keyring;
+//!
+//! use shortnames::credentials::{CriAuthConfig, Explicit, Keyring, Secret};
 //! use shortnames::pull::Puller;
 //! use shortnames::{ConfigSources, Resolver};
 //!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let pod_secret: &[u8] = b"{}";
+//! // The node's registries.conf (or ConfigSources::from_text for one received over the wire).
 //! let resolver = Arc::new(Resolver::new(&ConfigSources::new()));
-//! let (keyring, _diagnostics) = Keyring::builder().node_file("/var/lib/kubelet/config.json").build();
+//! // The pod's pull secrets (namespace tier) over the node pull secret.
+//! let (keyring, diagnostics) = Keyring::builder()
+//!     .namespace_secret("app", "pull", "kubernetes.io/dockerconfigjson",
+//!                       [(".dockerconfigjson", pod_secret)])
+//!     .node_file("/var/lib/kubelet/config.json")
+//!     .build();
+//! for d in &diagnostics {
+//!     eprintln!("credentials: {d}"); // names the source and key, never a value
+//! }
 //! let puller = Puller::new(resolver, Arc::new(keyring));
-//! let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-//! let image = rt.block_on(puller.inspect("ubi9", None)).unwrap();
-//! println!("{} from {}", image.digest, image.served_by().endpoint);
+//!
+//! // The credential of a CRI PullImageRequest, bound to the host of its image.
+//! let auth = CriAuthConfig { username: "robot".into(), password: Secret::from("s3cret"), ..Default::default() };
+//! let explicit = Explicit::from_cri("quay.io", &auth)?;
+//!
+//! let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+//! let dest = Path::new("/var/lib/images/app");
+//! match rt.block_on(puller.pull("quay.io/team/app:1", explicit.as_ref(), dest, &|_| {})) {
+//!     Ok(image) => println!("{} from {}", image.digest, image.served_by().endpoint),
+//!     Err(e) => eprintln!("{e}"), // every endpoint tried, each with its error
+//! }
+//! # Ok(())
+//! # }
 //! ```
 
 mod layout;
