@@ -8,7 +8,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pull_support::{auth_doc, runtime, write_image, write_index_image, Registry};
+use pull_support::{
+    auth_doc, layout_blob, runtime, write_image, write_index_image, Liar, Registry,
+};
 use shortnames::credentials::{Credential, Explicit, Format, Keyring, Secret, SourceId};
 use shortnames::pull::{AttemptErrorKind, Platform, PullOptions, Puller};
 use shortnames::{ConfigSources, Resolver};
@@ -77,6 +79,21 @@ fn seed(reg: &Registry, repo_tag: &str, marker: &str, admin: Option<(&str, &str)
     digest
 }
 
+type Seed<'a> = (&'a Registry, &'a str, &'a str, Option<(&'a str, &'a str)>);
+
+/// [`seed`] for several images at once (in parallel: each push is independent).
+fn seed_all(seeds: &[Seed]) -> Vec<String> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = seeds
+            .iter()
+            .map(|(reg, repo_tag, marker, admin)| {
+                s.spawn(move || seed(reg, repo_tag, marker, *admin))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
 fn push_layout(
     reg: &Registry,
     dir: &Path,
@@ -128,9 +145,12 @@ fn aliases_search_order_and_plain_http_only_when_insecure() {
     let search = Registry::anonymous();
     let target = Registry::anonymous();
     let rt = runtime();
-    let in_search = seed(&search, "app:1", "from-search", None);
-    let in_target = seed(&target, "team/app:1", "from-alias-target", None);
-    seed(&search, "solo:1", "solo", None);
+    let d = seed_all(&[
+        (&search, "app:1", "from-search", None),
+        (&target, "team/app:1", "from-alias-target", None),
+        (&search, "solo:1", "solo", None),
+    ]);
+    let (in_search, in_target) = (d[0].clone(), d[1].clone());
     assert_ne!(in_search, in_target);
 
     // An alias hit pulls from the alias target even though the search registry has the name.
@@ -200,16 +220,21 @@ fn mirrors_in_order_digest_rules_blocked_sources_and_network_failures() {
     let m2 = Registry::anonymous();
     let p = Registry::anonymous();
     let rt = runtime();
-    let app = seed(&p, "lib/app:1", "app", None);
-    assert_eq!(seed(&m2, "lib/app:1", "app", None), app);
-    seed(&p, "lib/only:1", "only", None);
-    let dig = seed(&p, "dig/app:1", "dig", None);
-    seed(&m2, "dig/app:1", "dig", None);
-    let pfm = seed(&p, "pfm/app:1", "pfm", None);
-    seed(&m1, "pfm/app:1", "pfm", None);
-    seed(&m2, "pfm/app:1", "pfm", None);
-    seed(&m2, "bl/app:1", "bl", None);
-    seed(&p, "net/app:1", "net", None);
+    let d = seed_all(&[
+        (&p, "lib/app:1", "app", None),
+        (&m2, "lib/app:1", "app", None),
+        (&p, "lib/only:1", "only", None),
+        (&p, "dig/app:1", "dig", None),
+        (&m2, "dig/app:1", "dig", None),
+        (&p, "pfm/app:1", "pfm", None),
+        (&m1, "pfm/app:1", "pfm", None),
+        (&m2, "pfm/app:1", "pfm", None),
+        (&m2, "bl/app:1", "bl", None),
+        (&p, "net/app:1", "net", None),
+    ]);
+    let (app, dig, pfm) = (d[0].clone(), d[3].clone(), d[5].clone());
+    // Same content, same digest, on every registry.
+    assert_eq!((&d[1], &d[4], &d[6]), (&app, &dig, &pfm));
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -499,10 +524,14 @@ fn credentials_per_endpoint_against_password_checking_registries() {
     ]);
     let rt = runtime();
     let admin = Some(("admin", "adminpw"));
-    let solo = seed(&p, "solo/app:1", "solo", admin);
-    let team = seed(&p, "team/app:1", "team", admin);
-    assert_eq!(seed(&m, "team/app:1", "team", admin), team);
-    let imp = seed(&n, "imp/app:1", "imp", admin);
+    let d = seed_all(&[
+        (&p, "solo/app:1", "solo", admin),
+        (&p, "team/app:1", "team", admin),
+        (&m, "team/app:1", "team", admin),
+        (&n, "imp/app:1", "imp", admin),
+    ]);
+    let (solo, team, imp) = (d[0].clone(), d[1].clone(), d[3].clone());
+    assert_eq!(d[2], team);
     let (ph, mh, nh) = (p.host.clone(), m.host.clone(), n.host.clone());
     let conf = format!(
         "unqualified-search-registries = [\"{ph}\", \"{nh}\"]\n{}\n[[registry]]\nprefix = \"{ph}/team\"\nlocation = \"{ph}/team\"\ninsecure = true\n[[registry.mirror]]\nlocation = \"{mh}/team\"\ninsecure = true\n",
@@ -778,4 +807,49 @@ fn cli_inspect_pull_push() {
         "{out}"
     );
     assert!(dest.join("index.json").is_file() && dest.join("oci-layout").is_file());
+}
+
+#[test]
+fn content_that_does_not_match_its_digest_fails_that_endpoint_only() {
+    let p = Registry::anonymous();
+    let src = tempfile::tempdir().unwrap();
+    let digest = write_image(src.path(), "genuine");
+    push_layout(&p, src.path(), "liar/app:1", None, &digest);
+    let manifest = layout_blob(src.path(), &digest);
+    // One mirror announces a wrong manifest digest; the other serves a genuine manifest but
+    // blobs that match no digest.
+    let wrong_manifest = Liar::start(manifest.clone(), format!("sha256:{}", "0".repeat(64)));
+    let wrong_blobs = Liar::start(manifest, digest.clone());
+    let ph = &p.host;
+    let conf = format!(
+        "{}\n[[registry]]\nprefix = \"{ph}/liar\"\nlocation = \"{ph}/liar\"\ninsecure = true\n\
+         [[registry.mirror]]\nlocation = \"{}/liar\"\ninsecure = true\n\
+         [[registry.mirror]]\nlocation = \"{}/liar\"\ninsecure = true\n",
+        insecure(&[&p]),
+        wrong_manifest.host,
+        wrong_blobs.host
+    );
+    let puller = Puller::new(resolver(&conf), keyring(&NONE));
+    let rt = runtime();
+    let name = format!("{ph}/liar/app:1");
+    let got = rt.block_on(puller.inspect(&name, None)).unwrap();
+    let mismatch = Some(AttemptErrorKind::DigestMismatch);
+    assert_eq!(kinds(&got.attempts), [mismatch, mismatch, None]);
+    assert_eq!(got.digest, digest);
+    assert_eq!(got.served_by().endpoint, name);
+
+    let dest = tempfile::tempdir().unwrap();
+    let pulled = rt
+        .block_on(puller.pull(&name, None, dest.path(), &|_| {}))
+        .unwrap();
+    assert_eq!(kinds(&pulled.attempts), [mismatch, mismatch, None]);
+    // Nothing unverified is left behind: every file under blobs/ matches its name.
+    for entry in std::fs::read_dir(dest.path().join("blobs/sha256")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        assert_eq!(
+            pull_support::sha256(&std::fs::read(&path).unwrap()),
+            format!("sha256:{name}")
+        );
+    }
 }

@@ -485,3 +485,93 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .build()
         .unwrap()
 }
+
+/// A fake registry that lies: it answers every manifest request with `manifest` (announcing
+/// `digest_header` as its digest) and every blob request with bytes that match no digest.
+/// For the digest-verification scenarios only (a real registry never serves wrong content).
+pub struct Liar {
+    pub host: String,
+    stop: Arc<AtomicBool>,
+    port: u16,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Liar {
+    pub fn start(manifest: Vec<u8>, digest_header: String) -> Liar {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let st = stop.clone();
+        let thread = std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if st.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut conn) = conn else { continue };
+                let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut chunk) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let line = String::from_utf8_lossy(&buf)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_owned();
+                let (ctype, body, extra): (&str, Vec<u8>, String) = if line.contains("/manifests/")
+                {
+                    (
+                        "application/vnd.oci.image.manifest.v1+json",
+                        manifest.clone(),
+                        format!("Docker-Content-Digest: {digest_header}\r\n"),
+                    )
+                } else if line.contains("/blobs/") {
+                    (
+                        "application/octet-stream",
+                        b"these bytes match no digest".to_vec(),
+                        String::new(),
+                    )
+                } else {
+                    ("application/json", b"{}".to_vec(), String::new())
+                };
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n{extra}Docker-Distribution-Api-Version: registry/2.0\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = conn.write_all(head.as_bytes());
+                if !line.starts_with("HEAD") {
+                    let _ = conn.write_all(&body);
+                }
+            }
+        });
+        Liar {
+            host: format!("127.0.0.1:{port}"),
+            stop,
+            port,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Liar {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The bytes of blob `digest` in the layout `dir`.
+pub fn layout_blob(dir: &Path, digest: &str) -> Vec<u8> {
+    fs::read(
+        dir.join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:")),
+    )
+    .unwrap()
+}
