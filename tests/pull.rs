@@ -496,6 +496,16 @@ fn image_index_platform_selection() {
         rt.block_on(amd.inspect(&name, None)).unwrap().image_digest,
         per_arch[0]
     );
+    // On an Engine: each operation uses its current snapshot.
+    let engine = Arc::new(shortnames::Engine::new(ConfigSources::from_text(
+        "engine.conf",
+        conf.clone(),
+    )));
+    let on_engine = Puller::with_engine(engine, keyring(&NONE));
+    assert_eq!(
+        rt.block_on(on_engine.inspect(&name, None)).unwrap().digest,
+        index
+    );
     let none = Puller::new(resolver(&conf), keyring(&NONE))
         .options(PullOptions::default().platform(Platform::parse("linux/s390x").unwrap()));
     let err = rt.block_on(none.inspect(&name, None)).unwrap_err();

@@ -2,32 +2,6 @@
 //! name used in messages, for embedders that receive their configuration over the wire (e.g.
 //! from an attestation service) rather than from the node's files. Nothing is read from the
 //! file system: no drop-in directory, no user files, no user alias file.
-//!
-//! ```
-//! use shortnames::{ConfigSources, Resolver};
-//!
-//! let sources = ConfigSources::from_text("attested:registries.conf", r#"
-//! unqualified-search-registries = ["quay.io"]
-//! [[registry]]
-//! location = "quay.io"
-//! [[registry.mirror]]
-//! location = "mirror.example.net/quay"
-//! "#)
-//! .drop_in_text("attested:50-aliases.conf", "[aliases]\nubi9 = \"registry.access.redhat.com/ubi9\"\n");
-//! assert!(sources.is_in_memory());
-//! let resolver = Resolver::new(&sources);
-//! let r = resolver.resolve("ubi9").unwrap();
-//! assert_eq!(r.origin, Some("attested:50-aliases.conf"));
-//! let r = resolver.resolve("app:1").unwrap();
-//! let s = r.candidates[0].sources.as_ref().unwrap();
-//! assert_eq!(s[0].reference.as_str(), "mirror.example.net/quay/app:1");
-//!
-//! // Errors name the text and its line and column.
-//! let bad = Resolver::new(&ConfigSources::from_text("wire.conf", "unqualified-search-registries = 1\n"));
-//! let e = bad.config().unwrap_err();
-//! assert_eq!(e.file(), Some("wire.conf"));
-//! assert!(e.location().is_some());
-//! ```
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -42,6 +16,32 @@ impl ConfigSources {
     /// A configuration whose main file is `text`, shown as `name` in messages (origins,
     /// errors with line and column, the blocked message). Add drop-ins with
     /// [`ConfigSources::drop_in_text`]; nothing is read from the file system.
+    ///
+    /// ```
+    /// use shortnames::{ConfigSources, Resolver};
+    ///
+    /// let sources = ConfigSources::from_text("attested:registries.conf", r#"
+    /// unqualified-search-registries = ["quay.io"]
+    /// [[registry]]
+    /// location = "quay.io"
+    /// [[registry.mirror]]
+    /// location = "mirror.example.net/quay"
+    /// "#)
+    /// .drop_in_text("attested:50-aliases.conf", "[aliases]\nubi9 = \"registry.access.redhat.com/ubi9\"\n");
+    /// assert!(sources.is_in_memory());
+    /// let resolver = Resolver::new(&sources);
+    /// let r = resolver.resolve("ubi9").unwrap();
+    /// assert_eq!(r.origin, Some("attested:50-aliases.conf"));
+    /// let r = resolver.resolve("app:1").unwrap();
+    /// let s = r.candidates[0].sources.as_ref().unwrap();
+    /// assert_eq!(s[0].reference.as_str(), "mirror.example.net/quay/app:1");
+    ///
+    /// // Errors name the text and its line and column.
+    /// let bad = Resolver::new(&ConfigSources::from_text("wire.conf", "unqualified-search-registries = 1\n"));
+    /// let e = bad.config().unwrap_err();
+    /// assert_eq!(e.file(), Some("wire.conf"));
+    /// assert!(e.location().is_some());
+    /// ```
     pub fn from_text(name: impl Into<String>, text: impl Into<Arc<str>>) -> ConfigSources {
         let mut s = ConfigSources::new().registries_conf(PathBuf::from(name.into()));
         s.memory = Some(text.into());

@@ -364,3 +364,65 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::Secret;
+
+    #[test]
+    fn credentials_map_to_basic_or_bearer() {
+        assert!(matches!(registry_auth(None), RegistryAuth::Anonymous));
+        let basic = Credential::Basic {
+            username: "u".into(),
+            password: Secret::from("p"),
+        };
+        assert!(
+            matches!(registry_auth(Some(&basic)), RegistryAuth::Basic(u, p) if u == "u" && p == "p")
+        );
+        let id = Credential::IdentityToken {
+            username: Some("u".into()),
+            token: Secret::from("refresh"),
+        };
+        assert!(matches!(registry_auth(Some(&id)), RegistryAuth::Bearer(t) if t == "refresh"));
+        let rt = Credential::RegistryToken {
+            token: Secret::from("bearer"),
+        };
+        assert!(matches!(registry_auth(Some(&rt)), RegistryAuth::Bearer(t) if t == "bearer"));
+        // oci-client's Debug redacts too.
+        assert!(!format!("{:?}", registry_auth(Some(&basic))).contains("\"p\""));
+    }
+
+    #[test]
+    fn references_keep_registry_repository_and_prefer_the_digest() {
+        let d = format!("sha256:{}", "a".repeat(64));
+        let r = oci_reference(&Reference::parse(&format!("127.0.0.1:5000/ns/app:1@{d}")).unwrap());
+        assert_eq!(
+            (r.registry(), r.repository(), r.digest()),
+            ("127.0.0.1:5000", "ns/app", Some(d.as_str()))
+        );
+        let r = oci_reference(&Reference::parse("quay.io/x").unwrap());
+        assert_eq!(r.tag(), Some("latest"));
+        let r = oci_reference(&Reference::parse("docker.io/library/busybox:1").unwrap());
+        assert_eq!((r.repository(), r.tag()), ("library/busybox", Some("1")));
+    }
+
+    #[test]
+    fn status_codes_and_envelopes_classify() {
+        let e = classify(OciDistributionError::ServerError {
+            code: 403,
+            url: "u".into(),
+            message: String::new(),
+        });
+        assert_eq!(e.kind(), AttemptErrorKind::Denied);
+        let e = classify(OciDistributionError::UnauthorizedError { url: "u".into() });
+        assert_eq!(e.kind(), AttemptErrorKind::Unauthorized);
+        let env: oci_client::errors::OciEnvelope =
+            serde_json::from_str(r#"{"errors":[{"code":"NAME_UNKNOWN","message":"x"}]}"#).unwrap();
+        let e = classify(OciDistributionError::RegistryError {
+            envelope: env,
+            url: "u".into(),
+        });
+        assert_eq!(e.kind(), AttemptErrorKind::NotFound);
+    }
+}
