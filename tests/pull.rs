@@ -651,6 +651,11 @@ fn credentials_per_endpoint_against_password_checking_registries() {
         .block_on(node_only.push(layout.path(), &format!("{nh}/imp/new:1"), None))
         .unwrap_err();
     assert!(err.is_auth(), "{err}");
+    assert!(
+        err.to_string()
+            .contains("node credentials are for pulls only"),
+        "{err}"
+    );
     assert_eq!(
         kinds(err.attempts()),
         [Some(AttemptErrorKind::Unauthorized)]

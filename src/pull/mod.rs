@@ -78,7 +78,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::credentials::{Candidate as CredentialCandidate, Explicit, Keyring};
+use crate::credentials::{Candidate as CredentialCandidate, Explicit, Keyring, Origin};
 use crate::{Engine, Reference, Resolver};
 use layout::{Descriptor, Layout};
 use transport::{Net, Session};
@@ -883,11 +883,21 @@ impl Puller {
                 }
             }
         }
-        Err(PullError::new(
-            PullErrorKind::AllFailed,
-            format!("{name}: push failed"),
-            attempts,
-        ))
+        let mut message = format!("{name}: push failed");
+        let auth_refused = attempts
+            .iter()
+            .all(|a| a.error.as_ref().is_some_and(|e| e.kind.is_auth()));
+        let node_has_one = self
+            .keyring
+            .lookup_pull(dest.as_str(), None)
+            .is_ok_and(|c| c.first().is_some_and(|c| c.origin() == Origin::Node));
+        if auth_refused && node_has_one {
+            message.push_str(
+                " (the node pull secret has a credential for this registry, but node \
+                 credentials are for pulls only: give a push credential, e.g. a namespace secret)",
+            );
+        }
+        Err(PullError::new(PullErrorKind::AllFailed, message, attempts))
     }
 }
 
