@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{ConfigSources, ReadProblem};
-use crate::error::ErrorKind;
+use crate::ErrorKind;
 
 /// What the blocked message names as the drop-in location of an in-memory configuration.
 const MEMORY_DROP_INS: &str = "(in-memory drop-ins)";
