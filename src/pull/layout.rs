@@ -158,6 +158,24 @@ fn io_context(path: &Path, e: io::Error) -> String {
     format!("{}: {e}", path.display())
 }
 
+/// Largest `index.json` read (a manifest list of a layout, not content).
+const MAX_INDEX_BYTES: u64 = 4 << 20;
+
+/// Reads a regular file (a FIFO or device would block or never end), at most `max` bytes.
+fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    let meta = fs::metadata(path).map_err(|e| io_context(path, e))?;
+    if !meta.is_file() {
+        return Err(format!("{}: not a regular file", path.display()));
+    }
+    if meta.len() > max {
+        return Err(format!(
+            "{}: larger than the limit of {max} bytes",
+            path.display()
+        ));
+    }
+    fs::read(path).map_err(|e| io_context(path, e))
+}
+
 impl Layout {
     /// A layout at `root` (nothing is read or written yet).
     pub fn new(root: impl Into<PathBuf>) -> Layout {
@@ -215,7 +233,7 @@ impl Layout {
             return Err(format!("unsupported digest {digest:?}"));
         }
         let path = self.blob_path(digest);
-        let bytes = fs::read(&path).map_err(|e| io_context(&path, e))?;
+        let bytes = read_regular(&path, size.unwrap_or(u64::MAX))?;
         let actual = sha256_digest(&bytes);
         if actual != digest {
             return Err(format!(
@@ -248,7 +266,7 @@ impl Layout {
     /// The manifest `index.json` names: the only one, or the one annotated `ref_name`.
     pub fn top_manifest(&self, ref_name: Option<&str>) -> Result<Descriptor, String> {
         let path = self.root.join("index.json");
-        let text = fs::read(&path).map_err(|e| io_context(&path, e))?;
+        let text = read_regular(&path, MAX_INDEX_BYTES)?;
         let doc: Value = serde_json::from_slice(&text).map_err(|e| {
             format!(
                 "{}: not valid JSON (line {}, column {})",
@@ -304,6 +322,10 @@ mod tests {
         assert!(l
             .read_blob(&d, Some(4))
             .unwrap_err()
+            .contains("larger than"));
+        assert!(l
+            .read_blob(&d, Some(6))
+            .unwrap_err()
             .contains("size mismatch"));
         fs::write(l.blob_path(&d), b"tampered").unwrap();
         assert!(l
@@ -311,6 +333,13 @@ mod tests {
             .unwrap_err()
             .contains("digest mismatch"));
         assert!(l.read_blob("sha256:../../etc/passwd", None).is_err());
+        // A directory (like a FIFO or device) where a blob should be is refused, not read.
+        let other = sha256_digest(b"other");
+        fs::create_dir(l.blob_path(&other)).unwrap();
+        assert!(l
+            .read_blob(&other, None)
+            .unwrap_err()
+            .contains("not a regular file"));
     }
 
     #[test]
