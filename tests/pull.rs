@@ -833,23 +833,32 @@ fn content_that_does_not_match_its_digest_fails_that_endpoint_only() {
     let manifest = layout_blob(src.path(), &digest);
     // One mirror announces a wrong manifest digest; the other serves a genuine manifest but
     // blobs that match no digest.
-    let wrong_manifest = Liar::start(manifest.clone(), format!("sha256:{}", "0".repeat(64)));
-    let wrong_blobs = Liar::start(manifest, digest.clone());
+    let wrong_manifest = Liar::start(manifest.clone(), format!("sha256:{}", "0".repeat(64)), 0);
+    let wrong_blobs = Liar::start(manifest.clone(), digest.clone(), 0);
+    // And one whose blobs are far longer than their descriptors say: cut off, not buffered.
+    let endless = Liar::start(manifest, digest.clone(), 1 << 20);
     let ph = &p.host;
     let conf = format!(
         "{}\n[[registry]]\nprefix = \"{ph}/liar\"\nlocation = \"{ph}/liar\"\ninsecure = true\n\
          [[registry.mirror]]\nlocation = \"{}/liar\"\ninsecure = true\n\
+         [[registry.mirror]]\nlocation = \"{}/liar\"\ninsecure = true\n\
          [[registry.mirror]]\nlocation = \"{}/liar\"\ninsecure = true\n",
         insecure(&[&p]),
         wrong_manifest.host,
-        wrong_blobs.host
+        wrong_blobs.host,
+        endless.host,
     );
     let puller = Puller::new(resolver(&conf), keyring(&NONE));
     let rt = runtime();
     let name = format!("{ph}/liar/app:1");
     let got = rt.block_on(puller.inspect(&name, None)).unwrap();
     let mismatch = Some(AttemptErrorKind::DigestMismatch);
-    assert_eq!(kinds(&got.attempts), [mismatch, mismatch, None]);
+    assert_eq!(kinds(&got.attempts), [mismatch, mismatch, mismatch, None]);
+    let too_long = got.attempts[2].error.as_ref().unwrap().message();
+    assert!(
+        too_long.contains("more bytes than the descriptor's size"),
+        "{too_long}"
+    );
     assert_eq!(got.digest, digest);
     assert_eq!(got.served_by().endpoint, name);
 
@@ -857,7 +866,10 @@ fn content_that_does_not_match_its_digest_fails_that_endpoint_only() {
     let pulled = rt
         .block_on(puller.pull(&name, None, dest.path(), &|_| {}))
         .unwrap();
-    assert_eq!(kinds(&pulled.attempts), [mismatch, mismatch, None]);
+    assert_eq!(
+        kinds(&pulled.attempts),
+        [mismatch, mismatch, mismatch, None]
+    );
     // Nothing unverified is left behind: every file under blobs/ matches its name.
     for entry in std::fs::read_dir(dest.path().join("blobs/sha256")).unwrap() {
         let path = entry.unwrap().path();

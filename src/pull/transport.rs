@@ -153,6 +153,7 @@ impl Session {
         let mut sink = Sink {
             out: &mut out,
             hasher: Hasher::default(),
+            limit: d.size,
             progress: &|_| {},
         };
         self.fetch_blob(d, &mut sink).await?;
@@ -174,6 +175,7 @@ impl Session {
         let mut sink = Sink {
             out: &mut file,
             hasher: Hasher::default(),
+            limit: d.size,
             progress,
         };
         let fetched = self.fetch_blob(d, &mut sink).await;
@@ -281,6 +283,8 @@ fn verify(d: &Descriptor, h: Hasher) -> Result<(), AttemptError> {
 struct Sink<'a, W> {
     out: &'a mut W,
     hasher: Hasher,
+    /// The descriptor's size: a registry sending more is cut off, not buffered.
+    limit: u64,
     progress: &'a (dyn Fn(u64) + Send + Sync),
 }
 
@@ -291,6 +295,12 @@ impl<W: std::io::Write> tokio::io::AsyncWrite for Sink<'_, W> {
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
         let this = self.get_mut();
+        if this.hasher.len + buf.len() as u64 > this.limit {
+            return Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("more bytes than the descriptor's size of {}", this.limit),
+            )));
+        }
         this.out.write_all(buf)?;
         this.hasher.update(buf);
         (this.progress)(this.hasher.len);
@@ -343,6 +353,9 @@ pub(crate) fn classify(e: OciDistributionError) -> AttemptError {
             Some(s) => status_kind(s.as_u16()),
             None => K::Connection,
         },
+        OciDistributionError::IoError(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            K::DigestMismatch
+        }
         OciDistributionError::IoError(_) => K::Local,
         _ => K::Protocol,
     };

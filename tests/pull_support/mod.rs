@@ -487,7 +487,8 @@ pub fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// A fake registry that lies: it answers every manifest request with `manifest` (announcing
-/// `digest_header` as its digest) and every blob request with bytes that match no digest.
+/// `digest_header` as its digest) and every blob request with `blob_len` bytes (at least
+/// 27) that match no digest.
 /// For the digest-verification scenarios only (a real registry never serves wrong content).
 pub struct Liar {
     pub host: String,
@@ -497,7 +498,7 @@ pub struct Liar {
 }
 
 impl Liar {
-    pub fn start(manifest: Vec<u8>, digest_header: String) -> Liar {
+    pub fn start(manifest: Vec<u8>, digest_header: String, blob_len: usize) -> Liar {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
@@ -530,11 +531,9 @@ impl Liar {
                         format!("Docker-Content-Digest: {digest_header}\r\n"),
                     )
                 } else if line.contains("/blobs/") {
-                    (
-                        "application/octet-stream",
-                        b"these bytes match no digest".to_vec(),
-                        String::new(),
-                    )
+                    let mut junk = b"these bytes match no digest".to_vec();
+                    junk.resize(blob_len.max(junk.len()), b'!');
+                    ("application/octet-stream", junk, String::new())
                 } else {
                     ("application/json", b"{}".to_vec(), String::new())
                 };
