@@ -212,6 +212,34 @@ fn aliases_search_order_and_plain_http_only_when_insecure() {
         .unwrap();
     assert_eq!(ok.digest, in_search);
     assert!(ok.served_by().insecure);
+    assert_eq!(ok.served_by().scheme, "http");
+}
+
+#[test]
+fn certificates_are_verified() {
+    let reg = Registry::anonymous_tls();
+    let name = format!("{}/app:1", reg.host);
+    let rt = runtime();
+    // Verified HTTPS: the self-signed certificate is refused before any request is made
+    // (the registry logs no request at all).
+    let strict = Puller::new(resolver(""), keyring(&NONE));
+    let mk = reg.mark();
+    let err = rt.block_on(strict.inspect(&name, None)).unwrap_err();
+    assert_eq!(kinds(err.attempts()), [Some(AttemptErrorKind::Connection)]);
+    let e = err.attempts()[0]
+        .error
+        .as_ref()
+        .unwrap()
+        .message()
+        .to_ascii_lowercase();
+    assert!(e.contains("certificate"), "{e}");
+    assert_eq!(err.attempts()[0].scheme, "https");
+    assert!(reg.uris_since(mk).is_empty());
+    // `insecure` means plain HTTP, which this registry refuses.
+    let lax = Puller::new(resolver(&insecure(&[&reg])), keyring(&NONE));
+    let err = rt.block_on(lax.inspect(&name, None)).unwrap_err();
+    assert_eq!(err.attempts()[0].scheme, "http");
+    assert!(reg.uris_since(mk).is_empty());
 }
 
 #[test]

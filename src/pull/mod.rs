@@ -81,7 +81,7 @@ use serde_json::Value;
 use crate::credentials::{Candidate as CredentialCandidate, Explicit, Keyring, Origin};
 use crate::{Engine, Reference, Resolver};
 use layout::{Descriptor, Layout};
-use transport::{Net, Session};
+use transport::{Net, Scheme, Session};
 
 /// The platform chosen from an image index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -298,8 +298,10 @@ pub struct Attempt {
     pub endpoint: String,
     /// Whether the endpoint is a mirror.
     pub mirror: bool,
-    /// Whether plain HTTP was used.
+    /// Whether the endpoint is `insecure` (then spoken to over plain HTTP).
     pub insecure: bool,
+    /// `https` (verified) or `http`; empty when the endpoint was not contacted.
+    pub scheme: &'static str,
     /// The credential presented, as `source: key (user "name")`, or `anonymous` (never a
     /// secret).
     pub credential: String,
@@ -494,12 +496,18 @@ struct Planned {
 }
 
 impl Planned {
-    fn attempt(&self, credential: String, error: Option<AttemptError>) -> Attempt {
+    fn attempt(
+        &self,
+        scheme: Option<Scheme>,
+        credential: String,
+        error: Option<AttemptError>,
+    ) -> Attempt {
         Attempt {
             candidate: self.candidate.clone(),
             endpoint: self.endpoint.as_str().to_owned(),
             mirror: self.mirror,
             insecure: self.insecure,
+            scheme: scheme.map_or("", Scheme::as_str),
             credential,
             error,
         }
@@ -648,7 +656,7 @@ impl Puller {
         let mut attempts = Vec::new();
         for p in &plan {
             if let Some(e) = &p.skip {
-                attempts.push(p.attempt("not contacted".into(), Some(e.clone())));
+                attempts.push(p.attempt(None, "not contacted".into(), Some(e.clone())));
                 continue;
             }
             let anonymous = p.credentials.is_empty();
@@ -661,11 +669,12 @@ impl Puller {
                         endpoint: p.endpoint.as_str().to_owned(),
                     });
                 }
+                let scheme = Scheme::for_endpoint(p.insecure);
                 let auth = transport::registry_auth(cred.map(|c| c.credential()));
-                let session = Session::new(&p.endpoint, p.insecure, auth, self.net());
+                let session = Session::new(&p.endpoint, scheme, auth, self.net());
                 match self.attempt(op, &session, p).await {
                     Ok(mut out) => {
-                        attempts.push(p.attempt(shown, None));
+                        attempts.push(p.attempt(Some(scheme), shown, None));
                         match &mut out {
                             Output::Inspected(i) => i.attempts = attempts,
                             Output::Pulled(x) => x.attempts = attempts,
@@ -675,7 +684,7 @@ impl Puller {
                     Err(e) => {
                         // Rotate to the next matching credential only after a 401/403.
                         let rotate = e.kind.is_auth() && !anonymous;
-                        attempts.push(p.attempt(shown, Some(e)));
+                        attempts.push(p.attempt(Some(scheme), shown, Some(e)));
                         if !rotate {
                             break;
                         }
@@ -838,7 +847,7 @@ impl Puller {
                 AttemptErrorKind::Blocked,
                 format!("registry {} is blocked in {}", r.prefix, r.origin),
             );
-            let attempts = vec![planned.attempt("not contacted".into(), Some(e))];
+            let attempts = vec![planned.attempt(None, "not contacted".into(), Some(e))];
             return Err(PullError::new(
                 PullErrorKind::AllFailed,
                 format!("{name}: push refused"),
@@ -850,7 +859,7 @@ impl Puller {
             Ok(c) => c.candidates().to_vec(),
             Err(e) => {
                 let e = AttemptError::new(AttemptErrorKind::Credentials, e.to_string());
-                let attempts = vec![planned.attempt("not contacted".into(), Some(e))];
+                let attempts = vec![planned.attempt(None, "not contacted".into(), Some(e))];
                 return Err(PullError::new(
                     PullErrorKind::AllFailed,
                     format!("{name}: push failed"),
@@ -863,11 +872,13 @@ impl Puller {
         for i in 0..n {
             let cred = credentials.get(i);
             let shown = cred.map_or_else(|| "anonymous".to_owned(), |c| c.to_string());
+            let scheme = Scheme::for_endpoint(planned.insecure);
             let auth = transport::registry_auth(cred.map(|c| c.credential()));
-            let s = Session::new(&dest, planned.insecure, auth, self.net());
-            match push_content(&s, &content).await {
+            let s = Session::new(&dest, scheme, auth, self.net());
+            let result = push_content(&s, &content).await;
+            match result {
                 Ok(()) => {
-                    attempts.push(planned.attempt(shown, None));
+                    attempts.push(planned.attempt(Some(scheme), shown, None));
                     return Ok(Pushed {
                         reference: dest.as_str().to_owned(),
                         digest: content.top.digest.clone(),
@@ -876,7 +887,7 @@ impl Puller {
                 }
                 Err(e) => {
                     let rotate = e.kind.is_auth() && cred.is_some();
-                    attempts.push(planned.attempt(shown, Some(e)));
+                    attempts.push(planned.attempt(Some(scheme), shown, Some(e)));
                     if !rotate {
                         break;
                     }

@@ -75,16 +75,45 @@ pub(crate) struct Session {
     auth: RegistryAuth,
 }
 
+/// How an endpoint is spoken to: plain HTTP for an endpoint marked `insecure`, HTTPS with
+/// certificate verification for every other one. (containers/image first tries TLS without
+/// verification on an `insecure` endpoint; against a plain-HTTP registry that TLS handshake
+/// can stall until the read timeout, so this crate goes straight to HTTP.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scheme {
+    /// Verified HTTPS.
+    Https,
+    /// Plain HTTP.
+    Http,
+}
+
+impl Scheme {
+    /// The scheme for an endpoint.
+    pub fn for_endpoint(insecure: bool) -> Scheme {
+        if insecure {
+            Scheme::Http
+        } else {
+            Scheme::Https
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Https => "https",
+            Scheme::Http => "http",
+        }
+    }
+}
+
 impl Session {
-    pub fn new(r: &Reference, insecure: bool, auth: RegistryAuth, net: Net) -> Session {
+    pub fn new(r: &Reference, scheme: Scheme, auth: RegistryAuth, net: Net) -> Session {
         crypto_provider();
         let reference = oci_reference(r);
-        // Plain HTTP only for an endpoint marked insecure; every other endpoint is HTTPS
-        // with certificate verification.
-        let protocol = if insecure {
-            ClientProtocol::HttpsExcept(vec![reference.resolve_registry().to_owned()])
-        } else {
-            ClientProtocol::Https
+        let protocol = match scheme {
+            Scheme::Http => {
+                ClientProtocol::HttpsExcept(vec![reference.resolve_registry().to_owned()])
+            }
+            Scheme::Https => ClientProtocol::Https,
         };
         let config = ClientConfig {
             protocol,

@@ -149,6 +149,16 @@ impl Registry {
 
     /// Starts a registry; with users, every request needs basic credentials of one of them.
     pub fn start(users: &[(&str, &str)]) -> Registry {
+        Registry::launch(users, false)
+    }
+
+    /// Starts an anonymous registry serving HTTPS with a self-signed certificate that no
+    /// trust store accepts (tests/data/pull/test-cert.pem).
+    pub fn anonymous_tls() -> Registry {
+        Registry::launch(&[], true)
+    }
+
+    fn launch(users: &[(&str, &str)], tls: bool) -> Registry {
         let bin = find_binary("docker-registry");
         let dir = tempfile::tempdir().unwrap();
         let events = Events::start();
@@ -178,6 +188,16 @@ impl Registry {
                 file.display()
             )
         };
+        let tls = if tls {
+            let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pull");
+            format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                data.join("test-cert.pem").display(),
+                data.join("test-key.pem").display()
+            )
+        } else {
+            String::new()
+        };
         for _ in 0..5 {
             let port = free_port();
             let config = dir.path().join("config.yml");
@@ -187,7 +207,7 @@ impl Registry {
                 format!(
                     "version: 0.1\nlog:\n  level: info\n  formatter: json\n  accesslog:\n    disabled: true\n\
                      storage:\n  filesystem:\n    rootdirectory: {}\n  maintenance:\n    uploadpurging:\n      enabled: false\n\
-                     http:\n  addr: 127.0.0.1:{port}\n  secret: pull-tests\n{auth}{notifications}",
+                     http:\n  addr: 127.0.0.1:{port}\n  secret: pull-tests\n{tls}{auth}{notifications}",
                     dir.path().join("data").display()
                 ),
             )
