@@ -670,6 +670,32 @@ fn credentials_per_endpoint_against_password_checking_registries() {
     assert_eq!(got.digest, imp);
     assert!(got.served_by().credential.starts_with("node: "));
     assert_eq!(n.pull_users_since(mn, "imp/app"), ["nodeuser"]);
+    // A broken namespace secret suppresses the node tier (it must not hand the node's
+    // credentials to a registry that secret was meant to cover): the 401 says why.
+    let (broken, _) = Keyring::builder()
+        .namespace_document(
+            SourceId::label("ns-broken"),
+            br#"{"auths": [1]}"#,
+            Format::DockerConfigJson,
+        )
+        .node_document(
+            SourceId::label("node"),
+            &auth_doc(&[(&nh, "nodeuser", "nodepass")]),
+            Format::DockerConfigJson,
+        )
+        .build();
+    let suppressed = Puller::new(r.clone(), Arc::new(broken));
+    let mn = n.mark();
+    let err = rt
+        .block_on(suppressed.inspect(&format!("{nh}/imp/app:1"), None))
+        .unwrap_err();
+    assert_eq!(
+        kinds(err.attempts()),
+        [Some(AttemptErrorKind::Unauthorized)]
+    );
+    let e = err.attempts()[0].error.as_ref().unwrap().message();
+    assert!(e.contains("ns-broken"), "{e}");
+    assert!(!n.log_since(mn).contains("nodeuser"));
     // ... but a push there fails with an authentication error, and the registry never saw
     // the node's user name (who could push: see below).
     let layout = tempfile::tempdir().unwrap();

@@ -493,6 +493,9 @@ struct Planned {
     /// Why the source is not contacted at all.
     skip: Option<AttemptError>,
     credentials: Vec<CredentialCandidate>,
+    /// Warnings of the credential lookup (e.g. node tier suppressed because a namespace
+    /// secret failed to load), reported with an authentication failure.
+    warnings: Vec<String>,
 }
 
 impl Planned {
@@ -586,15 +589,17 @@ impl Puller {
                         insecure: false,
                         skip: Some(AttemptError::new(AttemptErrorKind::Config, e.to_string())),
                         credentials: Vec::new(),
+                        warnings: Vec::new(),
                     });
                     continue;
                 }
             };
             let creds = self.keyring.pull_source_credentials(c, explicit);
             for (s, sc) in sources.iter().zip(creds) {
-                let (skip, credentials) = match (&s.error, sc.credentials) {
+                let (skip, credentials, warnings) = match (&s.error, sc.credentials) {
                     (Some(e), _) => (
                         Some(AttemptError::new(AttemptErrorKind::Blocked, e.to_string())),
+                        Vec::new(),
                         Vec::new(),
                     ),
                     (None, Err(e)) => (
@@ -603,8 +608,13 @@ impl Puller {
                             e.to_string(),
                         )),
                         Vec::new(),
+                        Vec::new(),
                     ),
-                    (None, Ok(pc)) => (None, pc.candidates().to_vec()),
+                    (None, Ok(pc)) => (
+                        None,
+                        pc.candidates().to_vec(),
+                        pc.warnings().iter().map(|w| w.to_string()).collect(),
+                    ),
                 };
                 plan.push(Planned {
                     candidate: candidate.clone(),
@@ -613,6 +623,7 @@ impl Puller {
                     insecure: s.insecure,
                     skip,
                     credentials,
+                    warnings,
                 });
             }
         }
@@ -681,7 +692,12 @@ impl Puller {
                         }
                         return Ok(out);
                     }
-                    Err(e) => {
+                    Err(mut e) => {
+                        if e.kind.is_auth() {
+                            for w in &p.warnings {
+                                e.message.push_str(&format!(" (credentials: {w})"));
+                            }
+                        }
                         // Rotate to the next matching credential only after a 401/403.
                         let rotate = e.kind.is_auth() && !anonymous;
                         attempts.push(p.attempt(Some(scheme), shown, Some(e)));
@@ -841,6 +857,7 @@ impl Puller {
             insecure: registry.as_ref().is_some_and(|r| r.insecure),
             skip: None,
             credentials: Vec::new(),
+            warnings: Vec::new(),
         };
         if let Some(r) = registry.as_ref().filter(|r| r.blocked) {
             let e = AttemptError::new(
