@@ -213,5 +213,5 @@ fn readme_starts_with_the_fresh_host_command() {
     let block = readme.split("```sh\n").nth(1).unwrap();
     let mut lines = block.lines();
     assert_eq!(lines.next(), Some("cargo run --release -- resolve ubi9"));
-    assert_eq!(lines.next(), Some("cargo test"));
+    assert_eq!(lines.next(), Some("cargo test --all-features"));
 }
