@@ -251,13 +251,25 @@ impl Layout {
         Ok(bytes)
     }
 
-    /// Writes `index.json` naming one manifest, annotated with `ref_name` when given.
+    /// Adds `manifest` to `index.json`, annotated with `ref_name` when given: an entry with
+    /// the same name (or, without a name, every unnamed entry) is replaced, other images in
+    /// the layout stay. An unreadable or invalid `index.json` is replaced.
     pub fn write_index(&self, manifest: &Descriptor, ref_name: Option<&str>) -> Result<(), String> {
         let mut d = manifest.to_json();
         if let Some(r) = ref_name {
             d["annotations"] = json!({ REF_NAME: r });
         }
-        let doc = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [d]});
+        let existing = read_regular(&self.root.join("index.json"), MAX_INDEX_BYTES)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .and_then(|v| v.get("manifests").and_then(Value::as_array).cloned())
+            .unwrap_or_default();
+        let mut manifests: Vec<Value> = existing
+            .into_iter()
+            .filter(|e| e["annotations"][REF_NAME].as_str() != ref_name)
+            .collect();
+        manifests.push(d);
+        let doc = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests});
         let path = self.root.join("index.json");
         let text = serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())?;
         fs::write(&path, text).map_err(|e| io_context(&path, e))
@@ -355,6 +367,16 @@ mod tests {
         };
         l.write_index(&m, Some("1.0")).unwrap();
         assert_eq!(l.top_manifest(None).unwrap(), m);
+        // A second image joins the layout; the same name again replaces its entry.
+        let m2 = Descriptor {
+            digest: sha256_digest(b"m2"),
+            ..m.clone()
+        };
+        l.write_index(&m2, Some("2.0")).unwrap();
+        l.write_index(&m2, Some("2.0")).unwrap();
+        assert_eq!(l.top_manifest(Some("1.0")).unwrap(), m);
+        assert_eq!(l.top_manifest(Some("2.0")).unwrap(), m2);
+        assert!(l.top_manifest(None).unwrap_err().contains("2 manifests"));
         assert_eq!(
             manifest_media_type(&json!({"manifests": []})),
             OCI_INDEX.to_owned()

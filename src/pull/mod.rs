@@ -645,8 +645,8 @@ impl Puller {
     }
 
     /// Resolves `name` and writes the image from the first endpoint that has it into the OCI
-    /// image layout directory `dest` (created if needed; its `index.json` then names this
-    /// image). Every blob is verified against its digest and size before it is kept. For an
+    /// image layout directory `dest` (created if needed; `index.json` then names this image
+    /// by its tag, replacing an entry of the same tag and keeping the others). Every blob is verified against its digest and size before it is kept. For an
     /// index, the manifest of [`PullOptions::platform`] is pulled. `progress` is called as
     /// endpoints are tried and bytes arrive.
     pub async fn pull(
