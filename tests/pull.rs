@@ -342,8 +342,8 @@ insecure = true
 "#,
         base = insecure(&[&m1, &m2, &p]),
     );
-    let puller = Puller::new(resolver(&conf), keyring(&NONE))
-        .options(PullOptions::default().timeouts(Duration::from_secs(5), Duration::from_secs(1)));
+    let r = resolver(&conf);
+    let puller = Puller::new(r.clone(), keyring(&NONE));
     let marks = |regs: &[&Registry]| regs.iter().map(|r| r.mark()).collect::<Vec<_>>();
 
     // Mirror miss -> next mirror; the primary is not contacted.
@@ -443,8 +443,11 @@ insecure = true
     assert!(p.uris_since(mk[0]).is_empty());
 
     // Connection refused and a read timeout are recorded per endpoint; the primary serves.
+    // (A short read timeout, still far above what the local registry needs.)
+    let short = Puller::new(r.clone(), keyring(&NONE))
+        .options(PullOptions::default().timeouts(Duration::from_secs(10), Duration::from_secs(3)));
     let got = rt
-        .block_on(puller.inspect(&format!("{ph}/net/app:1"), None))
+        .block_on(short.inspect(&format!("{ph}/net/app:1"), None))
         .unwrap();
     assert_eq!(
         kinds(&got.attempts),

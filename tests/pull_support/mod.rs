@@ -123,11 +123,10 @@ fn read_http_body(conn: &mut TcpStream) -> Option<Vec<u8>> {
     }
 }
 
-/// A position in a registry's log and notifications.
+/// A position in a registry's log.
 #[derive(Debug, Clone, Copy)]
 pub struct Mark {
     log: usize,
-    events: usize,
 }
 
 /// A running registry.
@@ -247,11 +246,19 @@ impl Registry {
         fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// The current position in the log and notifications.
+    /// The current position in the log. The registry logs a request's completion just after
+    /// sending the response, so this first waits (bounded: 3 s) until the log has been quiet
+    /// for 100 ms: the lines of requests made before the mark then all lie before it.
     pub fn mark(&self) -> Mark {
-        Mark {
-            log: self.log_text().len(),
-            events: self.events.events.lock().unwrap().len(),
+        let deadline = Instant::now() + Duration::from_secs(3);
+        let mut len = self.log_text().len();
+        loop {
+            std::thread::sleep(Duration::from_millis(100));
+            let now = self.log_text().len();
+            if now == len || Instant::now() > deadline {
+                return Mark { log: now };
+            }
+            len = now;
         }
     }
 
@@ -263,13 +270,36 @@ impl Registry {
             .to_owned()
     }
 
-    /// The users (`""` = anonymous) of the manifest pulls of `repo` notified after `mark`,
-    /// waiting (bounded: 10 s) until there is at least one.
+    /// IDs of the requests that reached the registry after `mark` (their "authorized request"
+    /// line is logged before the response is sent, so no earlier request is among them).
+    fn request_ids_since(&self, mark: Mark) -> Vec<String> {
+        self.log_since(mark)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v["msg"] == "authorized request")
+            .filter_map(|v| v["http.request.id"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// The users (`""` = anonymous) of the manifest pulls of `repo` made after `mark`, from
+    /// the notifications (delivered asynchronously, so matched to the requests logged after
+    /// `mark` by request ID; registries with users only, whose log has a line when a request
+    /// arrives), waiting (bounded: 10 s) until there is at least one.
     pub fn pull_users_since(&self, mark: Mark, repo: &str) -> Vec<String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let users: Vec<String> = self.events.events.lock().unwrap()[mark.events..]
+            let ids = self.request_ids_since(mark);
+            let users: Vec<String> = self
+                .events
+                .events
+                .lock()
+                .unwrap()
                 .iter()
+                .filter(|e| {
+                    e["request"]["id"]
+                        .as_str()
+                        .is_some_and(|id| ids.iter().any(|i| i == id))
+                })
                 .filter(|e| {
                     e["action"] == "pull"
                         && e["target"]["repository"] == repo
