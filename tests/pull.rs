@@ -673,6 +673,23 @@ fn credentials_per_endpoint_against_password_checking_registries() {
     assert_eq!(got.digest, imp);
     assert!(got.served_by().credential.starts_with("node: "));
     assert_eq!(n.pull_users_since(mn, "imp/app"), ["nodeuser"]);
+    // Every endpoint failing: the error lists each attempt, and no password appears.
+    let wrong = puller(&Creds {
+        ns: &[(&nh, "nodeuser", "Pa55-wrong")],
+        node: &[],
+        forward: false,
+    });
+    let err = rt
+        .block_on(wrong.inspect(&format!("{nh}/imp/app:1"), None))
+        .unwrap_err();
+    assert_eq!(
+        kinds(err.attempts()),
+        [Some(AttemptErrorKind::Unauthorized)]
+    );
+    let shown = format!("{err}\n{err:?}");
+    assert!(shown.contains(&format!("{nh}/imp/app:1")), "{shown}");
+    assert!(!shown.contains("Pa55"), "{shown}");
+
     // A broken namespace secret suppresses the node tier (it must not hand the node's
     // credentials to a registry that secret was meant to cover): the 401 says why.
     let (broken, _) = Keyring::builder()
