@@ -61,7 +61,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::aliases::{join_complaints, validate_alias_key, validate_alias_value, validate_table};
+use crate::config::aliases::{
+    join_complaints, validate_alias_key, validate_alias_value, validate_table,
+};
 use crate::config::decode::decode_alias_file;
 use crate::error::{Error, ErrorKind, Location};
 use crate::lock::{process_guard, FileLock, LockKind};
@@ -700,7 +702,7 @@ fn os_text(e: &io::Error) -> String {
 }
 
 /// A rejected alias name or value: kind `alias-cache/<sub>`, the reference's complaint.
-fn invalid(sub: &'static str, complaint: crate::aliases::AliasComplaint) -> Error {
+fn invalid(sub: &'static str, complaint: crate::config::aliases::AliasComplaint) -> Error {
     Error::with_details(
         ErrorKind::AliasCache(sub),
         complaint.to_string(),

@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use crate::aliases::{self, AliasEntry};
+use crate::config::aliases::{self, AliasEntry};
 use crate::config::decode::{self, RawFile, Span};
 use crate::config::{self, file, ConfigSources, Registry, ShortNameMode};
 use crate::diagnostics::{Diagnostic, Severity, SourceTexts};

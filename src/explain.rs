@@ -34,7 +34,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::aliases::UserAliases;
+use crate::config::aliases::UserAliases;
 use crate::config::{decode, Config, ConfigSources, PullFromMirror, Registry};
 use crate::error::{Error, Lines, Location};
 use crate::profile::{matching_prefix, Profile};

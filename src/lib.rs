@@ -8,7 +8,7 @@
 //!
 //! 1. [`reference`](mod@reference) — image references: grammar, parsing, Docker Hub normalisation;
 //! 2. [`config`] — registries.conf, drop-ins, validation and merging into a [`Config`];
-//! 3. [`aliases`] — alias validation, system alias table, the user alias file;
+//! 3. [`config::aliases`] — alias validation and the system alias table; the user alias file;
 //! 4. `registry_index` — which `[[registry]]` entry governs a name (longest prefix, wildcards);
 //! 5. [`resolve`] — short names to candidates ([`Resolver`]);
 //! 6. [`pull_sources`] — candidates to endpoints (mirrors, rewrite, insecure, blocked).
@@ -40,7 +40,6 @@
 #![warn(missing_docs)]
 
 pub mod alias_cache;
-pub mod aliases;
 pub mod builtin;
 pub mod check;
 pub mod config;

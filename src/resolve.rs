@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 
-use crate::aliases::{FileStamp, UserAliases};
+use crate::config::aliases::{FileStamp, UserAliases};
 use crate::config::{Config, ConfigSources, Limits, Registry, ShortNameMode};
 use crate::error::{Error, ErrorKind};
 use crate::pull_sources::{self, BlockedText, PullSource};

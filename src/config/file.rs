@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 
 use super::decode::{self, RawFile, RawRegistry, SpStr, Span};
 use super::{Limits, Mirror, PullFromMirror, Registry, ShortNameMode, Warning};
-use crate::aliases::{self, AliasEntry};
+use crate::config::aliases::{self, AliasEntry};
 use crate::error::{ErrorKind, Lines, Location};
 use crate::quote::Q;
 use crate::reference;

@@ -18,6 +18,7 @@
 //! assert_eq!(&*config.registries[0].mirrors[0].location, "mirror.example.net/quay");
 //! ```
 
+pub mod aliases;
 pub(crate) mod decode;
 pub(crate) mod fastscan;
 pub(crate) mod file;
@@ -33,11 +34,11 @@ use rustc_hash::FxHashMap;
 
 pub use paths::{ConfigSources, Limits, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D};
 
-use crate::aliases::{AliasEntry, AliasMap};
 use crate::error::{Error, ErrorKind, Location};
 use crate::profile::Profile;
 use crate::quote::Q;
 use crate::reference::Reference;
+use aliases::{AliasEntry, AliasMap};
 
 /// The name of the default credential helper, used when none is configured.
 pub const AUTH_FILE_HELPER: &str = "containers-auth.json";

@@ -2,7 +2,7 @@
 //! merged system alias table, and the read-only view of the user alias file.
 //!
 //! ```
-//! use shortnames::aliases::{validate_alias_key, validate_alias_value};
+//! use shortnames::config::aliases::{validate_alias_key, validate_alias_value};
 //!
 //! assert!(validate_alias_key("ubi9").is_ok());
 //! assert_eq!(
