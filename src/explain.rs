@@ -34,13 +34,13 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::config::aliases::UserAliases;
 use crate::config::{decode, Config, ConfigSources, PullFromMirror, Registry};
 use crate::error::{Error, Lines, Location};
 use crate::profile::{matching_prefix, Profile};
 use crate::quote::Q;
 use crate::reference::Reference;
 use crate::resolve::{Candidate, Resolver};
+use crate::user_aliases::UserAliases;
 
 /// Options for [`explain`].
 #[derive(Debug, Clone, Default)]

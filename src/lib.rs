@@ -58,6 +58,7 @@ pub mod reference;
 mod registry_index;
 pub mod report;
 pub mod resolve;
+mod user_aliases;
 
 pub use config::{Config, ConfigSources, Mirror, PullFromMirror, Registry, ShortNameMode, Warning};
 pub use engine::{Engine, ReloadOutcome};

@@ -35,13 +35,13 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 
-use crate::config::aliases::{FileStamp, UserAliases};
 use crate::config::{Config, ConfigSources, Limits, Registry, ShortNameMode};
 use crate::error::{Error, ErrorKind};
 use crate::pull_sources::{self, BlockedText, PullSource};
 use crate::quote::Q;
 use crate::reference::Reference;
 use crate::registry_index::RegistryIndex;
+use crate::user_aliases::{FileStamp, UserAliases};
 
 /// How often the user alias file is checked for changes (at most).
 pub const USER_ALIASES_RECHECK: Duration = Duration::from_secs(1);
