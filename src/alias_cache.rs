@@ -635,12 +635,13 @@ mod tests {
         let mut m = BTreeMap::new();
         m.insert("we\"ird\\".to_owned(), "x\ny\u{1}".to_owned());
         m.insert("a".to_owned(), String::new());
-        let decoded: BTreeMap<String, String> = decode_alias_file(&serialize(&m))
-            .unwrap()
-            .aliases
-            .into_iter()
-            .map(|a| (a.name, a.value))
-            .collect();
+        let decoded: BTreeMap<String, String> =
+            crate::config::decode::decode_alias_file(&serialize(&m))
+                .unwrap()
+                .aliases
+                .into_iter()
+                .map(|a| (a.name, a.value))
+                .collect();
         assert_eq!(decoded, m);
     }
 
