@@ -434,7 +434,42 @@ impl Resolver {
     pub fn pull_sources(&self, reference: &Reference) -> Result<Vec<PullSource<'_>>, Error> {
         let snap = self.snapshot()?;
         let entry = snap.index.find(reference.name());
-        pull_sources::pull_sources(&snap.index, entry, reference, &snap.blocked_text)
+        pull_sources::pull_sources(&snap.index, entry, reference, &snap.blocked_text, &mut ())
+    }
+
+    /// The user alias table currently served and the file's name as shown (`explain`).
+    pub(crate) fn user_alias_table(&self) -> Option<(arc_swap::Guard<Arc<UserAliases>>, &str)> {
+        self.user
+            .as_ref()
+            .map(|u| (u.current.load(), u.display.as_str()))
+    }
+
+    /// The registry index of the snapshot (`explain` asks it which entries match).
+    pub(crate) fn index(&self) -> Result<&RegistryIndex, Error> {
+        Ok(&self.snapshot()?.index)
+    }
+
+    /// [`Resolver::pull_sources`] with every decision recorded, in order (`explain`'s trace:
+    /// the reasons come from the code that decides).
+    pub(crate) fn traced_pull_sources(
+        &self,
+        reference: &Reference,
+    ) -> Result<TracedSources<'_>, Error> {
+        let snap = self.snapshot()?;
+        let entry = snap.index.find(reference.name());
+        let mut decisions = Vec::new();
+        let sources = pull_sources::pull_sources(
+            &snap.index,
+            entry,
+            reference,
+            &snap.blocked_text,
+            &mut decisions,
+        );
+        Ok(TracedSources {
+            registry: entry.map(|c| &*c.entry),
+            sources,
+            decisions,
+        })
     }
 
     fn parse_input(&self, name: &str) -> Result<Input, Error> {
@@ -456,8 +491,13 @@ impl Resolver {
             Err(e) => (None, Err(e)),
             Ok(snap) => {
                 let entry = snap.index.find(reference.name());
-                let sources =
-                    pull_sources::pull_sources(&snap.index, entry, &reference, &snap.blocked_text);
+                let sources = pull_sources::pull_sources(
+                    &snap.index,
+                    entry,
+                    &reference,
+                    &snap.blocked_text,
+                    &mut (),
+                );
                 (entry.map(|c| &*c.entry), sources)
             }
         };
@@ -468,6 +508,13 @@ impl Resolver {
             sources,
         }
     }
+}
+
+/// The pull sources of one reference with the decisions that produced them.
+pub(crate) struct TracedSources<'a> {
+    pub registry: Option<&'a Registry>,
+    pub sources: Result<Vec<PullSource<'a>>, Error>,
+    pub decisions: Vec<pull_sources::Decision<'a>>,
 }
 
 enum Input {

@@ -1,5 +1,5 @@
 //! The user alias file (`short-name-aliases.conf`, resolution rule 31), read: the one reader
-//! every command uses — the resolver, `alias list` (through [`crate::alias_cache`]), `check`
+//! every command uses — the resolver, `alias list` (through the alias cache), `check`
 //! and `explain` — so that a broken file gives the same error kind and message everywhere.
 //!
 //! Reading takes the readers' `fcntl` lock of the cache (shared with Podman, which rewrites the

@@ -1,5 +1,5 @@
 //! Short-name aliases (resolution rules 20, 29–31): validation of alias names and values and the
-//! entries of the system alias table. The user alias file is read by `crate::user_aliases`
+//! entries of the system alias table. The user alias file is read by the user-alias reader
 //! with the same validation.
 //!
 //! ```
