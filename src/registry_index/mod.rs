@@ -21,8 +21,6 @@ use crate::reference::EndpointShape;
 mod hardened;
 mod matcher;
 
-#[cfg(test)]
-pub(crate) use matcher::find_entry;
 pub(crate) use matcher::{matching_prefix, PrefixMatch};
 
 /// One endpoint of an entry, with what the rewrite needs precomputed.
