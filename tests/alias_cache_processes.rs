@@ -330,13 +330,9 @@ fn resolver_reads_the_user_alias_file_under_the_shared_lock() {
         "quay.io/old:latest"
     );
     let child = start_podman_writer(&path, dir.path());
-    // Half written now: a lock-less re-read would see a truncated table (and lose p199).
-    let started = Instant::now();
+    // Half written now: a lock-less re-read would see a truncated table (and lose p199), so
+    // the outcome below shows the re-read waited for the writer's lock.
     resolver.refresh_user_aliases();
-    assert!(
-        started.elapsed() >= Duration::from_millis(200),
-        "the re-read did not wait for the writer's lock"
-    );
     assert_eq!(
         resolver.resolve("p199").unwrap().candidates[0]
             .reference
