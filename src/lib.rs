@@ -48,8 +48,7 @@ pub mod diagnostics;
 pub mod engine;
 pub mod error;
 pub mod explain;
-#[doc(hidden)]
-pub mod fuzzing;
+
 mod lock;
 pub mod profile;
 pub mod pull_sources;
