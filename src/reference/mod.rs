@@ -289,7 +289,8 @@ impl Reference {
         }
     }
 
-    /// Converts to an [`oci_spec::distribution::Reference`] for callers that use `oci-spec`.
+    /// Converts to an [`oci_spec::distribution::Reference`] for callers that use `oci-spec`
+    /// (feature `oci`).
     ///
     /// The reference is normalised first (oci-spec always carries a registry).
     ///
@@ -301,6 +302,7 @@ impl Reference {
     /// assert_eq!(oci.repository(), "ns/app");
     /// assert_eq!(oci.tag(), Some("v1"));
     /// ```
+    #[cfg(feature = "oci")]
     pub fn to_oci(&self) -> Result<oci_spec::distribution::Reference, oci_spec::OciSpecError> {
         let normalized = Reference::parse_normalized(self.as_str())
             .map_err(|e| oci_spec::OciSpecError::Other(e.to_string()))?;
