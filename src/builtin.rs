@@ -81,23 +81,25 @@ pub fn builtin_search_drop_in() -> String {
     format!("unqualified-search-registries = [{}]\n", list.join(", "))
 }
 
-/// Whether the host has a system-wide configuration: `/etc/containers/registries.conf` or
-/// `/etc/containers/registries.conf.d` exists (as any kind of file). A caller that offers
-/// built-in defaults (like the `shortnames` CLI) uses them only when this is `false` and
-/// the user gave no configuration path.
+/// Whether the host seen by `sources` has a system-wide configuration:
+/// `/etc/containers/registries.conf` or `/etc/containers/registries.conf.d` exists (as any
+/// kind of file) under its file-system root ([`ConfigSources::fs_root`], `/` by default). A
+/// caller that offers built-in defaults (like the `shortnames` CLI) uses them only when this
+/// is `false` and the user gave no configuration path.
 ///
 /// ```
-/// let has = shortnames::builtin::host_has_system_config();
-/// assert_eq!(
-///     has,
-///     std::path::Path::new("/etc/containers/registries.conf").exists()
-///         || std::path::Path::new("/etc/containers/registries.conf.d").exists()
-/// );
+/// use shortnames::{builtin::host_has_system_config, ConfigSources};
+///
+/// let root = tempfile::tempdir().unwrap();
+/// let host = ConfigSources::new().fs_root(root.path());
+/// assert!(!host_has_system_config(&host));
+/// std::fs::create_dir_all(root.path().join("etc/containers/registries.conf.d")).unwrap();
+/// assert!(host_has_system_config(&host));
 /// ```
-pub fn host_has_system_config() -> bool {
+pub fn host_has_system_config(sources: &ConfigSources) -> bool {
     [SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D]
         .iter()
-        .any(|p| std::fs::symlink_metadata(p).is_ok())
+        .any(|p| std::fs::symlink_metadata(sources.io_path(std::path::Path::new(p))).is_ok())
 }
 
 impl ConfigSources {

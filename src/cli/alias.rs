@@ -143,7 +143,7 @@ fn list(args: &ListArgs) -> ExitCode {
     }
     if args.registries_conf.is_none()
         && args.registries_conf_d.is_none()
-        && !builtin::host_has_system_config()
+        && !builtin::host_has_system_config(&sources)
     {
         announce_builtin_defaults();
         sources = sources.with_builtin_defaults();

@@ -43,7 +43,7 @@ impl ConfigArgs {
     /// The sources for resolution: the options as given, or, when none was given and the
     /// host has no system configuration, the built-in defaults (announced on stderr).
     pub fn sources_or_builtin(&self) -> ConfigSources {
-        if self.is_empty() && !builtin::host_has_system_config() {
+        if self.is_empty() && !builtin::host_has_system_config(&self.sources()) {
             announce_builtin_defaults();
             return self.sources().with_builtin_defaults();
         }
