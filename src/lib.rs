@@ -40,14 +40,11 @@
 #![warn(missing_docs)]
 
 pub mod alias_cache;
-pub mod builtin;
-pub mod check;
 pub mod config;
 pub mod credentials;
 pub mod diagnostics;
 pub mod engine;
 pub mod error;
-pub mod explain;
 
 mod lock;
 pub mod profile;

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use shortnames::builtin::{host_has_system_config, BUILTIN_SEARCH_ORIGIN};
+use shortnames::config::{host_has_system_config, BUILTIN_SEARCH_ORIGIN};
 use shortnames::{ConfigSources, Resolver};
 
 const TABLE_ORIGIN: &str = "<built-in>/005-openshift-shortnames.conf";

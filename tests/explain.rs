@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command;
 
-use shortnames::explain::{explain, ExplainOptions, Step};
+use shortnames::diagnostics::{explain, ExplainOptions, Step};
 use shortnames::ConfigSources;
 
 const DIGEST: &str = "sha256:d366a4665ab44f0648d7a00ae3fae139d55e32f9712c67accd604bb55df9d05a";

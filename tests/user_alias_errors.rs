@@ -8,8 +8,8 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use shortnames::check::{check, CheckOptions};
-use shortnames::explain::{explain, ExplainOptions};
+use shortnames::diagnostics::{check, CheckOptions};
+use shortnames::diagnostics::{explain, ExplainOptions};
 use shortnames::{ConfigSources, Resolver};
 
 /// `(kind, message)` of the user-alias error each command reports, in the order resolve,

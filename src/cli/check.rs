@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use shortnames::check::{check, CheckOptions};
+use shortnames::diagnostics::{check, CheckOptions};
 use shortnames::Profile;
 
 use super::resolve::{ConfigArgs, Format};

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use shortnames::builtin::{self, BUILTIN_SEARCH_REGISTRIES};
+use shortnames::config::{host_has_system_config, BUILTIN_SEARCH_REGISTRIES};
 use shortnames::credentials::{Diagnostic, Format as AuthFormat, Keyring, Severity};
 use shortnames::{report, ConfigSources, Resolution, Resolver};
 
@@ -43,7 +43,7 @@ impl ConfigArgs {
     /// The sources for resolution: the options as given, or, when none was given and the
     /// host has no system configuration, the built-in defaults (announced on stderr).
     pub fn sources_or_builtin(&self) -> ConfigSources {
-        if self.is_empty() && !builtin::host_has_system_config(&self.sources()) {
+        if self.is_empty() && !host_has_system_config(&self.sources()) {
             announce_builtin_defaults();
             return self.sources().with_builtin_defaults();
         }

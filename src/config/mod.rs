@@ -19,10 +19,16 @@
 //! ```
 
 pub mod aliases;
+mod builtin;
 pub(crate) mod decode;
 pub(crate) mod fastscan;
 pub(crate) mod file;
 pub(crate) mod paths;
+
+pub use builtin::{
+    builtin_search_drop_in, host_has_system_config, BUILTIN_DROP_INS, BUILTIN_ORIGIN_PREFIX,
+    BUILTIN_SEARCH_ORIGIN, BUILTIN_SEARCH_REGISTRIES,
+};
 
 use std::fmt;
 use std::fs;

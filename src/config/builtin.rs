@@ -8,7 +8,7 @@
 //! later, can override or tombstone (`"name" = ""`) each alias.
 //!
 //! ```
-//! use shortnames::builtin::{BUILTIN_DROP_INS, BUILTIN_SEARCH_REGISTRIES};
+//! use shortnames::config::{BUILTIN_DROP_INS, BUILTIN_SEARCH_REGISTRIES};
 //!
 //! let (name, contents) = BUILTIN_DROP_INS[0];
 //! assert_eq!(name, "005-openshift-shortnames.conf");
@@ -27,14 +27,14 @@ use crate::config::{ConfigSources, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CON
 /// it does not exist on disk.
 ///
 /// ```
-/// for (name, contents) in shortnames::builtin::BUILTIN_DROP_INS {
+/// for (name, contents) in shortnames::config::BUILTIN_DROP_INS {
 ///     assert!(name.ends_with(".conf"));
 ///     assert!(contents.contains("[aliases]"));
 /// }
 /// ```
 pub const BUILTIN_DROP_INS: &[(&str, &str)] = &[(
     "005-openshift-shortnames.conf",
-    include_str!("../aliases/005-openshift-shortnames.conf"),
+    include_str!("../../aliases/005-openshift-shortnames.conf"),
 )];
 
 /// The built-in `unqualified-search-registries`, in order: what OpenShift nodes ship
@@ -42,7 +42,7 @@ pub const BUILTIN_DROP_INS: &[(&str, &str)] = &[(
 /// configuration at all and the caller asked for built-in defaults.
 ///
 /// ```
-/// assert_eq!(shortnames::builtin::BUILTIN_SEARCH_REGISTRIES[0], "registry.access.redhat.com");
+/// assert_eq!(shortnames::config::BUILTIN_SEARCH_REGISTRIES[0], "registry.access.redhat.com");
 /// ```
 pub const BUILTIN_SEARCH_REGISTRIES: &[&str] = &["registry.access.redhat.com", "docker.io"];
 
@@ -50,7 +50,7 @@ pub const BUILTIN_SEARCH_REGISTRIES: &[&str] = &["registry.access.redhat.com", "
 /// origin = `BUILTIN_ORIGIN_PREFIX` + file name, e.g. `<built-in>/005-openshift-shortnames.conf`.
 ///
 /// ```
-/// let origin = format!("{}{}", shortnames::builtin::BUILTIN_ORIGIN_PREFIX, "005-openshift-shortnames.conf");
+/// let origin = format!("{}{}", shortnames::config::BUILTIN_ORIGIN_PREFIX, "005-openshift-shortnames.conf");
 /// assert_eq!(origin, "<built-in>/005-openshift-shortnames.conf");
 /// ```
 pub const BUILTIN_ORIGIN_PREFIX: &str = "<built-in>/";
@@ -59,7 +59,7 @@ pub const BUILTIN_ORIGIN_PREFIX: &str = "<built-in>/";
 /// descriptions and `search_registries_origin` show when the built-in defaults are used).
 ///
 /// ```
-/// assert_eq!(shortnames::builtin::BUILTIN_SEARCH_ORIGIN, "<built-in>/search-registries.conf");
+/// assert_eq!(shortnames::config::BUILTIN_SEARCH_ORIGIN, "<built-in>/search-registries.conf");
 /// ```
 pub const BUILTIN_SEARCH_ORIGIN: &str = "<built-in>/search-registries.conf";
 
@@ -69,7 +69,7 @@ pub const BUILTIN_SEARCH_ORIGIN: &str = "<built-in>/search-registries.conf";
 ///
 /// ```
 /// assert_eq!(
-///     shortnames::builtin::builtin_search_drop_in(),
+///     shortnames::config::builtin_search_drop_in(),
 ///     "unqualified-search-registries = [\"registry.access.redhat.com\", \"docker.io\"]\n"
 /// );
 /// ```

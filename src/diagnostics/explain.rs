@@ -6,7 +6,7 @@
 //! `resolve`); this module only adds the reasons.
 //!
 //! ```
-//! use shortnames::explain::{explain, ExplainOptions};
+//! use shortnames::diagnostics::{explain, ExplainOptions};
 //! use shortnames::ConfigSources;
 //!
 //! let dir = tempfile::tempdir().unwrap();
@@ -160,7 +160,7 @@ impl Builder {
 /// `options.profile`.
 ///
 /// ```
-/// use shortnames::explain::{explain, ExplainOptions};
+/// use shortnames::diagnostics::{explain, ExplainOptions};
 /// use shortnames::{ConfigSources, Profile};
 ///
 /// let dir = tempfile::tempdir().unwrap();

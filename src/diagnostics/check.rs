@@ -11,7 +11,7 @@
 //! entries.
 //!
 //! ```
-//! use shortnames::check::{check, CheckOptions};
+//! use shortnames::diagnostics::{check, CheckOptions};
 //! use shortnames::ConfigSources;
 //!
 //! let dir = tempfile::tempdir().unwrap();
@@ -140,7 +140,7 @@ impl CheckReport {
 /// `sources` is not consulted).
 ///
 /// ```
-/// use shortnames::check::{check, CheckOptions};
+/// use shortnames::diagnostics::{check, CheckOptions};
 /// use shortnames::diagnostics::Severity;
 /// use shortnames::ConfigSources;
 ///
