@@ -88,7 +88,7 @@ pub fn builtin_search_drop_in() -> String {
 /// is `false` and the user gave no configuration path.
 ///
 /// ```
-/// use shortnames::{builtin::host_has_system_config, ConfigSources};
+/// use shortnames::config::{host_has_system_config, ConfigSources};
 ///
 /// let root = tempfile::tempdir().unwrap();
 /// let host = ConfigSources::new().fs_root(root.path());
