@@ -67,18 +67,10 @@ use crate::lock::{process_guard, FileLock, LockKind};
 use crate::quote::Q;
 
 /// File name of the alias cache inside its directory.
-///
-/// ```
-/// assert!(shortnames::alias_cache::ROOT_CACHE_PATH.ends_with(shortnames::alias_cache::CACHE_FILE_NAME));
-/// ```
-pub const CACHE_FILE_NAME: &str = "short-name-aliases.conf";
+pub(crate) const CACHE_FILE_NAME: &str = "short-name-aliases.conf";
 
 /// The alias cache of effective UID 0 (config-formats.md §1.1).
-///
-/// ```
-/// assert_eq!(shortnames::alias_cache::ROOT_CACHE_PATH, "/var/cache/containers/short-name-aliases.conf");
-/// ```
-pub const ROOT_CACHE_PATH: &str = "/var/cache/containers/short-name-aliases.conf";
+pub(crate) const ROOT_CACHE_PATH: &str = "/var/cache/containers/short-name-aliases.conf";
 
 /// Mode of the cache file (as Podman writes it).
 const CACHE_FILE_MODE: u32 = 0o600;
@@ -147,15 +139,6 @@ impl AliasCacheContents {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
-}
-
-/// Identity of one version of the cache file, see [`AliasCache::fingerprint`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CacheFingerprint {
-    device: u64,
-    inode: u64,
-    size: u64,
-    mtime: (i64, i64),
 }
 
 /// The per-user alias cache at one path.
@@ -250,32 +233,6 @@ impl AliasCache {
     /// ```
     pub fn list(&self) -> Result<Vec<CacheAlias>, Error> {
         Ok(self.load()?.entries.into_values().collect())
-    }
-
-    /// A cheap identity of the cache file's current version — `(device, inode, size,
-    /// modification time)` from one `stat` — or `None` when there is no file. A caller that
-    /// keeps the result of [`AliasCache::load`] can re-`stat` per resolution and reload only
-    /// when the fingerprint changes (our writers replace the file, so its inode changes).
-    /// Creates nothing.
-    ///
-    /// ```
-    /// let dir = tempfile::tempdir().unwrap();
-    /// let cache = shortnames::alias_cache::AliasCache::new(dir.path().join("a.conf"));
-    /// assert_eq!(cache.fingerprint(), None);
-    /// cache.add("a", "quay.io/a").unwrap();
-    /// let first = cache.fingerprint().unwrap();
-    /// cache.add("b", "quay.io/b").unwrap();
-    /// assert_ne!(cache.fingerprint().unwrap(), first);
-    /// ```
-    pub fn fingerprint(&self) -> Option<CacheFingerprint> {
-        use std::os::unix::fs::MetadataExt;
-        let m = fs::metadata(&self.path).ok()?;
-        Some(CacheFingerprint {
-            device: m.dev(),
-            inode: m.ino(),
-            size: m.size(),
-            mtime: (m.mtime(), m.mtime_nsec()),
-        })
     }
 
     /// Adds or replaces the alias `name` → `value` (as `podman`'s `AddShortNameAlias`).
@@ -456,7 +413,7 @@ impl AliasCache {
 }
 
 /// The default alias-cache path as containers/image computes it (rule 4, §1.1): effective
-/// UID 0 → [`ROOT_CACHE_PATH`]; otherwise `<xdg_cache_home>/containers/short-name-aliases.conf`
+/// UID 0 → `/var/cache/containers/short-name-aliases.conf`; otherwise `<xdg_cache_home>/containers/short-name-aliases.conf`
 /// when `xdg_cache_home` is set and non-empty, else `<home>/.cache/containers/…`; `None` when
 /// neither is available.
 ///

@@ -263,7 +263,7 @@ fn credential_documents_over_4_mib_are_rejected() {
     assert!(
         report.problems().any(|d| matches!(
             d,
-            shortnames::credentials::Diagnostic::DocumentError {
+            shortnames::credentials::CredentialDiagnostic::DocumentError {
                 kind: DocumentErrorKind::TooLarge,
                 ..
             }

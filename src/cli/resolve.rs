@@ -7,7 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use shortnames::config::{host_has_system_config, BUILTIN_SEARCH_REGISTRIES};
-use shortnames::credentials::{Diagnostic, Format as AuthFormat, Keyring, Severity};
+use shortnames::credentials::{
+    CredentialDiagnostic as Diagnostic, CredentialSeverity as Severity, Format as AuthFormat,
+    Keyring,
+};
 use shortnames::{report, ConfigSources, Resolution, Resolver};
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]

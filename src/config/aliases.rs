@@ -3,7 +3,7 @@
 //! with the same validation.
 //!
 //! ```
-//! use shortnames::config::aliases::{validate_alias_key, validate_alias_value};
+//! use shortnames::config::{validate_alias_key, validate_alias_value};
 //!
 //! assert!(validate_alias_key("ubi9").is_ok());
 //! assert_eq!(

@@ -23,7 +23,7 @@ use crate::config::{ConfigSources, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CON
 ///
 /// Each file is a registries.conf v2 drop-in holding only an `[aliases]` table. A loader
 /// reporting an error in one of them should name it as the file name prefixed by
-/// [`BUILTIN_ORIGIN_PREFIX`] (for example `<built-in>/005-openshift-shortnames.conf`), since
+/// `<built-in>/` (for example `<built-in>/005-openshift-shortnames.conf`), since
 /// it does not exist on disk.
 ///
 /// ```
@@ -48,12 +48,7 @@ pub const BUILTIN_SEARCH_REGISTRIES: &[&str] = &["registry.access.redhat.com", "
 
 /// Prefix for the origin (the "file" named in descriptions and errors) of an embedded drop-in:
 /// origin = `BUILTIN_ORIGIN_PREFIX` + file name, e.g. `<built-in>/005-openshift-shortnames.conf`.
-///
-/// ```
-/// let origin = format!("{}{}", shortnames::config::BUILTIN_ORIGIN_PREFIX, "005-openshift-shortnames.conf");
-/// assert_eq!(origin, "<built-in>/005-openshift-shortnames.conf");
-/// ```
-pub const BUILTIN_ORIGIN_PREFIX: &str = "<built-in>/";
+pub(crate) const BUILTIN_ORIGIN_PREFIX: &str = "<built-in>/";
 
 /// Display name of the synthetic drop-in that sets [`BUILTIN_SEARCH_REGISTRIES`] (what
 /// descriptions and `search_registries_origin` show when the built-in defaults are used).
@@ -66,14 +61,7 @@ pub const BUILTIN_SEARCH_ORIGIN: &str = "<built-in>/search-registries.conf";
 /// The contents of the synthetic drop-in named [`BUILTIN_SEARCH_ORIGIN`]: a registries.conf
 /// v2 drop-in that sets only `unqualified-search-registries` to
 /// [`BUILTIN_SEARCH_REGISTRIES`].
-///
-/// ```
-/// assert_eq!(
-///     shortnames::config::builtin_search_drop_in(),
-///     "unqualified-search-registries = [\"registry.access.redhat.com\", \"docker.io\"]\n"
-/// );
-/// ```
-pub fn builtin_search_drop_in() -> String {
+pub(crate) fn builtin_search_drop_in() -> String {
     let list: Vec<String> = BUILTIN_SEARCH_REGISTRIES
         .iter()
         .map(|r| format!("{r:?}"))

@@ -18,16 +18,16 @@
 //! assert_eq!(&*config.registries[0].mirrors[0].location, "mirror.example.net/quay");
 //! ```
 
-pub mod aliases;
+pub(crate) mod aliases;
 mod builtin;
 pub(crate) mod decode;
 pub(crate) mod fastscan;
 pub(crate) mod file;
 pub(crate) mod paths;
 
+pub use aliases::{validate_alias_key, validate_alias_value, AliasComplaint};
 pub use builtin::{
-    builtin_search_drop_in, host_has_system_config, BUILTIN_DROP_INS, BUILTIN_ORIGIN_PREFIX,
-    BUILTIN_SEARCH_ORIGIN, BUILTIN_SEARCH_REGISTRIES,
+    host_has_system_config, BUILTIN_DROP_INS, BUILTIN_SEARCH_ORIGIN, BUILTIN_SEARCH_REGISTRIES,
 };
 
 use std::fmt;
@@ -47,7 +47,7 @@ use crate::reference::Reference;
 use aliases::{AliasEntry, AliasMap};
 
 /// The name of the default credential helper, used when none is configured.
-pub const AUTH_FILE_HELPER: &str = "containers-auth.json";
+pub(crate) const AUTH_FILE_HELPER: &str = "containers-auth.json";
 
 /// How short names that miss every alias are treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -38,7 +38,7 @@ pub(crate) use normalise::is_registry_host;
 pub(crate) use rewrite::EndpointShape;
 
 /// The maximum length of a repository name (domain and path), in bytes.
-pub const NAME_TOTAL_LENGTH_MAX: usize = 255;
+pub(crate) const NAME_TOTAL_LENGTH_MAX: usize = 255;
 
 const DEFAULT_DOMAIN: &str = "docker.io";
 const LEGACY_DEFAULT_DOMAIN: &str = "index.docker.io";
