@@ -30,12 +30,11 @@
 //! ```
 
 use std::fmt;
-use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::config::{decode, Config, ConfigSources, PullFromMirror, Registry};
-use crate::error::{Error, Lines, Location};
+use crate::config::{Config, ConfigSources, PullFromMirror, Registry};
+use crate::error::{Error, Location};
 use crate::pull_sources::{Decision, Rule};
 use crate::quote::Q;
 use crate::reference::Reference;
@@ -221,7 +220,7 @@ pub fn explain(sources: &ConfigSources, name: &str, options: &ExplainOptions) ->
             config.short_name_mode
         ),
     );
-    explain_input(&mut b, &resolver, sources, config, name, profile);
+    explain_input(&mut b, &resolver, config, name, profile);
     match resolver.resolve(name) {
         Err(e) => {
             b.step(0, "error", format!("resolution fails: {e}"));
@@ -242,21 +241,9 @@ pub fn explain(sources: &ConfigSources, name: &str, options: &ExplainOptions) ->
     out
 }
 
-/// The location of a top-level key in `file` (read again through `sources`).
-fn key_location(sources: &ConfigSources, file: &str, which: &str) -> Option<Location> {
-    let text = std::fs::read_to_string(sources.io_path(Path::new(file))).ok()?;
-    let raw = decode::decode_file(&text).ok()?;
-    let span = match which {
-        "usr" => raw.usr_span,
-        _ => raw.short_name_mode.span,
-    };
-    Lines::new(&text).span(&span)
-}
-
 fn explain_input(
     b: &mut Builder,
     resolver: &Resolver,
-    sources: &ConfigSources,
     config: &Config,
     name: &str,
     profile: Profile,
@@ -401,14 +388,14 @@ fn explain_input(
         "search",
         format!("search list [{}]", list.join(", ")),
         Some(origin),
-        key_location(sources, origin, "usr"),
+        config.search_registries_at,
     );
     if list.len() > 1 && config.short_name_mode == crate::ShortNameMode::Enforcing {
+        // Where the loader found the mode (the files are not read again).
         let mode_at = config
-            .files
-            .iter()
-            .rev()
-            .find_map(|f| key_location(sources, f, "mode").map(|l| (f.clone(), l)));
+            .short_name_mode_at
+            .as_ref()
+            .and_then(|(f, l)| l.map(|l| (f.clone(), l)));
         b.at(
             1,
             "note",
