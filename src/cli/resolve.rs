@@ -19,6 +19,26 @@ pub enum Format {
     Json,
 }
 
+/// The `--profile` values.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum ProfileArg {
+    /// Exactly the reference behaviour (the default).
+    #[default]
+    Compatible,
+    /// Case-insensitive hosts, strict ports, any-occurrence wildcards, blocked prefixes
+    /// enforced, authoritative system aliases, unknown keys are errors.
+    Hardened,
+}
+
+impl From<ProfileArg> for shortnames::Profile {
+    fn from(p: ProfileArg) -> shortnames::Profile {
+        match p {
+            ProfileArg::Compatible => shortnames::Profile::Compatible,
+            ProfileArg::Hardened => shortnames::Profile::Hardened,
+        }
+    }
+}
+
 #[derive(Args)]
 pub struct ConfigArgs {
     /// The main registries.conf (explicit: a missing file is an error).
@@ -31,8 +51,8 @@ pub struct ConfigArgs {
     #[arg(long, value_name = "PATH")]
     pub user_aliases: Option<PathBuf>,
     /// Behaviour profile: `compatible` (exactly the reference) or `hardened`.
-    #[arg(long, value_enum, default_value_t = super::check::ProfileArg::Compatible)]
-    pub profile: super::check::ProfileArg,
+    #[arg(long, value_enum, default_value_t = ProfileArg::Compatible)]
+    pub profile: ProfileArg,
 }
 
 impl ConfigArgs {
