@@ -10,7 +10,8 @@ use std::time::Duration;
 use clap::Args;
 use serde_json::{json, Value};
 use shortnames::credentials::{
-    Credential, Diagnostic, Explicit, Format as AuthFormat, Keyring, Secret, Severity,
+    Credential, CredentialDiagnostic as Diagnostic, CredentialSeverity as Severity, Explicit,
+    Format as AuthFormat, Keyring, Secret,
 };
 use shortnames::pull::{Attempt, Platform, Progress, PullError, PullOptions, Puller};
 use shortnames::{Reference, Resolver};

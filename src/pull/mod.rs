@@ -78,7 +78,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::credentials::{Candidate as CredentialCandidate, Explicit, Keyring, Origin};
+use crate::credentials::{CredentialCandidate, Explicit, Keyring, Origin};
 use crate::{Engine, Reference, Resolver};
 use layout::{Descriptor, Layout};
 use transport::{Net, Scheme, Session};
