@@ -26,7 +26,6 @@ pub(crate) mod file;
 mod memory;
 pub(crate) mod paths;
 
-pub use aliases::{validate_alias_key, validate_alias_value, AliasComplaint};
 pub use builtin::{
     host_has_system_config, BUILTIN_DROP_INS, BUILTIN_SEARCH_ORIGIN, BUILTIN_SEARCH_REGISTRIES,
 };
