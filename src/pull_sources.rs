@@ -32,11 +32,11 @@ impl PullSource<'_> {
     }
 }
 
-/// What the blocked message names as the configuration files.
+/// What the blocked message names as the configuration files, after `is blocked `: v5.23
+/// `in <main> or <dir>`, v5.40 `in one of ["<candidate>" ...]` (decided by discovery).
 #[derive(Debug, Clone)]
 pub(crate) struct BlockedText {
-    pub main: std::sync::Arc<str>,
-    pub dir: std::sync::Arc<str>,
+    pub sources: std::sync::Arc<str>,
 }
 
 fn blocked_check(index: &RegistryIndex, name: &str, text: &BlockedText) -> Option<Error> {
@@ -44,24 +44,13 @@ fn blocked_check(index: &RegistryIndex, name: &str, text: &BlockedText) -> Optio
         return None;
     }
     let e = &index.find(name)?.entry;
-    e.blocked.then(|| {
-        Error::new(
-            ErrorKind::Blocked,
-            format!(
-                "registry {} is blocked in {} or {}",
-                e.prefix, text.main, text.dir
-            ),
-        )
-    })
+    e.blocked.then(|| blocked_error(&e.prefix, text))
 }
 
 fn blocked_error(prefix: &str, text: &BlockedText) -> Error {
     Error::new(
         ErrorKind::Blocked,
-        format!(
-            "registry {prefix} is blocked in {} or {}",
-            text.main, text.dir
-        ),
+        format!("registry {prefix} is blocked {}", text.sources),
     )
 }
 
