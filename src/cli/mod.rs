@@ -3,6 +3,7 @@
 pub mod alias;
 pub mod auth;
 pub mod check;
+pub mod config_args;
 pub mod explain;
 pub mod resolve;
 

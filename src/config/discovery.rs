@@ -581,7 +581,11 @@ fn walk_layout(
         match compat {
             Compat::V5_40 => io_error(text, &f.display),
             Compat::V5_23 => io_error(
-                format!("loading {} {}: {text}", compat.prefix_kind(role), Q(&f.display)),
+                format!(
+                    "loading {} {}: {text}",
+                    compat.prefix_kind(role),
+                    Q(&f.display)
+                ),
                 &f.display,
             ),
         }

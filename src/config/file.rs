@@ -141,7 +141,14 @@ pub(crate) fn load(
     compat: Compat,
     limits: &Limits,
 ) -> Result<FileConfig, FileProblem> {
-    load_with(text, origin, drop_in, compat, limits, &mut Sink::first_error())
+    load_with(
+        text,
+        origin,
+        drop_in,
+        compat,
+        limits,
+        &mut Sink::first_error(),
+    )
 }
 
 /// Decodes and validates one file reporting *every* problem (for `check`): the problems in

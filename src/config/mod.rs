@@ -469,8 +469,14 @@ impl discovery::Visitor for Loader<'_> {
         let prefix = compat.prefix_kind(role);
         let display = &*path.display;
         let drop_in = role != discovery::Role::Main;
-        let f = file::load(text, &path.display, drop_in, compat, self.sources.input_limits())
-            .map_err(|p| wrap(prefix, display, p))?;
+        let f = file::load(
+            text,
+            &path.display,
+            drop_in,
+            compat,
+            self.sources.input_limits(),
+        )
+        .map_err(|p| wrap(prefix, display, p))?;
         refuse_unknown_keys(self.sources, prefix, display, &f)?;
         // v5.23: the main file is the search-list origin even when it sets no list.
         if role == discovery::Role::Main && compat == Compat::V5_23 {

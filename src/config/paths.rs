@@ -282,11 +282,27 @@ impl ConfigSources {
         self.host.as_ref()
     }
 
-    /// The user alias file: the one set explicitly, else (with a host) the host's cache.
-    pub(crate) fn user_alias_file(&self) -> Option<(PathBuf, String)> {
+    /// The user alias file as configured: the one set with
+    /// [`user_aliases`](ConfigSources::user_aliases), else (with discovery) the host's cache
+    /// ([`Host::user_alias_cache`]); `None` without either.
+    ///
+    /// ```
+    /// use shortnames::config::Host;
+    /// use shortnames::ConfigSources;
+    /// assert_eq!(ConfigSources::new().user_alias_path(), None);
+    /// let s = ConfigSources::discover(&Host::new().uid(1000).home("/h"));
+    /// assert_eq!(s.user_alias_path().unwrap(),
+    ///     std::path::Path::new("/h/.cache/containers/short-name-aliases.conf"));
+    /// ```
+    pub fn user_alias_path(&self) -> Option<PathBuf> {
         self.user_aliases
             .clone()
             .or_else(|| self.host.as_ref()?.user_alias_cache())
+    }
+
+    /// The user alias file as read and as shown.
+    pub(crate) fn user_alias_file(&self) -> Option<(PathBuf, String)> {
+        self.user_alias_path()
             .map(|p| (self.io_path(&p), p.to_string_lossy().into_owned()))
     }
 
@@ -302,4 +318,3 @@ impl ConfigSources {
         }
     }
 }
-
