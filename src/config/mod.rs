@@ -22,6 +22,7 @@ pub(crate) mod decode;
 pub(crate) mod discovery;
 pub(crate) mod fastscan;
 pub(crate) mod file;
+pub(crate) mod migrate;
 pub(crate) mod paths;
 
 use std::fmt;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 pub use discovery::{Compat, Host, ShadowedFile, HOST_VARIABLES};
+pub use migrate::{migrate, Migration};
 pub use paths::{ConfigSources, Limits, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D};
 
 use crate::aliases::{AliasEntry, AliasMap};

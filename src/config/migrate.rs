@@ -1,0 +1,239 @@
+//! Rewriting a version-1 registries.conf (`[registries.search]`, `[registries.insecure]`,
+//! `[registries.block]`) as the equivalent version-2 file, which every release reads
+//! (containers/image v5.40 refuses version-1 files).
+//!
+//! The conversion is the one containers/image v5.23 applies when it loads a version-1 main
+//! file (resolution rules 10–11), so the answers stay the same; the result is verified by
+//! loading both files and comparing the effective configurations. Everything outside the
+//! version-1 tables, comments included, is kept; the comments written above the version-1
+//! tables are moved above the keys replacing them.
+
+use std::sync::Arc;
+
+use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, Value};
+
+use super::decode::{self, fold_eq};
+use super::file::{self, FileConfig};
+use super::{Compat, Limits};
+use crate::error::{Error, ErrorKind};
+use crate::quote::Q;
+
+/// The outcome of [`migrate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Migration {
+    /// Whether the file uses version-1 tables (v5.40 refuses it as it is).
+    pub needed: bool,
+    /// The version-2 file (the input unchanged when nothing was needed).
+    pub text: String,
+}
+
+/// Rewrites the registries.conf `text` (named `file` in messages) without version-1 tables.
+///
+/// A file that does not load today (as a main file, containers/image v5.23 rules) is not
+/// rewritten: the error is the one loading it gives, e.g. for a file mixing both formats.
+///
+/// ```
+/// use shortnames::config::migrate;
+///
+/// let v1 = "# site registries\n[registries.search]\nregistries = [\"quay.io\"]\n\
+///           [registries.block]\nregistries = [\"bad.example.com\"]\n";
+/// let m = migrate(v1, "registries.conf").unwrap();
+/// assert!(m.needed);
+/// assert_eq!(m.text, "# site registries\nunqualified-search-registries = [\"quay.io\"]\n\n\
+///                     [[registry]]\nlocation = \"bad.example.com\"\nblocked = true\n");
+/// assert!(!migrate(&m.text, "registries.conf").unwrap().needed);
+/// ```
+pub fn migrate(text: &str, file: &str) -> Result<Migration, Error> {
+    let origin: Arc<str> = Arc::from(file);
+    let limits = Limits::default();
+    let load = |t: &str, compat: Compat| {
+        file::load(t, &origin, false, compat, &limits).map_err(|p| {
+            Error::with_details(
+                p.kind,
+                format!(
+                    "loading registries configuration {}: {}",
+                    Q(file),
+                    p.message
+                ),
+                Some(file.to_owned()),
+                p.key,
+                p.location,
+            )
+        })
+    };
+    let before = load(text, Compat::V5_23)?;
+    let raw = decode::decode_file(text).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidConfig("toml"),
+            format!("{}: toml: {}", file, e.message),
+        )
+    })?;
+    if !raw.v1_defined {
+        return Ok(Migration {
+            needed: false,
+            text: text.to_owned(),
+        });
+    }
+    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        Error::new(
+            ErrorKind::InvalidConfig("toml"),
+            format!("{file}: toml: {}", e.message()),
+        )
+    })?;
+    let comments = remove_v1(doc.as_table_mut());
+    write_v2(&mut doc, &before, &comments);
+    let out = doc.to_string();
+
+    // The proof: both releases load the new file into the configuration v5.23 had.
+    for compat in [Compat::V5_23, Compat::V5_40] {
+        let after = load(&out, compat)?;
+        if let Some(what) = difference(&before, &after) {
+            return Err(Error::new(
+                ErrorKind::InvalidConfig("migrate"),
+                format!("{file}: the converted file would change {what}; convert it by hand"),
+            ));
+        }
+    }
+    Ok(Migration {
+        needed: true,
+        text: out,
+    })
+}
+
+/// Removes the version-1 `registries` table and the (necessarily empty, the file loaded)
+/// version-2 keys the conversion rewrites; returns the comments written above them.
+fn remove_v1(root: &mut Table) -> String {
+    let mut comments = String::new();
+    let doomed: Vec<String> = root
+        .iter()
+        .map(|(k, _)| k.to_owned())
+        .filter(|k| {
+            fold_eq(k, "registries")
+                || fold_eq(k, "unqualified-search-registries")
+                || fold_eq(k, "registry")
+        })
+        .collect();
+    for k in doomed {
+        if let Some((key, item)) = root.remove_entry(&k) {
+            collect_comments(key.leaf_decor().prefix(), &mut comments);
+            collect_item_comments(&item, &mut comments);
+        }
+    }
+    comments
+}
+
+fn collect_item_comments(item: &Item, out: &mut String) {
+    if let Item::Table(t) = item {
+        collect_comments(t.decor().prefix(), out);
+        for (k, sub) in t.iter() {
+            if let Some(key) = t.key(k) {
+                collect_comments(key.leaf_decor().prefix(), out);
+            }
+            collect_item_comments(sub, out);
+        }
+    }
+}
+
+fn collect_comments(decor: Option<&toml_edit::RawString>, out: &mut String) {
+    let Some(text) = decor.and_then(|d| d.as_str()) else {
+        return;
+    };
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('#') {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+}
+
+fn write_v2(doc: &mut DocumentMut, before: &FileConfig, comments: &str) {
+    let mut first = true;
+    let mut decorate = |decor: &mut toml_edit::Decor| {
+        if std::mem::take(&mut first) && !comments.is_empty() {
+            decor.set_prefix(comments.to_owned());
+        }
+    };
+    if let Some(usr) = &before.usr {
+        let list: Array = usr.iter().map(|s| Value::from(&**s)).collect();
+        let root = doc.as_table_mut();
+        // Top-level keys are written before every table.
+        root.insert(
+            "unqualified-search-registries",
+            Item::Value(Value::Array(list)),
+        );
+        if let Some(mut key) = root.key_mut("unqualified-search-registries") {
+            decorate(key.leaf_decor_mut());
+        }
+    }
+    if before.registries.is_empty() {
+        return;
+    }
+    let mut tables = ArrayOfTables::new();
+    for r in &before.registries {
+        let mut t = Table::new();
+        if r.prefix != r.location {
+            t.insert("prefix", toml_edit::value(&*r.prefix));
+        }
+        t.insert("location", toml_edit::value(&*r.location));
+        if r.insecure {
+            t.insert("insecure", toml_edit::value(true));
+        }
+        if r.blocked {
+            t.insert("blocked", toml_edit::value(true));
+        }
+        if tables.is_empty() {
+            decorate(t.decor_mut());
+        }
+        tables.push(t);
+    }
+    doc.as_table_mut()
+        .insert("registry", Item::ArrayOfTables(tables));
+}
+
+/// The first effective setting that differs between two loads of one file, if any.
+fn difference(a: &FileConfig, b: &FileConfig) -> Option<&'static str> {
+    let regs = |f: &FileConfig| {
+        f.registries
+            .iter()
+            .map(|r| {
+                (
+                    r.prefix.clone(),
+                    r.location.clone(),
+                    r.insecure,
+                    r.blocked,
+                    r.mirror_by_digest_only,
+                    r.mirrors.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let aliases = |f: &FileConfig| {
+        f.aliases
+            .iter()
+            .map(|(k, e)| (k.clone(), e.value.as_ref().map(|r| r.as_str().to_owned())))
+            .collect::<Vec<_>>()
+    };
+    if regs(a) != regs(b) {
+        return Some("the [[registry]] entries");
+    }
+    if a.usr != b.usr {
+        return Some("unqualified-search-registries");
+    }
+    // An empty list and no list mean the same default helper.
+    let helpers = |f: &FileConfig| f.credential_helpers.clone().filter(|h| !h.is_empty());
+    if helpers(a) != helpers(b) {
+        return Some("credential-helpers");
+    }
+    if a.short_name_mode != b.short_name_mode {
+        return Some("short-name-mode");
+    }
+    if aliases(a) != aliases(b) {
+        return Some("the aliases");
+    }
+    if a.additional_layer_store_auth_helper != b.additional_layer_store_auth_helper {
+        return Some("additional-layer-store-auth-helper");
+    }
+    None
+}
