@@ -101,10 +101,18 @@ pub fn migrate(text: &str, file: &str) -> Result<Migration, Error> {
     })
 }
 
+/// Comments of the removed tables: those of `[registries.search]` go above the new search
+/// list, the others above the first new `[[registry]]`.
+#[derive(Default)]
+struct Comments {
+    search: String,
+    registries: String,
+}
+
 /// Removes the version-1 `registries` table and the (necessarily empty, the file loaded)
-/// version-2 keys the conversion rewrites; returns the comments written above them.
-fn remove_v1(root: &mut Table) -> String {
-    let mut comments = String::new();
+/// version-2 keys the conversion rewrites; returns the comments written in and above them.
+fn remove_v1(root: &mut Table) -> Comments {
+    let mut c = Comments::default();
     let doomed: Vec<String> = root
         .iter()
         .map(|(k, _)| k.to_owned())
@@ -115,23 +123,41 @@ fn remove_v1(root: &mut Table) -> String {
         })
         .collect();
     for k in doomed {
-        if let Some((key, item)) = root.remove_entry(&k) {
-            collect_comments(key.leaf_decor().prefix(), &mut comments);
-            collect_item_comments(&item, &mut comments);
-        }
-    }
-    comments
-}
-
-fn collect_item_comments(item: &Item, out: &mut String) {
-    if let Item::Table(t) = item {
-        collect_comments(t.decor().prefix(), out);
-        for (k, sub) in t.iter() {
-            if let Some(key) = t.key(k) {
+        let Some((key, item)) = root.remove_entry(&k) else {
+            continue;
+        };
+        let search = fold_eq(&k, "unqualified-search-registries");
+        let out = if search { &mut c.search } else { &mut c.registries };
+        collect_comments(key.leaf_decor().prefix(), out);
+        let Item::Table(t) = &item else { continue };
+        collect_comments(t.decor().prefix(), &mut c.registries);
+        for (name, sub) in t.iter() {
+            let out = match fold_eq(name, "search") {
+                true => &mut c.search,
+                false => &mut c.registries,
+            };
+            if let Some(key) = t.key(name) {
                 collect_comments(key.leaf_decor().prefix(), out);
             }
             collect_item_comments(sub, out);
         }
+    }
+    c
+}
+
+fn collect_item_comments(item: &Item, out: &mut String) {
+    match item {
+        Item::Table(t) => {
+            collect_comments(t.decor().prefix(), out);
+            for (k, sub) in t.iter() {
+                if let Some(key) = t.key(k) {
+                    collect_comments(key.leaf_decor().prefix(), out);
+                }
+                collect_item_comments(sub, out);
+            }
+        }
+        Item::Value(v) => collect_comments(v.decor().suffix(), out),
+        _ => {}
     }
 }
 
@@ -148,24 +174,18 @@ fn collect_comments(decor: Option<&toml_edit::RawString>, out: &mut String) {
     }
 }
 
-fn write_v2(doc: &mut DocumentMut, before: &FileConfig, comments: &str) {
-    let mut first = true;
-    let mut decorate = |decor: &mut toml_edit::Decor| {
-        if std::mem::take(&mut first) && !comments.is_empty() {
-            decor.set_prefix(comments.to_owned());
-        }
-    };
+fn write_v2(doc: &mut DocumentMut, before: &FileConfig, comments: &Comments) {
+    let root = doc.as_table_mut();
+    let mut registry_comments = comments.registries.clone();
     if let Some(usr) = &before.usr {
         let list: Array = usr.iter().map(|s| Value::from(&**s)).collect();
-        let root = doc.as_table_mut();
         // Top-level keys are written before every table.
-        root.insert(
-            "unqualified-search-registries",
-            Item::Value(Value::Array(list)),
-        );
+        root.insert("unqualified-search-registries", Item::Value(Value::Array(list)));
         if let Some(mut key) = root.key_mut("unqualified-search-registries") {
-            decorate(key.leaf_decor_mut());
+            key.leaf_decor_mut().set_prefix(comments.search.clone());
         }
+    } else {
+        registry_comments.insert_str(0, &comments.search);
     }
     if before.registries.is_empty() {
         return;
@@ -183,13 +203,12 @@ fn write_v2(doc: &mut DocumentMut, before: &FileConfig, comments: &str) {
         if r.blocked {
             t.insert("blocked", toml_edit::value(true));
         }
-        if tables.is_empty() {
-            decorate(t.decor_mut());
+        if tables.is_empty() && !registry_comments.is_empty() {
+            t.decor_mut().set_prefix(format!("\n{registry_comments}"));
         }
         tables.push(t);
     }
-    doc.as_table_mut()
-        .insert("registry", Item::ArrayOfTables(tables));
+    root.insert("registry", Item::ArrayOfTables(tables));
 }
 
 /// The first effective setting that differs between two loads of one file, if any.
