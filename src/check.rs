@@ -161,6 +161,16 @@ pub fn check(sources: &ConfigSources, options: &CheckOptions) -> CheckReport {
     };
     c.load_all(sources);
     c.analyse(sources);
+    if sources.compat_target() == config::Compat::V5_40 {
+        // What stops working compared with v5.23 (Podman 4 → Podman 6).
+        for f in config::upgrade_findings(sources) {
+            let d = Diagnostic::new(Severity::Warning, format!("upgrade/{}", f.code), f.message);
+            c.push(match f.file {
+                Some(file) => d.at(&*file, None),
+                None => d,
+            });
+        }
+    }
     let order: HashMap<String, usize> = c
         .report
         .files

@@ -173,6 +173,11 @@ impl Host {
         self
     }
 
+    /// The value of one of the [`HOST_VARIABLES`], if set (possibly empty).
+    pub fn var_value(&self, name: &str) -> Option<&OsStr> {
+        self.present(name)
+    }
+
     /// The sysroot, if any.
     pub fn sysroot_dir(&self) -> Option<&Path> {
         self.sysroot.as_deref()

@@ -127,7 +127,11 @@ fn remove_v1(root: &mut Table) -> Comments {
             continue;
         };
         let search = fold_eq(&k, "unqualified-search-registries");
-        let out = if search { &mut c.search } else { &mut c.registries };
+        let out = if search {
+            &mut c.search
+        } else {
+            &mut c.registries
+        };
         collect_comments(key.leaf_decor().prefix(), out);
         let Item::Table(t) = &item else { continue };
         collect_comments(t.decor().prefix(), &mut c.registries);
@@ -180,7 +184,10 @@ fn write_v2(doc: &mut DocumentMut, before: &FileConfig, comments: &Comments) {
     if let Some(usr) = &before.usr {
         let list: Array = usr.iter().map(|s| Value::from(&**s)).collect();
         // Top-level keys are written before every table.
-        root.insert("unqualified-search-registries", Item::Value(Value::Array(list)));
+        root.insert(
+            "unqualified-search-registries",
+            Item::Value(Value::Array(list)),
+        );
         if let Some(mut key) = root.key_mut("unqualified-search-registries") {
             key.leaf_decor_mut().set_prefix(comments.search.clone());
         }

@@ -24,6 +24,7 @@ pub(crate) mod fastscan;
 pub(crate) mod file;
 pub(crate) mod migrate;
 pub(crate) mod paths;
+pub(crate) mod upgrade;
 
 use std::fmt;
 use std::fs;
@@ -36,6 +37,7 @@ use rustc_hash::FxHashMap;
 pub use discovery::{Compat, Host, ShadowedFile, HOST_VARIABLES};
 pub use migrate::{migrate, Migration};
 pub use paths::{ConfigSources, Limits, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D};
+pub use upgrade::{upgrade_findings, UpgradeFinding};
 
 use crate::aliases::{AliasEntry, AliasMap};
 use crate::error::{Error, ErrorKind, Location};
