@@ -212,7 +212,7 @@ fn load_with(
             location: None,
         })?;
     }
-    validate(&ctx, raw, origin, drop_in, sink)
+    validate(&ctx, raw, origin, drop_in, compat, sink)
 }
 
 fn validate(
@@ -220,6 +220,7 @@ fn validate(
     mut raw: RawFile,
     origin: &Arc<str>,
     drop_in: bool,
+    compat: Compat,
     sink: &mut Sink,
 ) -> Result<FileConfig, FileProblem> {
     let mut warnings: Vec<Warning> = raw
@@ -469,10 +470,20 @@ fn validate(
         aliases::validate_table(std::mem::take(&mut raw.aliases), origin, &ctx.lines).map_err(
             |c| FileProblem {
                 kind: ErrorKind::InvalidConfig("bad-alias"),
-                message: format!(
-                    "validating short-name aliases: {}",
-                    aliases::join_complaints(&c)
-                ),
+                message: match compat {
+                    // v5.40 joins several complaints with a plain newline.
+                    Compat::V5_40 => format!(
+                        "validating short-name aliases: {}",
+                        c.iter()
+                            .map(|c| c.text.as_str())
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    ),
+                    Compat::V5_23 => format!(
+                        "validating short-name aliases: {}",
+                        aliases::join_complaints(&c)
+                    ),
+                },
                 key: Some(c[0].key.clone()),
                 location: c[0].location,
             },
