@@ -121,7 +121,7 @@ impl Fingerprint {
     /// not included (see [`Fingerprint::of_user_aliases`]).
     pub fn of_config(sources: &ConfigSources) -> Fingerprint {
         let mut fp = Fingerprint::default();
-        let layout = crate::config::discovery::Layout::of(sources);
+        let layout = crate::config::Layout::of(sources);
         let (files, dirs) = layout.watched();
         for f in files {
             fp.push(sources.io_path(f));
@@ -129,7 +129,7 @@ impl Fingerprint {
         for dir in dirs {
             let dir = sources.io_path(dir);
             let names = match fs::metadata(&dir) {
-                Ok(m) if m.is_dir() => crate::config::discovery::list_candidates(&dir).ok(),
+                Ok(m) if m.is_dir() => crate::config::list_candidates(&dir).ok(),
                 _ => None,
             };
             let Some(names) = names else {

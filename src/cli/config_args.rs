@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use shortnames::builtin::BUILTIN_SEARCH_REGISTRIES;
 use shortnames::config::{Compat, Host};
-use shortnames::{Config, ConfigSources};
+use shortnames::{Config, ConfigSources, Profile};
 
 /// The `--compat` values.
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Default, Debug)]
@@ -27,6 +27,26 @@ impl From<CompatArg> for Compat {
         match c {
             CompatArg::V5_23 => Compat::V5_23,
             CompatArg::V5_40 => Compat::V5_40,
+        }
+    }
+}
+
+/// The `--profile` values.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum ProfileArg {
+    /// Exactly the reference behaviour (the default).
+    #[default]
+    Compatible,
+    /// Case-insensitive hosts, strict ports, any-occurrence wildcards, blocked prefixes
+    /// enforced, authoritative system aliases, unknown keys are errors.
+    Hardened,
+}
+
+impl From<ProfileArg> for Profile {
+    fn from(p: ProfileArg) -> Profile {
+        match p {
+            ProfileArg::Compatible => Profile::Compatible,
+            ProfileArg::Hardened => Profile::Hardened,
         }
     }
 }
@@ -72,8 +92,8 @@ pub struct ConfigArgs {
     #[arg(long, value_enum, default_value_t = CompatArg::V5_23)]
     pub compat: CompatArg,
     /// Behaviour profile: `compatible` (exactly the reference) or `hardened`.
-    #[arg(long, value_enum, default_value_t = super::check::ProfileArg::Compatible)]
-    pub profile: super::check::ProfileArg,
+    #[arg(long, value_enum, default_value_t = ProfileArg::Compatible)]
+    pub profile: ProfileArg,
 }
 
 impl ConfigArgs {

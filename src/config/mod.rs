@@ -34,6 +34,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+pub(crate) use discovery::{list_candidates, Layout};
 pub use discovery::{Compat, Host, ShadowedFile, HOST_VARIABLES};
 pub use migrate::{migrate, Migration};
 pub use paths::{ConfigSources, Limits, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D};
