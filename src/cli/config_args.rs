@@ -131,8 +131,7 @@ impl ConfigArgs {
     /// option was given and discovery finds no configuration file at all.
     pub fn sources_or_builtin(&self) -> ConfigSources {
         let s = self.sources();
-        let nothing_found = Config::load(&s).is_ok_and(|c| c.files.is_empty());
-        if self.is_empty() && nothing_found {
+        if self.is_empty() && Config::load(&s).is_ok_and(|c| c.files.is_empty()) {
             announce_builtin_defaults(self.compat.into());
             return s.with_builtin_defaults();
         }

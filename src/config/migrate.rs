@@ -220,28 +220,13 @@ fn write_v2(doc: &mut DocumentMut, before: &FileConfig, comments: &Comments) {
 
 /// The first effective setting that differs between two loads of one file, if any.
 fn difference(a: &FileConfig, b: &FileConfig) -> Option<&'static str> {
-    let regs = |f: &FileConfig| {
-        f.registries
-            .iter()
-            .map(|r| {
-                (
-                    r.prefix.clone(),
-                    r.location.clone(),
-                    r.insecure,
-                    r.blocked,
-                    r.mirror_by_digest_only,
-                    r.mirrors.clone(),
-                )
-            })
-            .collect::<Vec<_>>()
-    };
     let aliases = |f: &FileConfig| {
         f.aliases
             .iter()
             .map(|(k, e)| (k.clone(), e.value.as_ref().map(|r| r.as_str().to_owned())))
             .collect::<Vec<_>>()
     };
-    if regs(a) != regs(b) {
+    if !super::same_registries(&a.registries, &b.registries) {
         return Some("the [[registry]] entries");
     }
     if a.usr != b.usr {

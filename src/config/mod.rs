@@ -153,6 +153,23 @@ pub struct Registry {
     pub(crate) key: String,
 }
 
+impl Registry {
+    /// Whether two entries act the same (everything but where they were defined).
+    pub(crate) fn same_settings(&self, other: &Registry) -> bool {
+        self.prefix == other.prefix
+            && self.location == other.location
+            && self.insecure == other.insecure
+            && self.blocked == other.blocked
+            && self.mirror_by_digest_only == other.mirror_by_digest_only
+            && self.mirrors == other.mirrors
+    }
+}
+
+/// Whether two lists of entries act the same, in order.
+pub(crate) fn same_registries<R: std::ops::Deref<Target = Registry>>(a: &[R], b: &[R]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_settings(y))
+}
+
 /// A non-fatal observation about the configuration (the reference ignores these silently).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -141,22 +141,7 @@ pub fn upgrade_findings(sources: &ConfigSources) -> Vec<UpgradeFinding> {
         if a.credential_helpers != b.credential_helpers {
             changes.push("credential-helpers");
         }
-        let regs = |c: &Config| {
-            c.registries
-                .iter()
-                .map(|r| {
-                    (
-                        r.prefix.clone(),
-                        r.location.clone(),
-                        r.insecure,
-                        r.blocked,
-                        r.mirror_by_digest_only,
-                        r.mirrors.clone(),
-                    )
-                })
-                .collect::<Vec<_>>()
-        };
-        if regs(a) != regs(b) {
+        if !super::same_registries(&a.registries, &b.registries) {
             changes.push("the [[registry]] entries");
         }
         let aliases = |c: &Config| {
