@@ -662,8 +662,9 @@ fn walk_layout(
 }
 
 /// v5.23 (spec rules 10–11): each directory walked without following it; a symlink or a
-/// regular file in its place is ignored (a regular file named `*.conf` is itself a drop-in,
-/// as `filepath.WalkDir` visits it); drop-ins directory by directory.
+/// regular file in its place is ignored (unless its own name ends in `.conf`: then, as
+/// `filepath.WalkDir` visits the root itself, it is a drop-in); drop-ins directory by
+/// directory.
 fn list_v5_23(
     sources: &ConfigSources,
     dirs: &[PathBuf],
@@ -688,7 +689,7 @@ fn list_v5_23(
             }
         };
         if !meta.is_dir() {
-            if meta.is_file() && is_drop_in_name(dir.as_os_str()) {
+            if is_drop_in_name(dir.as_os_str()) {
                 out.push(FilePath {
                     io: io_dir,
                     display: Arc::from(display.as_str()),
