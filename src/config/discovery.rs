@@ -75,6 +75,14 @@ impl fmt::Display for Compat {
 }
 
 /// The environment variables discovery consults (all others are ignored).
+///
+/// ```
+/// use shortnames::config::{Host, HOST_VARIABLES};
+/// assert!(HOST_VARIABLES.contains(&"CONTAINERS_REGISTRIES_CONF"));
+/// let h = Host::new().var("XDG_CONFIG_HOME", "").var("PATH", "/bin");
+/// assert_eq!(h.var_value("XDG_CONFIG_HOME").unwrap(), ""); // set, but empty
+/// assert_eq!(h.var_value("PATH"), None); // not a discovery variable
+/// ```
 pub const HOST_VARIABLES: &[&str] = &[
     "CONTAINERS_REGISTRIES_CONF",
     "REGISTRIES_CONFIG_PATH",
@@ -254,6 +262,23 @@ pub(crate) struct FilePath {
 }
 
 /// A drop-in that a higher-priority directory's file of the same name hides (v5.40).
+///
+/// ```
+/// use shortnames::config::{Compat, Host};
+/// use shortnames::{Config, ConfigSources};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// for d in ["etc/containers/registries.conf.d", "usr/share/containers/registries.conf.d"] {
+///     std::fs::create_dir_all(dir.path().join(d)).unwrap();
+///     std::fs::write(dir.path().join(d).join("50-x.conf"), "").unwrap();
+/// }
+/// let host = Host::new().sysroot(dir.path()).home(dir.path().join("home"));
+/// let config = Config::load(&ConfigSources::discover(&host).compat(Compat::V5_40)).unwrap();
+/// assert!(config.shadowed[0].path.ends_with("/usr/share/containers/registries.conf.d/50-x.conf"));
+/// assert!(config.shadowed[0].by.ends_with("/etc/containers/registries.conf.d/50-x.conf"));
+/// // v5.23 never reads /usr/share: nothing to shadow.
+/// assert!(Config::load(&ConfigSources::discover(&host)).unwrap().shadowed.is_empty());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ShadowedFile {
