@@ -160,3 +160,111 @@ fn resolving_creates_nothing() {
         "something was created"
     );
 }
+
+fn codes(sources: &ConfigSources) -> Vec<(String, String)> {
+    shortnames::config::upgrade_findings(sources)
+        .into_iter()
+        .map(|f| {
+            let file = f.file.map(|p| {
+                Path::new(&*p)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            });
+            (f.code.to_owned(), file.unwrap_or_default())
+        })
+        .collect()
+}
+
+#[test]
+fn upgrade_findings_name_what_stops_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    write(
+        &root.join("etc/containers/registries.conf"),
+        "[registries.search]\nregistries = [\"quay.io\"]\n",
+    );
+    write(
+        &root.join("etc/containers/registries.conf.d/50-site.conf"),
+        "",
+    );
+    write(
+        &root.join("etc/containers/registries.rootless.conf.d/50-site.conf"),
+        "",
+    );
+    let h = host(dir.path());
+    let found = codes(&ConfigSources::discover(&h));
+    assert!(
+        found.contains(&("v1-refused".into(), "registries.conf".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("shadowed".into(), "50-site.conf".into())),
+        "{found:?}"
+    );
+
+    // Env mode: v5.40 reads no drop-ins.
+    let env = h.clone().var(
+        "CONTAINERS_REGISTRIES_CONF",
+        root.join("etc/containers/registries.conf"),
+    );
+    let found = codes(&ConfigSources::discover(&env));
+    assert!(
+        found.contains(&("no-longer-read".into(), "50-site.conf".into())),
+        "{found:?}"
+    );
+
+    // A per-user main file: v5.23 then reads only the user drop-ins, v5.40 all of them.
+    write(
+        &dir.path().join("home/.config/containers/registries.conf"),
+        "unqualified-search-registries = [\"quay.io\"]\n",
+    );
+    let found = codes(&ConfigSources::discover(&h));
+    assert!(
+        found.contains(&("newly-read".into(), "50-site.conf".into())),
+        "{found:?}"
+    );
+    assert!(!found.iter().any(|(c, _)| c == "v1-refused"), "{found:?}");
+}
+
+#[test]
+fn cli_check_compat_v5_40_prints_the_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    write(
+        &root.join("etc/containers/registries.conf"),
+        "[registries.block]\nregistries = [\"bad.example.com\"]\n",
+    );
+    let run = |compat: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_shortnames"))
+            .env_clear()
+            .env("HOME", dir.path().join("home"))
+            .env("_CONTAINERS_ROOTLESS_UID", "1000")
+            .args([
+                "check",
+                "--sysroot",
+                root.to_str().unwrap(),
+                "--compat",
+                compat,
+            ])
+            .output()
+            .unwrap()
+    };
+    let old = run("v5.23");
+    assert_eq!(
+        old.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&old.stdout)
+    );
+    let new = run("v5.40");
+    let text = String::from_utf8_lossy(&new.stdout);
+    assert_ne!(new.status.code(), Some(0));
+    assert!(
+        text.contains("registries.conf must be in v2 format but is in v1"),
+        "{text}"
+    );
+    assert!(text.contains("upgrade/v1-refused"), "{text}");
+    assert!(text.contains("shortnames migrate"), "{text}");
+}
