@@ -234,6 +234,12 @@ impl config::discovery::Visitor for Walk<'_> {
         self.checker.push(Diagnostic::from_error(&e));
         Ok(())
     }
+
+    fn shadowed(&mut self, f: config::ShadowedFile) {
+        let message = format!("not read: {} has the same file name and wins", f.by);
+        self.checker
+            .push(Diagnostic::new(Severity::Info, "drop-in-shadowed", message).at(&*f.path, None));
+    }
 }
 
 impl Checker {
