@@ -28,7 +28,6 @@ pub(crate) mod migrate;
 pub(crate) mod paths;
 pub(crate) mod upgrade;
 
-pub use aliases::{validate_alias_key, validate_alias_value, AliasComplaint};
 pub use builtin::{
     host_has_system_config, BUILTIN_DROP_INS, BUILTIN_SEARCH_ORIGIN, BUILTIN_SEARCH_REGISTRIES,
 };
