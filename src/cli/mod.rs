@@ -3,7 +3,9 @@
 pub mod alias;
 pub mod auth;
 pub mod check;
+pub mod config_args;
 pub mod explain;
+pub mod migrate;
 #[cfg(feature = "oci-client")]
 pub mod pull;
 pub mod resolve;
@@ -37,6 +39,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Show the whole decision path for one name.
     Explain(explain::ExplainArgs),
+    /// Rewrite a version-1 registries.conf as the equivalent version-2 file.
+    Migrate(migrate::MigrateArgs),
     /// Fetch an image's digest, media type and config from the first endpoint that has it.
     #[cfg(feature = "oci-client")]
     Inspect(pull::InspectArgs),
@@ -56,6 +60,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Auth(cmd) => auth::run(cmd),
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Migrate(args) => migrate::run(args),
         #[cfg(feature = "oci-client")]
         Command::Inspect(args) => pull::inspect(args),
         #[cfg(feature = "oci-client")]

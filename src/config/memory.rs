@@ -6,8 +6,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{ConfigSources, ReadProblem};
-use crate::ErrorKind;
+use super::discovery::{self, FilePath, Role};
+use super::ConfigSources;
+use crate::quote::Q;
+use crate::{Error, ErrorKind};
 
 /// What the blocked message names as the drop-in location of an in-memory configuration.
 const MEMORY_DROP_INS: &str = "(in-memory drop-ins)";
@@ -60,36 +62,58 @@ impl ConfigSources {
     }
 }
 
-/// The main text of an in-memory configuration, with the size limit files have.
-pub(super) fn main_text(sources: &ConfigSources) -> Option<Result<Option<String>, ReadProblem>> {
+/// Visits an in-memory configuration — the main text, then the drop-in texts in order —
+/// as [`discovery::walk`] visits files; `None` when the configuration is not in memory.
+pub(super) fn walk(
+    sources: &ConfigSources,
+    visitor: &mut dyn discovery::Visitor,
+) -> Option<Result<discovery::Walked, Error>> {
     let text = sources.memory.as_ref()?;
+    let name: Arc<str> = Arc::from(
+        sources
+            .explicit_main()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
+    Some(visit(sources, visitor, &name, text))
+}
+
+fn visit(
+    sources: &ConfigSources,
+    visitor: &mut dyn discovery::Visitor,
+    name: &Arc<str>,
+    text: &str,
+) -> Result<discovery::Walked, Error> {
     let max = sources.input_limits().max_file_size;
     if text.len() as u64 > max {
-        let name = sources.main_file().display;
-        return Some(Err(ReadProblem {
-            kind: ErrorKind::Limit("file-too-large"),
-            message: format!("{name}: file is larger than the limit of {max} bytes"),
-        }));
+        let prefix = sources.compat_target().prefix_kind(Role::Main);
+        return Err(Error::with_details(
+            ErrorKind::Limit("file-too-large"),
+            format!(
+                "loading {prefix} {}: {name}: file is larger than the limit of {max} bytes",
+                Q(name)
+            ),
+            Some(name.to_string()),
+            None,
+            None,
+        ));
     }
-    Some(Ok(Some(text.to_string())))
-}
-
-/// The drop-in directories to read: none for an in-memory configuration.
-pub(super) fn drop_in_dirs(sources: &ConfigSources) -> Vec<PathBuf> {
-    if sources.is_in_memory() {
-        Vec::new()
-    } else {
-        sources.drop_in_dirs()
+    let main = FilePath {
+        io: PathBuf::from(&**name),
+        display: name.clone(),
+    };
+    visitor.file(&main, Role::Main, text)?;
+    for (drop_in, contents) in sources.prepended_drop_ins() {
+        let f = FilePath {
+            io: PathBuf::from(drop_in),
+            display: Arc::from(drop_in.as_str()),
+        };
+        visitor.file(&f, Role::DropIn, contents)?;
     }
-}
-
-/// The drop-in location the blocked message names.
-pub(super) fn blocked_message_dir(sources: &ConfigSources) -> String {
-    if sources.is_in_memory() {
-        MEMORY_DROP_INS.to_owned()
-    } else {
-        sources.blocked_message_dir()
-    }
+    Ok(discovery::Walked {
+        main: name.clone(),
+        blocked_in: format!("in {name} or {MEMORY_DROP_INS}"),
+    })
 }
 
 #[cfg(test)]
