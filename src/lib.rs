@@ -51,6 +51,8 @@ pub mod error;
 pub mod explain;
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(feature = "yaml")]
+pub mod kube;
 mod lock;
 pub mod profile;
 pub mod pull_sources;
