@@ -59,6 +59,8 @@ pub mod pull_sources;
 mod quote;
 pub mod reference;
 mod registry_index;
+#[cfg(feature = "yaml")]
+pub mod render;
 pub mod report;
 pub mod resolve;
 

@@ -4,6 +4,7 @@ pub mod alias;
 pub mod auth;
 pub mod check;
 pub mod explain;
+pub mod render;
 pub mod resolve;
 
 use std::process::ExitCode;
@@ -35,6 +36,9 @@ enum Command {
     Check(check::CheckArgs),
     /// Show the whole decision path for one name.
     Explain(explain::ExplainArgs),
+    /// What the Machine Config Operator lays down on OpenShift nodes, and what it costs them.
+    #[command(subcommand)]
+    Render(render::RenderCommand),
 }
 
 /// Runs the parsed command line.
@@ -45,6 +49,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Auth(cmd) => auth::run(cmd),
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Render(cmd) => render::run(cmd),
     }
 }
 

@@ -1,0 +1,351 @@
+//! `shortnames render`: the node files the Machine Config Operator generates from cluster
+//! image objects, MachineConfigs that lay a file down, and what a change costs the node.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::{json, Value};
+use shortnames::render::disruption::{decide, Action, Decision, FilePolicy, UserPolicy};
+use shortnames::render::{
+    render_registries, ClusterObjects, IgnitionFile, MachineConfig, Rendered, POLICY_JSON_PATH,
+    REGISTRIES_CONF_PATH, SEARCH_DROPIN_PATH,
+};
+
+#[derive(Subcommand)]
+pub enum RenderCommand {
+    /// The registries.conf, policy.json and search drop-in MCO generates from IDMS, ITMS,
+    /// ICSP and the `cluster` Image config.
+    Registries(RegistriesArgs),
+    /// The MachineConfig that lays FILE down at PATH on the nodes of a pool.
+    Machineconfig(MachineConfigArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RegistriesFormat {
+    /// The files, each after a `# PATH` line; warnings on stderr.
+    Files,
+    /// One JSON document: error, warnings, files, machineconfig (and disruption).
+    Json,
+}
+
+#[derive(Args)]
+pub struct RegistriesArgs {
+    /// Manifest files with the cluster objects (multi-document YAML or JSON, Lists).
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    objects: Vec<PathBuf>,
+    /// The registries.conf template to start from (default: MCO's).
+    #[arg(long, value_name = "FILE")]
+    base: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RegistriesFormat::Files)]
+    format: RegistriesFormat,
+    /// Also write the node's files under DIR as a node root (DIR/etc/containers/...).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// A node root with the current files: report what the node does for the change.
+    #[arg(long, value_name = "DIR")]
+    previous: Option<PathBuf>,
+    /// The cluster's node-disruption policy (a MachineConfiguration object, or its
+    /// `spec.nodeDisruptionPolicy`), for --previous.
+    #[arg(long, value_name = "FILE", requires = "previous")]
+    disruption_policy: Option<PathBuf>,
+    /// The pool (the MachineConfig is `99-<pool>-generated-registries`).
+    #[arg(long, default_value = "worker")]
+    pool: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum McFormat {
+    Yaml,
+    Json,
+}
+
+#[derive(Args)]
+pub struct MachineConfigArgs {
+    /// The pool (`machineconfiguration.openshift.io/role` label).
+    #[arg(long)]
+    role: String,
+    /// The MachineConfig's name (e.g. 50-worker-shortnames).
+    #[arg(long)]
+    name: String,
+    /// The node path of the file.
+    #[arg(long)]
+    path: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = McFormat::Yaml)]
+    format: McFormat,
+    /// Also emit the MachineConfiguration `cluster` node-disruption policy that makes the
+    /// change reload CRI-O instead of rebooting.
+    #[arg(long)]
+    with_disruption_policy: bool,
+    /// The file to lay down.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+}
+
+pub fn run(cmd: RenderCommand) -> ExitCode {
+    match cmd {
+        RenderCommand::Registries(a) => registries(a),
+        RenderCommand::Machineconfig(a) => machineconfig(a),
+    }
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("shortnames: render: {msg}");
+    ExitCode::from(1)
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Reads and merges the cluster objects of several manifest files, in order.
+pub fn read_objects(files: &[PathBuf]) -> Result<ClusterObjects, String> {
+    let mut all = ClusterObjects::default();
+    for f in files {
+        let bytes = read(f)?;
+        let objs = ClusterObjects::read(&bytes).map_err(|e| format!("{}:{e}", f.display()))?;
+        all.extend(objs);
+    }
+    Ok(all)
+}
+
+fn registries(args: RegistriesArgs) -> ExitCode {
+    let objects = match read_objects(&args.objects) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let base = match &args.base {
+        None => None,
+        Some(p) => match read(p)
+            .and_then(|b| String::from_utf8(b).map_err(|_| format!("{}: not UTF-8", p.display())))
+        {
+            Ok(s) => Some(s),
+            Err(e) => return fail(e),
+        },
+    };
+    let rendered = render_registries(&objects, base.as_deref());
+    let node_files = rendered.node_files(base.as_deref());
+    let decision = match &args.previous {
+        None => None,
+        Some(dir) => match previous_decision(dir, &node_files, args.disruption_policy.as_deref()) {
+            Ok(d) => Some(d),
+            Err(e) => return fail(e),
+        },
+    };
+    if let Some(dir) = &args.out {
+        if rendered.error().is_none() {
+            if let Err(e) = write_node_root(dir, &node_files) {
+                return fail(e);
+            }
+        }
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        RegistriesFormat::Json => {
+            let doc = registries_json(&rendered, &args.pool, decision.as_ref());
+            let _ = serde_json::to_writer_pretty(&mut out, &doc);
+            let _ = writeln!(out);
+        }
+        RegistriesFormat::Files => {
+            if let Some(e) = rendered.error() {
+                return fail(e.message());
+            }
+            for w in rendered.warnings() {
+                eprintln!("warning: {w}");
+            }
+            if rendered.files().is_empty() {
+                eprintln!("note: MCO generates no file: the nodes keep the template's files");
+            }
+            for f in rendered.files() {
+                let _ = writeln!(out, "# {}", f.path);
+                let _ = out.write_all(&f.contents);
+                if !f.contents.ends_with(b"\n") {
+                    let _ = writeln!(out);
+                }
+            }
+            if let Some(d) = &decision {
+                eprintln!("node: {}", d.describe());
+            }
+        }
+    }
+    if rendered.error().is_some() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn registries_json(rendered: &Rendered, pool: &str, decision: Option<&Decision>) -> Value {
+    let text = |f: &IgnitionFile| String::from_utf8_lossy(&f.contents).into_owned();
+    let files: serde_json::Map<String, Value> = rendered
+        .files()
+        .iter()
+        .map(|f| (f.path.clone(), Value::String(text(f))))
+        .collect();
+    let mut doc = json!({
+        "error": rendered.error().map(|e| json!({"message": e.message(), "cause": e.cause()})),
+        "warnings": rendered.warnings(),
+        "files": files,
+    });
+    if rendered.error().is_none() {
+        let mc = rendered.machine_config(pool);
+        doc["machineconfig"] = json!({
+            "name": mc.name,
+            "ignition_raw": shortnames::render::ignition_json(&mc.files),
+        });
+    }
+    if let Some(d) = decision {
+        doc["disruption"] = d.to_json();
+    }
+    doc
+}
+
+/// Writes `files` under `dir` as a node root; removes MCO's search drop-in when it is not
+/// generated any more.
+fn write_node_root(dir: &Path, files: &[IgnitionFile]) -> Result<(), String> {
+    let target = |p: &str| dir.join(p.trim_start_matches('/'));
+    for f in files {
+        let path = target(&f.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, &f.contents).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    std::fs::create_dir_all(target("/etc/containers/registries.conf.d"))
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    if !files.iter().any(|f| f.path == SEARCH_DROPIN_PATH) {
+        let stale = target(SEARCH_DROPIN_PATH);
+        if stale.exists() {
+            std::fs::remove_file(&stale).map_err(|e| format!("{}: {e}", stale.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn previous_decision(
+    dir: &Path,
+    new_files: &[IgnitionFile],
+    policy: Option<&Path>,
+) -> Result<Decision, String> {
+    let mut old = BTreeMap::new();
+    for p in [REGISTRIES_CONF_PATH, POLICY_JSON_PATH, SEARCH_DROPIN_PATH] {
+        let path = dir.join(p.trim_start_matches('/'));
+        match std::fs::read(&path) {
+            Ok(b) => {
+                old.insert(p.to_owned(), b);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        }
+    }
+    let new: BTreeMap<String, Vec<u8>> = new_files
+        .iter()
+        .map(|f| (f.path.clone(), f.contents.clone()))
+        .collect();
+    let user = match policy {
+        None => UserPolicy::default(),
+        Some(p) => read_user_policy(p)?,
+    };
+    decide(&old, &new, &user)
+}
+
+/// Reads a MachineConfiguration object (or a bare `nodeDisruptionPolicy`) from YAML/JSON.
+fn read_user_policy(path: &Path) -> Result<UserPolicy, String> {
+    let bytes = read(path)?;
+    let docs = shortnames::kube::read_stream(&bytes);
+    let doc = match docs.into_iter().next() {
+        None => return Ok(UserPolicy::default()),
+        Some(Err(e)) => return Err(format!("{}:{e}", path.display())),
+        Some(Ok(d)) => d.root.to_json(),
+    };
+    let policy = if doc.get("kind").and_then(Value::as_str) == Some("MachineConfiguration") {
+        doc.pointer("/spec/nodeDisruptionPolicy")
+            .cloned()
+            .unwrap_or(Value::Null)
+    } else {
+        doc
+    };
+    UserPolicy::from_json(&policy).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn machineconfig(args: MachineConfigArgs) -> ExitCode {
+    let contents = match read(&args.file) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let mc = MachineConfig {
+        name: args.name.clone(),
+        role: args.role.clone(),
+        files: vec![IgnitionFile {
+            path: args.path.clone(),
+            contents: contents.clone(),
+        }],
+    };
+    let policy = UserPolicy {
+        files: vec![FilePolicy {
+            path: args.path.clone(),
+            actions: vec![Action::Reload("crio.service".into())],
+        }],
+    };
+    let machine_configuration = json!({
+        "apiVersion": "operator.openshift.io/v1",
+        "kind": "MachineConfiguration",
+        "metadata": {"name": "cluster"},
+        "spec": {"nodeDisruptionPolicy": {"files": [{
+            "path": args.path,
+            "actions": [{"type": "Reload", "reload": {"serviceName": "crio.service"}}],
+        }]}},
+    });
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        McFormat::Json if args.with_disruption_policy => {
+            let mc_value: Value =
+                serde_json::from_str(&mc.to_json()).expect("the MachineConfig JSON is valid");
+            let list = json!({"apiVersion": "v1", "kind": "List", "items": [mc_value, machine_configuration]});
+            let _ = serde_json::to_writer_pretty(&mut out, &list);
+            let _ = writeln!(out);
+        }
+        McFormat::Json => {
+            let _ = writeln!(out, "{}", mc.to_json());
+        }
+        McFormat::Yaml => {
+            let _ = out.write_all(mc.to_yaml().as_bytes());
+            if args.with_disruption_policy {
+                let _ = write!(
+                    out,
+                    "---\napiVersion: operator.openshift.io/v1\nkind: MachineConfiguration\nmetadata:\n  name: cluster\nspec:\n  nodeDisruptionPolicy:\n    files:\n    - actions:\n      - reload:\n          serviceName: crio.service\n        type: Reload\n      path: {}\n",
+                    serde_json::to_string(&args.path).expect("a string serialises")
+                );
+            }
+        }
+    }
+    // Say what a node of the pool does when this file appears.
+    let new = BTreeMap::from([(args.path.clone(), contents)]);
+    let user = if args.with_disruption_policy {
+        policy
+    } else {
+        UserPolicy::default()
+    };
+    match decide(&BTreeMap::new(), &new, &user) {
+        Ok(d) => {
+            let how = if args.with_disruption_policy {
+                " (with the MachineConfiguration policy above, merged into your `cluster` object)"
+            } else {
+                ""
+            };
+            eprintln!(
+                "note: when this MachineConfig is applied, each {} node will {}{how}",
+                args.role,
+                d.describe()
+            );
+        }
+        Err(e) => eprintln!("note: {e}"),
+    }
+    ExitCode::SUCCESS
+}

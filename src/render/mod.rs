@@ -1,0 +1,381 @@
+//! What the Machine Config Operator lays down on OpenShift nodes (feature `yaml`).
+//!
+//! On OpenShift, administrators do not edit registries.conf: they create
+//! ImageDigestMirrorSet, ImageTagMirrorSet and ImageContentSourcePolicy objects and the
+//! `cluster` Image config, and MCO renders them into `/etc/containers/registries.conf`,
+//! `/etc/containers/policy.json` and `/etc/containers/registries.conf.d/01-image-searchRegistries.conf`.
+//! This module reproduces that rendering byte for byte (the rules of
+//! `../shared/spec/render.md`, MCO commit `7ff337a4`), wraps files into MachineConfigs as
+//! MCO's helpers do, and tells what a change costs a node ([`disruption`]).
+//!
+//! The pipeline: [`ClusterObjects`] (objects read through [`crate::kube`]) → payload
+//! protection → validation → mirror merging and the registries.conf edit → policy.json →
+//! search drop-in → [`Rendered`] (files, warnings, or MCO's error).
+//!
+//! ```
+//! use shortnames::render::{render_registries, ClusterObjects, REGISTRIES_CONF_PATH};
+//!
+//! let objects = ClusterObjects::read(br#"
+//! apiVersion: config.openshift.io/v1
+//! kind: ImageDigestMirrorSet
+//! metadata: {name: a}
+//! spec:
+//!   imageDigestMirrors:
+//!   - source: registry.redhat.io
+//!     mirrors: [mirror.example.net/rh]
+//! "#).unwrap();
+//! let rendered = render_registries(&objects, None);
+//! assert!(rendered.error().is_none());
+//! let conf = rendered.file(REGISTRIES_CONF_PATH).unwrap();
+//! assert!(conf.contains("location = \"mirror.example.net/rh\"\n    pull-from-mirror = \"digest-only\""));
+//! ```
+
+pub mod disruption;
+mod findings;
+mod gojson;
+mod ignition;
+mod mirrors;
+mod objects;
+mod payload;
+mod policy;
+mod regconf;
+mod scope;
+mod templates;
+
+pub use findings::{findings, Finding};
+pub use ignition::{
+    data_url, decode_data_url, ignition_json, IgnitionFile, MachineConfig, IGNITION_VERSION,
+    ROLE_LABEL,
+};
+pub use objects::{ClusterObjects, ObjectError, DEFAULT_RELEASE_IMAGE};
+pub use templates::{
+    POLICY_JSON as TEMPLATE_POLICY_JSON, REGISTRIES_CONF as TEMPLATE_REGISTRIES_CONF,
+};
+
+use mirrors::{edit, merged_sets, MirrorRule, ALLOW_CONTACTING_SOURCE, NEVER_CONTACT_SOURCE};
+use regconf::RegistriesConf;
+use scope::{is_valid_mirror, is_valid_scope, is_valid_source};
+
+/// `/etc/containers/registries.conf`.
+pub const REGISTRIES_CONF_PATH: &str = "/etc/containers/registries.conf";
+/// `/etc/containers/policy.json`.
+pub const POLICY_JSON_PATH: &str = "/etc/containers/policy.json";
+/// MCO's search-registries drop-in.
+pub const SEARCH_DROPIN_PATH: &str =
+    "/etc/containers/registries.conf.d/01-image-searchRegistries.conf";
+
+/// MCO refused the configuration: nothing changes on the node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderError {
+    message: String,
+    cause: String,
+}
+
+impl RenderError {
+    /// The error `registriesConfigIgnition` (or the sync) returns, MCO's exact text.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The innermost error text.
+    pub fn cause(&self) -> &str {
+        &self.cause
+    }
+
+    fn wrapped(prefix: &str, cause: String) -> RenderError {
+        RenderError {
+            message: format!("{prefix}{cause}"),
+            cause,
+        }
+    }
+}
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+/// The result of [`render_registries`].
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    error: Option<RenderError>,
+    warnings: Vec<String>,
+    files: Vec<IgnitionFile>,
+    pub(crate) dropped_blocked: Vec<String>,
+}
+
+impl Rendered {
+    /// MCO's error, if it refuses the configuration (then there are no files).
+    pub fn error(&self) -> Option<&RenderError> {
+        self.error.as_ref()
+    }
+
+    /// What MCO only logs (blocked scopes dropped by payload protection).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The generated files, in MCO's order (registries.conf, policy.json, search drop-in).
+    pub fn files(&self) -> &[IgnitionFile] {
+        &self.files
+    }
+
+    /// The content of one generated file.
+    pub fn file(&self, path: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|f| f.path == path)
+            .and_then(|f| std::str::from_utf8(&f.contents).ok())
+    }
+
+    /// The generated MachineConfig `99-<pool>-generated-registries`.
+    pub fn machine_config(&self, pool: &str) -> MachineConfig {
+        MachineConfig {
+            name: format!("99-{pool}-generated-registries"),
+            role: pool.to_owned(),
+            files: self.files.clone(),
+        }
+    }
+
+    /// The node's effective files after the rollout: the generated ones, else the template's
+    /// registries.conf (`base`, or MCO's) and policy.json. Empty on error.
+    pub fn node_files(&self, base: Option<&str>) -> Vec<IgnitionFile> {
+        if self.error.is_some() {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (path, template) in [
+            (
+                REGISTRIES_CONF_PATH,
+                base.unwrap_or(TEMPLATE_REGISTRIES_CONF),
+            ),
+            (POLICY_JSON_PATH, TEMPLATE_POLICY_JSON),
+        ] {
+            let contents = match self.file(path) {
+                Some(c) => c.as_bytes().to_vec(),
+                None => template.as_bytes().to_vec(),
+            };
+            out.push(IgnitionFile {
+                path: path.to_owned(),
+                contents,
+            });
+        }
+        out.extend(
+            self.files
+                .iter()
+                .filter(|f| f.path == SEARCH_DROPIN_PATH)
+                .cloned(),
+        );
+        out
+    }
+}
+
+/// Go's `%q` of a string.
+fn go_quote(s: &str) -> String {
+    crate::quote::Q(s).to_string()
+}
+
+/// Renders the node files MCO generates for `objects`, starting from `base` (the template
+/// registries.conf when `None`; spec parts A–F).
+pub fn render_registries(objects: &ClusterObjects, base: Option<&str>) -> Rendered {
+    let mut out = Rendered::default();
+    if let Err(e) = render_into(objects, base, &mut out) {
+        out.error = Some(e);
+        out.files.clear();
+    }
+    out
+}
+
+fn digest_rules(objects: &ClusterObjects) -> Vec<&MirrorRule> {
+    objects.idms.iter().chain(&objects.icsp).flatten().collect()
+}
+
+fn render_into(
+    objects: &ClusterObjects,
+    base: Option<&str>,
+    out: &mut Rendered,
+) -> Result<(), RenderError> {
+    let none: Vec<String> = Vec::new();
+    let insecure = objects.insecure.as_ref().unwrap_or(&none);
+    let digest = digest_rules(objects);
+    let lists = payload::block_lists(
+        objects.release_image(),
+        insecure,
+        objects.blocked.as_ref().unwrap_or(&none),
+        objects.allowed.as_ref().unwrap_or(&none),
+        &digest,
+    )
+    .map_err(|e| RenderError {
+        message: e.clone(),
+        cause: e,
+    })?;
+    out.warnings.extend(lists.warning.clone());
+    out.dropped_blocked = lists.dropped.clone();
+
+    if objects.insecure.is_some()
+        || !lists.registries_blocked.is_empty()
+        || objects.mirror_object_count() > 0
+    {
+        const PREFIX: &str = "could not update registries config with new changes: ";
+        let conf = registries_conf(objects, base, insecure, &lists.registries_blocked)
+            .map_err(|e| RenderError::wrapped(PREFIX, e))?;
+        out.files.push(IgnitionFile {
+            path: REGISTRIES_CONF_PATH.to_owned(),
+            contents: conf.encode().into_bytes(),
+        });
+    }
+    if !lists.policy_blocked.is_empty() || !lists.allowed.is_empty() {
+        let payload_repo = crate::Reference::parse_canonical(objects.release_image())
+            .map(|r| r.name().to_owned())
+            .unwrap_or_default();
+        let json = policy::policy_json(&lists.policy_blocked, &lists.allowed, &payload_repo)
+            .map_err(|e| {
+                RenderError::wrapped("could not update policy json with new changes: ", e)
+            })?;
+        out.files.push(IgnitionFile {
+            path: POLICY_JSON_PATH.to_owned(),
+            contents: json.into_bytes(),
+        });
+    }
+    if let Some(search) = &objects.search {
+        let dropin = RegistriesConf {
+            search: Some(search.clone()),
+            ..RegistriesConf::default()
+        };
+        out.files.push(IgnitionFile {
+            path: SEARCH_DROPIN_PATH.to_owned(),
+            contents: dropin.encode().into_bytes(),
+        });
+    }
+    Ok(())
+}
+
+/// `updateRegistriesConfig`: decode the base, validate, edit.
+fn registries_conf(
+    objects: &ClusterObjects,
+    base: Option<&str>,
+    insecure: &[String],
+    blocked: &[String],
+) -> Result<RegistriesConf, String> {
+    let mut conf = RegistriesConf::decode(base.unwrap_or(TEMPLATE_REGISTRIES_CONF))
+        .map_err(|e| format!("error unmarshalling registries config: {}", e.0))?;
+    validate(objects, insecure, blocked)?;
+    let digest_sets = merged_sets(digest_rules(objects));
+    let tag_sets = merged_sets(objects.itms.iter().flatten());
+    edit(&mut conf, insecure, blocked, &digest_sets, &tag_sets).map_err(|e| e.0)?;
+    Ok(conf)
+}
+
+/// `validateRegistriesConfScopes` (spec rule 8): the first failure wins.
+fn validate(
+    objects: &ClusterObjects,
+    insecure: &[String],
+    blocked: &[String],
+) -> Result<(), String> {
+    if let Some(s) = insecure.iter().find(|s| !is_valid_scope(s)) {
+        return Err(format!(
+            "invalid entry for insecure registries {}",
+            go_quote(s)
+        ));
+    }
+    if let Some(s) = blocked.iter().find(|s| !is_valid_scope(s)) {
+        return Err(format!(
+            "invalid entry for blocked registries {}",
+            go_quote(s)
+        ));
+    }
+    let mut policies: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    let rules = objects
+        .idms
+        .iter()
+        .chain(&objects.icsp)
+        .chain(&objects.itms)
+        .flatten();
+    for rule in rules {
+        if !is_valid_source(&rule.source) {
+            return Err(format!(
+                "invalid format for source {}",
+                go_quote(&rule.source)
+            ));
+        }
+        let policy = if rule.policy.is_empty() {
+            ALLOW_CONTACTING_SOURCE
+        } else {
+            rule.policy.as_str()
+        };
+        match policies.get(rule.source.as_str()) {
+            Some(p) if *p != policy => {
+                return Err(format!(
+                    "conflicting mirrorSourcePolicy is set for the same source {} in imagedigestmirrorsets, imagetagmirrorsets, or imagecontentsourcepolicies",
+                    go_quote(&rule.source)
+                ));
+            }
+            Some(_) => {}
+            None => {
+                policies.insert(&rule.source, policy);
+            }
+        }
+        for m in &rule.mirrors {
+            if !is_valid_mirror(m) {
+                return Err(format!("invalid format for mirror {}", go_quote(m)));
+            }
+            if policy == NEVER_CONTACT_SOURCE && *m == rule.source {
+                return Err(format!(
+                    "cannot set mirrorSourcePolicy: NeverContactSource if the source {} is one of the mirrors",
+                    go_quote(&rule.source)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl ClusterObjects {
+    /// Reads cluster objects from a manifest file (multi-document YAML or JSON, Lists
+    /// flattened) with the shared Kubernetes reader.
+    pub fn read(bytes: &[u8]) -> Result<ClusterObjects, ReadError> {
+        let mut values = Vec::new();
+        let mut lines = Vec::new();
+        for doc in crate::kube::read_stream(bytes) {
+            let doc = doc.map_err(|e| ReadError {
+                line: e.line,
+                column: e.column,
+                message: e.message.clone(),
+            })?;
+            for (_, node) in crate::kube::flatten_lists(&doc.root) {
+                values.push(node.to_json());
+                lines.push((node.pos.line, node.pos.column));
+            }
+        }
+        ClusterObjects::from_documents(&values).map_err(|e| {
+            let (line, column) = lines[e.document()];
+            ReadError {
+                line,
+                column,
+                message: e.to_string(),
+            }
+        })
+    }
+}
+
+/// A manifest that could not be read as cluster objects, with where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+    }
+}
+
+impl std::error::Error for ReadError {}
