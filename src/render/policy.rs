@@ -12,10 +12,8 @@ pub(crate) fn policy_json(
     allowed: &[String],
     payload_repo: &str,
 ) -> Result<String, String> {
-    if !allowed.is_empty()
-        && !policy_blocked.is_empty()
-        && !(allowed.len() == 1 && allowed[0] == payload_repo)
-    {
+    let payload_only = allowed.len() == 1 && allowed[0] == payload_repo;
+    if !allowed.is_empty() && !policy_blocked.is_empty() && !payload_only {
         return Err(
             "invalid images config: only one of AllowedRegistries or BlockedRegistries may be specified"
                 .to_owned(),
