@@ -349,3 +349,86 @@ fn machineconfig(args: MachineConfigArgs) -> ExitCode {
     }
     ExitCode::SUCCESS
 }
+
+/// `check --cluster-objects FILE...`: what MCO renders, as a check report.
+pub fn cluster_objects_report(
+    files: &[PathBuf],
+) -> Result<shortnames::check::CheckReport, ExitCode> {
+    let objects = read_objects(files).map_err(|e| {
+        eprintln!("shortnames: check: {e}");
+        ExitCode::from(2)
+    })?;
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    Ok(shortnames::render::check_report(&objects, None, &names))
+}
+
+/// The files of a node root (`DIR/etc/containers/registries.conf` and the drop-ins).
+fn read_node_profile(dir: &Path) -> Result<Vec<IgnitionFile>, String> {
+    let mut out = Vec::new();
+    let conf = dir.join("etc/containers/registries.conf");
+    if conf.is_file() {
+        out.push(IgnitionFile {
+            path: REGISTRIES_CONF_PATH.to_owned(),
+            contents: read(&conf)?,
+        });
+    }
+    let d = dir.join("etc/containers/registries.conf.d");
+    if d.is_dir() {
+        let mut names: Vec<_> = std::fs::read_dir(&d)
+            .map_err(|e| format!("{}: {e}", d.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.file_name())
+            .collect();
+        names.sort();
+        for n in names {
+            let p = d.join(&n);
+            if p.is_file() {
+                out.push(IgnitionFile {
+                    path: format!(
+                        "{}/{}",
+                        shortnames::render::REGISTRIES_CONF_D_PATH,
+                        n.to_string_lossy()
+                    ),
+                    contents: read(&p)?,
+                });
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(format!(
+            "{}: no etc/containers/registries.conf or registries.conf.d in this node profile",
+            dir.display()
+        ));
+    }
+    Ok(out)
+}
+
+/// `explain --cluster-objects FILE... [--node-profile DIR] NAME`.
+pub fn explain_on_node(
+    files: &[PathBuf],
+    profile: Option<&Path>,
+    name: &str,
+    options: &shortnames::explain::ExplainOptions,
+) -> Result<shortnames::explain::Explanation, ExitCode> {
+    let fail = |e: String| {
+        eprintln!("shortnames: explain: {e}");
+        ExitCode::from(2)
+    };
+    let objects = read_objects(files).map_err(fail)?;
+    let profile_files = match profile {
+        Some(dir) => read_node_profile(dir).map_err(fail)?,
+        None => {
+            eprintln!("note: node profile: MCO's template registries.conf (pass --node-profile DIR for a node's drop-ins)");
+            vec![IgnitionFile {
+                path: REGISTRIES_CONF_PATH.to_owned(),
+                contents: shortnames::render::TEMPLATE_REGISTRIES_CONF
+                    .as_bytes()
+                    .to_vec(),
+            }]
+        }
+    };
+    shortnames::render::explain_on_node(&objects, &profile_files, name, options).map_err(|e| {
+        eprintln!("shortnames: explain: {e}");
+        ExitCode::from(1)
+    })
+}

@@ -35,11 +35,13 @@ mod findings;
 mod gojson;
 mod ignition;
 mod mirrors;
+mod node;
 mod objects;
 mod payload;
 mod policy;
 mod regconf;
 mod scope;
+mod scratch;
 mod templates;
 
 pub use findings::{findings, Finding};
@@ -47,6 +49,7 @@ pub use ignition::{
     data_url, decode_data_url, ignition_json, IgnitionFile, MachineConfig, IGNITION_VERSION,
     ROLE_LABEL,
 };
+pub use node::{check_report, explain_on_node, node_files_over, REGISTRIES_CONF_D_PATH};
 pub use objects::{ClusterObjects, ObjectError, DEFAULT_RELEASE_IMAGE};
 pub use templates::{
     POLICY_JSON as TEMPLATE_POLICY_JSON, REGISTRIES_CONF as TEMPLATE_REGISTRIES_CONF,

@@ -5,6 +5,7 @@
 use super::mirrors::{edit, merged_sets, MirrorRule};
 use super::regconf::RegistriesConf;
 use super::scope::is_nested;
+use super::scratch::ScratchDir;
 use crate::{ConfigSources, Reference, Resolver};
 
 /// MCO's fatal error when the release image does not parse as a canonical reference.
@@ -92,12 +93,12 @@ fn has_unblocked_mirror(
     edit(&mut scratch, insecure, blocked, &sets, &[]).map_err(|e| e.0)?;
     let text = scratch.encode();
     let dir = ScratchDir::new().map_err(|e| format!("creating a scratch registries.conf: {e}"))?;
-    let file = dir.0.join("registries.conf");
+    let file = dir.path().join("registries.conf");
     std::fs::write(&file, text).map_err(|e| format!("writing {}: {e}", file.display()))?;
     let resolver = Resolver::new(
         &ConfigSources::new()
             .registries_conf(&file)
-            .registries_conf_d(dir.0.join("registries.conf.d")),
+            .registries_conf_d(dir.path().join("registries.conf.d")),
     );
     if resolver
         .find_registry(payload.name())
@@ -111,31 +112,4 @@ fn has_unblocked_mirror(
         let name = s.reference.name();
         !blocked.iter().any(|b| is_nested(name, b))
     }))
-}
-
-/// A private temporary directory, removed on drop.
-struct ScratchDir(std::path::PathBuf);
-
-impl ScratchDir {
-    fn new() -> std::io::Result<ScratchDir> {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!(
-            "shortnames-render-{}-{nanos}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir(&dir)?;
-        Ok(ScratchDir(dir))
-    }
-}
-
-impl Drop for ScratchDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

@@ -1,0 +1,88 @@
+//! What a node pulls after MCO's rollout: the rendered files laid over a node profile, resolved
+//! and explained by the engine; and `check --cluster-objects`, the surprising cases as
+//! diagnostics.
+
+use super::scratch::ScratchDir;
+use super::{findings, render_registries, ClusterObjects, IgnitionFile, REGISTRIES_CONF_PATH};
+use crate::check::CheckReport;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::explain::{explain, ExplainOptions, Explanation};
+use crate::ConfigSources;
+
+/// The node's drop-in directory.
+pub const REGISTRIES_CONF_D_PATH: &str = "/etc/containers/registries.conf.d";
+
+/// `profile` (node files by path) with MCO's files for `objects` laid over it: the generated
+/// files replace the profile's, the profile's registries.conf is the template MCO starts from.
+pub fn node_files_over(
+    objects: &ClusterObjects,
+    profile: &[IgnitionFile],
+) -> Result<Vec<IgnitionFile>, super::RenderError> {
+    let base = profile
+        .iter()
+        .find(|f| f.path == REGISTRIES_CONF_PATH)
+        .and_then(|f| std::str::from_utf8(&f.contents).ok());
+    let rendered = render_registries(objects, base);
+    if let Some(e) = rendered.error() {
+        return Err(e.clone());
+    }
+    let mut out: Vec<IgnitionFile> = profile.to_vec();
+    for f in rendered.node_files(base) {
+        match out.iter_mut().find(|o| o.path == f.path) {
+            Some(o) => *o = f,
+            None => out.push(f),
+        }
+    }
+    Ok(out)
+}
+
+/// Explains how a node resolves `name` once MCO has rendered `objects` over `profile`
+/// (messages show node paths).
+pub fn explain_on_node(
+    objects: &ClusterObjects,
+    profile: &[IgnitionFile],
+    name: &str,
+    options: &ExplainOptions,
+) -> Result<Explanation, String> {
+    let files = node_files_over(objects, profile).map_err(|e| e.to_string())?;
+    let dir = ScratchDir::new().map_err(|e| format!("creating a scratch node root: {e}"))?;
+    for f in &files {
+        let path = dir.path().join(f.path.trim_start_matches('/'));
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, &f.contents).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    let sources = ConfigSources::new()
+        .fs_root(dir.path())
+        .registries_conf(REGISTRIES_CONF_PATH)
+        .registries_conf_d(REGISTRIES_CONF_D_PATH);
+    Ok(explain(&sources, name, options))
+}
+
+/// `check --cluster-objects`: MCO's error and warnings for `objects` and the surprising
+/// cases of [`findings`], as a check report over `files` (the manifests' names).
+pub fn check_report(objects: &ClusterObjects, base: Option<&str>, files: &[String]) -> CheckReport {
+    let rendered = render_registries(objects, base);
+    let mut report = CheckReport::default();
+    report.files = files.to_vec();
+    let file = files.join(", ");
+    if let Some(e) = rendered.error() {
+        report.diagnostics.push(
+            Diagnostic::new(Severity::Error, "render/mco-refuses", e.message())
+                .at(file.clone(), None)
+                .with_help("MCO keeps the nodes' current files until this is fixed"),
+        );
+    }
+    for f in findings(objects, &rendered) {
+        let mut d = Diagnostic::new(Severity::Warning, format!("render/{}", f.kind), f.message)
+            .at(file.clone(), None);
+        if f.kind == "payload-protection-drop" {
+            if let Some(w) = rendered.warnings().first() {
+                d = d.with_help(format!("MCO logs: {w}"));
+            }
+        }
+        report.diagnostics.push(d);
+    }
+    report
+}
