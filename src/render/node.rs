@@ -64,8 +64,10 @@ pub fn explain_on_node(
 /// cases of [`findings`], as a check report over `files` (the manifests' names).
 pub fn check_report(objects: &ClusterObjects, base: Option<&str>, files: &[String]) -> CheckReport {
     let rendered = render_registries(objects, base);
-    let mut report = CheckReport::default();
-    report.files = files.to_vec();
+    let mut report = CheckReport {
+        files: files.to_vec(),
+        ..CheckReport::default()
+    };
     let file = files.join(", ");
     if let Some(e) = rendered.error() {
         report.diagnostics.push(
