@@ -623,3 +623,111 @@ fn previous_reports_what_the_node_does() {
         d["disruption"].clone()
     });
 }
+
+fn check_codes(case: &str) -> (Option<i32>, Vec<String>) {
+    let objects = render_dir().join("cases").join(case).join("objects.yaml");
+    let out = shortnames(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &[
+            "check",
+            "--cluster-objects",
+            objects.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .collect();
+    (out.status.code(), codes)
+}
+
+#[test]
+fn check_cluster_objects_reports_the_pitfalls() {
+    for (case, code) in [
+        (
+            "hand-itms-shadows-idms-parent",
+            "render/shadowed-digest-mirrors",
+        ),
+        (
+            "hand-idms-shadows-itms-parent",
+            "render/shadowed-tag-mirrors",
+        ),
+        ("hand-insecure-host-not-port", "render/port-scope-mismatch"),
+        (
+            "hand-blocked-payload-two-scopes-no-mirror",
+            "render/payload-protection-drop",
+        ),
+        ("hand-idms-merge-cycle", "render/source-kept-as-mirror"),
+        (
+            "hand-blocked-payload-repo-exact-with-mirror",
+            "render/policy-default-reject",
+        ),
+    ] {
+        let (status, codes) = check_codes(case);
+        assert_eq!(status, Some(0), "{case}");
+        assert!(codes.iter().any(|c| c == code), "{case}: {codes:?}");
+    }
+    // MCO's refusal is an error.
+    let (status, codes) = check_codes("hand-allowed-invalid-wildcard");
+    assert_eq!(status, Some(2));
+    assert_eq!(codes, ["render/mco-refuses"]);
+    // A plain mirror set is not surprising.
+    let (status, codes) = check_codes("rand-000");
+    assert_eq!((status, codes), (Some(0), Vec::<String>::new()));
+}
+
+#[test]
+fn explain_cluster_objects_on_the_openshift_node_profile() {
+    let tmp = tempfile::tempdir().unwrap();
+    let objects = tmp.path().join("objects.yaml");
+    std::fs::write(&objects, IDMS_ITMS).unwrap();
+    let profile = render_dir().join("../scan/profiles/openshift");
+    assert!(profile.is_dir(), "missing {}", profile.display());
+    let explain = |name: &str| -> Value {
+        let out = shortnames(
+            tmp.path(),
+            &[
+                "explain",
+                "--cluster-objects",
+                objects.to_str().unwrap(),
+                "--node-profile",
+                profile.to_str().unwrap(),
+                "--format",
+                "json",
+                name,
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let digest = "@sha256:3f0d3e3a4b0c6a9d2c4f3e1b5a7d9c8e6f4a2b0d1c3e5f7a9b8d6c4e2f0a1b3c";
+    let e = explain(&format!("registry.redhat.io/ubi8/ubi{digest}"));
+    assert_eq!(
+        e["sources"],
+        serde_json::json!([
+            format!("mirror.example.net/rh/ubi8/ubi{digest}"),
+            format!("backup.example.net/rh/ubi8/ubi{digest}"),
+            format!("registry.redhat.io/ubi8/ubi{digest}"),
+        ])
+    );
+    // The profile's alias drop-ins still apply, and their file is named as on the node.
+    let e = explain("rhel9/podman");
+    assert_eq!(
+        e["sources"],
+        serde_json::json!(["registry.redhat.io/rhel9/podman:latest"])
+    );
+    let text = e.to_string();
+    assert!(
+        text.contains("/etc/containers/registries.conf.d/002-rhel-shortnames-overrides.conf"),
+        "{text}"
+    );
+}

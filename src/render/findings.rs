@@ -10,7 +10,8 @@ use super::{digest_rules, ClusterObjects, Rendered};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// A stable kind: `shadowed-digest-mirrors`, `shadowed-tag-mirrors`,
-    /// `payload-protection-drop`, `port-scope-mismatch`, `wildcard-source-nested`.
+    /// `payload-protection-drop`, `port-scope-mismatch`, `wildcard-source-nested`,
+    /// `source-kept-as-mirror`, `policy-default-reject`.
     pub kind: &'static str,
     /// What happens, for people.
     pub message: String,
@@ -53,11 +54,9 @@ pub fn findings(objects: &ClusterObjects, rendered: &Rendered) -> Vec<Finding> {
             if parents.iter().any(|p| p.source == set.source) {
                 continue;
             }
-            let parent = parents.iter().find(|p| {
-                p.source != set.source
-                    && !p.source.starts_with("*.")
-                    && is_nested(&set.source, &p.source)
-            });
+            let parent = parents
+                .iter()
+                .find(|p| p.source != set.source && is_nested(&set.source, &p.source));
             if let Some(parent) = parent {
                 out.push(Finding {
                     kind,
@@ -71,6 +70,37 @@ pub fn findings(objects: &ClusterObjects, rendered: &Rendered) -> Vec<Finding> {
                 });
             }
         }
+    }
+    // A source that ends up among its own mirrors (written inside a list, or the cycle-breaking
+    // bug of the merge): pulls try the source as a mirror too.
+    for (sets, what) in [(&digest, "digest"), (&tags, "tag")] {
+        for set in sets.iter() {
+            if set.mirrors.iter().any(|m| *m == set.source) {
+                out.push(Finding {
+                    kind: "source-kept-as-mirror",
+                    message: format!(
+                        "{what} mirrors of {:?} are merged as [{}]: the source itself is kept as a mirror (a list names it, or contradictory orders formed a cycle)",
+                        set.source,
+                        set.mirrors.join(", ")
+                    ),
+                });
+            }
+        }
+    }
+    // Blocking exactly the payload repository (with a mirror) makes policy.json reject
+    // everything else (KNOWN BUG).
+    if rendered.error().is_none()
+        && rendered.policy_blocked.is_empty()
+        && !rendered.allowed.is_empty()
+        && objects.allowed.as_ref().is_none_or(Vec::is_empty)
+    {
+        out.push(Finding {
+            kind: "policy-default-reject",
+            message: format!(
+                "policy.json rejects every image except {}: blocking exactly the payload repository turns it into the only allowed one",
+                rendered.allowed.join(", ")
+            ),
+        });
     }
     // Port scopes: `host` does not cover `host:port`.
     let mut scopes: Vec<(&str, &str)> = Vec::new();

@@ -108,6 +108,8 @@ pub struct Rendered {
     warnings: Vec<String>,
     files: Vec<IgnitionFile>,
     pub(crate) dropped_blocked: Vec<String>,
+    pub(crate) policy_blocked: Vec<String>,
+    pub(crate) allowed: Vec<String>,
 }
 
 impl Rendered {
@@ -217,6 +219,8 @@ fn render_into(
     })?;
     out.warnings.extend(lists.warning.clone());
     out.dropped_blocked = lists.dropped.clone();
+    out.policy_blocked = lists.policy_blocked.clone();
+    out.allowed = lists.allowed.clone();
 
     if objects.insecure.is_some()
         || !lists.registries_blocked.is_empty()
