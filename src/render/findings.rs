@@ -75,7 +75,7 @@ pub fn findings(objects: &ClusterObjects, rendered: &Rendered) -> Vec<Finding> {
     // bug of the merge): pulls try the source as a mirror too.
     for (sets, what) in [(&digest, "digest"), (&tags, "tag")] {
         for set in sets.iter() {
-            if set.mirrors.iter().any(|m| *m == set.source) {
+            if set.mirrors.contains(&set.source) {
                 out.push(Finding {
                     kind: "source-kept-as-mirror",
                     message: format!(
