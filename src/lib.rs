@@ -61,6 +61,8 @@ pub mod reference;
 mod registry_index;
 pub mod report;
 pub mod resolve;
+#[cfg(feature = "yaml")]
+pub mod scan;
 
 pub use config::{Config, ConfigSources, Mirror, PullFromMirror, Registry, ShortNameMode, Warning};
 pub use engine::{Engine, ReloadOutcome};

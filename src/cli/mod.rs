@@ -5,6 +5,7 @@ pub mod auth;
 pub mod check;
 pub mod explain;
 pub mod resolve;
+pub mod scan;
 
 use std::process::ExitCode;
 
@@ -35,6 +36,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Show the whole decision path for one name.
     Explain(explain::ExplainArgs),
+    /// Check the images of Kubernetes manifests against a CRI-O node's configuration.
+    Scan(scan::ScanArgs),
 }
 
 /// Runs the parsed command line.
@@ -45,6 +48,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Auth(cmd) => auth::run(cmd),
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Scan(args) => scan::run(args),
     }
 }
 
