@@ -63,6 +63,8 @@ mod registry_index;
 pub mod render;
 pub mod report;
 pub mod resolve;
+#[cfg(feature = "yaml")]
+pub mod scan;
 
 pub use config::{Config, ConfigSources, Mirror, PullFromMirror, Registry, ShortNameMode, Warning};
 pub use engine::{Engine, ReloadOutcome};

@@ -6,6 +6,7 @@ pub mod check;
 pub mod explain;
 pub mod render;
 pub mod resolve;
+pub mod scan;
 
 use std::process::ExitCode;
 
@@ -39,6 +40,8 @@ enum Command {
     /// What the Machine Config Operator lays down on OpenShift nodes, and what it costs them.
     #[command(subcommand)]
     Render(render::RenderCommand),
+    /// Check the images of Kubernetes manifests against a CRI-O node's configuration.
+    Scan(scan::ScanArgs),
 }
 
 /// Runs the parsed command line.
@@ -50,6 +53,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Render(cmd) => render::run(cmd),
+        Command::Scan(args) => scan::run(args),
     }
 }
 

@@ -226,7 +226,15 @@ pub(crate) fn decode_chunk(text: &str, base: Base) -> Result<Option<Node>, Failu
                 let quoted = style != Style::Plain;
                 let v =
                     scalar::resolve(&value, quoted, tagged).map_err(|m| fail_at(m, text_start))?;
-                let mut pos = loc.to_pos(text_start, end.byte);
+                // The parser's end of a quoted scalar may lie past a trailing comment: end at
+                // the closing quote instead.
+                let end_byte = match style {
+                    Style::SingleQuoted | Style::DoubleQuoted => {
+                        quoted_end(text.as_bytes(), text_start.byte).unwrap_or(end.byte)
+                    }
+                    _ => end.byte,
+                };
+                let mut pos = loc.to_pos(text_start, end_byte);
                 if empty {
                     pos.end = pos.start;
                 }
@@ -311,6 +319,27 @@ pub(crate) fn decode_chunk(text: &str, base: Base) -> Result<Option<Node>, Failu
         }
     }
     Ok(b.root.filter(|n| !n.is_null()))
+}
+
+/// One past the closing quote of the quoted scalar starting at `start` (`''` escapes a single
+/// quote, `\\` escapes in double quotes).
+fn quoted_end(b: &[u8], start: usize) -> Option<usize> {
+    let q = *b.get(start)?;
+    let mut i = start + 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if q == b'"' => i += 2,
+            c if c == q => {
+                if q == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                } else {
+                    return Some(i + 1);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 fn core_tag(t: &Tag) -> Tagged<'_> {

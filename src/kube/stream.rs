@@ -267,6 +267,23 @@ mod tests {
     }
 
     #[test]
+    fn spans_cover_exactly_the_value_text() {
+        let text = "a: 'x:1'   # c\nb: \"y\\\"z\"  # c\nc: plain:1   # c\nd: {k: 'it''s', l: m}\ne: [\"q\" , r]\n";
+        let docs = read_stream(text.as_bytes());
+        let root = &docs[0].as_ref().unwrap().root;
+        let raw = |n: &Node| &text[n.pos.start..n.pos.end];
+        assert_eq!(raw(root.get("a").unwrap()), "'x:1'");
+        assert_eq!(raw(root.get("b").unwrap()), "\"y\\\"z\"");
+        assert_eq!(raw(root.get("c").unwrap()), "plain:1");
+        let d = root.get("d").unwrap();
+        assert_eq!(raw(d.get("k").unwrap()), "'it''s'");
+        assert_eq!(raw(d.get("l").unwrap()), "m");
+        let e = root.get("e").unwrap();
+        assert_eq!(raw(e.index(0).unwrap()), "\"q\"");
+        assert_eq!(raw(e.index(1).unwrap()), "r");
+    }
+
+    #[test]
     fn non_ascii_columns_count_characters() {
         let text = "é: ü\nimage: &ä x\n";
         let docs = read_stream(text.as_bytes());
