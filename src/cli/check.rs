@@ -40,8 +40,8 @@ pub struct CheckArgs {
     #[arg(long)]
     strict: bool,
     /// Check what MCO renders from these cluster objects (IDMS, ITMS, ICSP, Image `cluster`)
-    /// instead of a registries.conf.
-    #[arg(long, value_name = "FILE", num_args = 1..)]
+    /// instead of a registries.conf (repeat for several files).
+    #[arg(long, value_name = "FILE")]
     cluster_objects: Vec<std::path::PathBuf>,
 }
 

@@ -16,11 +16,11 @@ pub struct ExplainArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Explain on a node after MCO renders these cluster objects (IDMS, ITMS, ICSP, Image
-    /// `cluster`) over the node profile.
-    #[arg(long, value_name = "FILE", num_args = 1..)]
+    /// `cluster`) over the node profile (repeat for several files).
+    #[arg(long, value_name = "FILE")]
     cluster_objects: Vec<std::path::PathBuf>,
-    /// The node profile for --cluster-objects: a node root with etc/containers (default: an
-    /// OpenShift node as MCO lays it down).
+    /// The node profile for --cluster-objects: a node root with etc/containers, or a
+    /// built-in profile's name (default: `openshift`, a node as MCO lays it down).
     #[arg(long, value_name = "DIR", requires = "cluster_objects")]
     node_profile: Option<std::path::PathBuf>,
     /// The image name.

@@ -362,8 +362,17 @@ pub fn cluster_objects_report(
     Ok(shortnames::render::check_report(&objects, None, &names))
 }
 
-/// The files of a node root (`DIR/etc/containers/registries.conf` and the drop-ins).
+/// The files of a node root (`DIR/etc/containers/registries.conf` and the drop-ins), or of
+/// a built-in profile when `dir` is one's name (`openshift`, `crio-default`, ...).
 fn read_node_profile(dir: &Path) -> Result<Vec<IgnitionFile>, String> {
+    if !dir.exists() {
+        if let Some(files) = dir
+            .to_str()
+            .and_then(shortnames::render::builtin_node_profile)
+        {
+            return Ok(files);
+        }
+    }
     let mut out = Vec::new();
     let conf = dir.join("etc/containers/registries.conf");
     if conf.is_file() {
@@ -417,15 +426,8 @@ pub fn explain_on_node(
     let objects = read_objects(files).map_err(fail)?;
     let profile_files = match profile {
         Some(dir) => read_node_profile(dir).map_err(fail)?,
-        None => {
-            eprintln!("note: node profile: MCO's template registries.conf (pass --node-profile DIR for a node's drop-ins)");
-            vec![IgnitionFile {
-                path: REGISTRIES_CONF_PATH.to_owned(),
-                contents: shortnames::render::TEMPLATE_REGISTRIES_CONF
-                    .as_bytes()
-                    .to_vec(),
-            }]
-        }
+        None => shortnames::render::builtin_node_profile("openshift")
+            .expect("the openshift profile is built in"),
     };
     shortnames::render::explain_on_node(&objects, &profile_files, name, options).map_err(|e| {
         eprintln!("shortnames: explain: {e}");

@@ -49,7 +49,9 @@ pub use ignition::{
     data_url, decode_data_url, ignition_json, IgnitionFile, MachineConfig, IGNITION_VERSION,
     ROLE_LABEL,
 };
-pub use node::{check_report, explain_on_node, node_files_over, REGISTRIES_CONF_D_PATH};
+pub use node::{
+    builtin_node_profile, check_report, explain_on_node, node_files_over, REGISTRIES_CONF_D_PATH,
+};
 pub use objects::{ClusterObjects, ObjectError, DEFAULT_RELEASE_IMAGE};
 pub use templates::{
     POLICY_JSON as TEMPLATE_POLICY_JSON, REGISTRIES_CONF as TEMPLATE_REGISTRIES_CONF,

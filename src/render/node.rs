@@ -12,6 +12,28 @@ use crate::ConfigSources;
 /// The node's drop-in directory.
 pub const REGISTRIES_CONF_D_PATH: &str = "/etc/containers/registries.conf.d";
 
+/// The files of a built-in node profile (`openshift`, `crio-default`, ... — the profiles
+/// `scan` ships), by node path.
+///
+/// ```
+/// let files = shortnames::render::builtin_node_profile("openshift").unwrap();
+/// assert!(files.iter().any(|f| f.path == "/etc/containers/registries.conf"));
+/// ```
+pub fn builtin_node_profile(name: &str) -> Option<Vec<IgnitionFile>> {
+    let b = crate::scan::builtin::BUILTINS
+        .iter()
+        .find(|b| b.name == name)?;
+    Some(
+        b.files
+            .iter()
+            .map(|(rel, contents)| IgnitionFile {
+                path: format!("/{rel}"),
+                contents: contents.as_bytes().to_vec(),
+            })
+            .collect(),
+    )
+}
+
 /// `profile` (node files by path) with MCO's files for `objects` laid over it: the generated
 /// files replace the profile's, the profile's registries.conf is the template MCO starts from.
 pub fn node_files_over(
