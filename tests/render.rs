@@ -731,3 +731,33 @@ fn explain_cluster_objects_on_the_openshift_node_profile() {
         "{text}"
     );
 }
+
+#[test]
+fn bad_objects_are_refused_with_file_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |text: &str| {
+        let f = tmp.path().join("objects.yaml");
+        std::fs::write(&f, text).unwrap();
+        let out = shortnames(
+            tmp.path(),
+            &["render", "registries", "--objects", "objects.yaml"],
+        );
+        (
+            out.status.code(),
+            String::from_utf8(out.stderr).unwrap(),
+            out.stdout,
+        )
+    };
+    let (code, err, stdout) = run("apiVersion: config.openshift.io/v1\nkind: ImageDigestMirrorSet\nmetadata: {name: a}\nspec:\n  imageDigestMirrors:\n  - source: registry.redhat.io\n    mirrors: [m.example.net/rh, 5]\n");
+    assert_eq!(code, Some(1));
+    assert!(stdout.is_empty());
+    assert!(
+        err.contains("objects.yaml:7:14: ImageDigestMirrorSet \"a\": spec.imageDigestMirrors[0].mirrors: expected a list of strings"),
+        "{err}"
+    );
+    // A document that does not parse stops everything (no partial render).
+    let (code, err, stdout) = run("apiVersion: config.openshift.io/v1\nkind: ImageDigestMirrorSet\nmetadata: {name: a}\nspec: {imageDigestMirrors: [{source: quay.io, mirrors: [m.example.net/q]}]}\n---\nbad: [\n");
+    assert_eq!(code, Some(1));
+    assert!(stdout.is_empty());
+    assert!(err.contains("objects.yaml:"), "{err}");
+}

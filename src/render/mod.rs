@@ -346,28 +346,51 @@ impl ClusterObjects {
     /// Reads cluster objects from a manifest file (multi-document YAML or JSON, Lists
     /// flattened) with the shared Kubernetes reader.
     pub fn read(bytes: &[u8]) -> Result<ClusterObjects, ReadError> {
-        let mut values = Vec::new();
-        let mut lines = Vec::new();
+        let mut docs = Vec::new();
         for doc in crate::kube::read_stream(bytes) {
-            let doc = doc.map_err(|e| ReadError {
+            docs.push(doc.map_err(|e| ReadError {
                 line: e.line,
                 column: e.column,
                 message: e.message.clone(),
-            })?;
-            for (_, node) in crate::kube::flatten_lists(&doc.root) {
-                values.push(node.to_json());
-                lines.push((node.pos.line, node.pos.column));
-            }
+            })?);
         }
+        let nodes: Vec<&crate::kube::Node> = docs
+            .iter()
+            .flat_map(|d| crate::kube::flatten_lists(&d.root))
+            .map(|(_, n)| n)
+            .collect();
+        let values: Vec<serde_json::Value> = nodes.iter().map(|n| n.to_json()).collect();
         ClusterObjects::from_documents(&values).map_err(|e| {
-            let (line, column) = lines[e.document()];
+            let node = field_node(nodes[e.document()], e.field());
             ReadError {
-                line,
-                column,
+                line: node.pos.line,
+                column: node.pos.column,
                 message: e.to_string(),
             }
         })
     }
+}
+
+/// The node at a dotted path (`spec.list[0].field`), or the deepest one found on the way.
+fn field_node<'a>(root: &'a crate::kube::Node, path: &str) -> &'a crate::kube::Node {
+    let mut cur = root;
+    for part in path.split('.') {
+        let (key, indexes) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        match cur.get(key) {
+            Some(n) => cur = n,
+            None => return cur,
+        }
+        for idx in indexes.split(['[', ']']).filter(|s| !s.is_empty()) {
+            match idx.parse().ok().and_then(|i| cur.index(i)) {
+                Some(n) => cur = n,
+                None => return cur,
+            }
+        }
+    }
+    cur
 }
 
 /// A manifest that could not be read as cluster objects, with where.

@@ -59,6 +59,11 @@ impl std::fmt::Display for ObjectError {
 impl std::error::Error for ObjectError {}
 
 impl ObjectError {
+    /// The offending field, as a dotted path (`spec.imageDigestMirrors[0].source`).
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
     /// The 0-based index of the object (as given to [`ClusterObjects::from_documents`]).
     pub fn document(&self) -> usize {
         self.document
