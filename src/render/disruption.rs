@@ -63,7 +63,8 @@ impl Action {
         }
     }
 
-    /// Reads a spec action. Unknown types become `Reboot`, as MCO converts them.
+    /// Reads a spec action as the API validates it: a known `type`, and `reload` /
+    /// `restart` exactly when the type needs them.
     pub fn from_json(v: &Value) -> Result<Action, String> {
         let t = v
             .get("type")
@@ -76,6 +77,15 @@ impl Action {
                 .map(str::to_owned)
                 .ok_or(format!("a {t} action needs {key}.serviceName"))
         };
+        for key in ["reload", "restart"] {
+            let needed = t.eq_ignore_ascii_case(key);
+            if !needed && v.get(key).is_some_and(|x| !x.is_null()) {
+                return Err(format!(
+                    "{key} is only allowed with type {}",
+                    capitalised(key)
+                ));
+            }
+        }
         Ok(match t {
             "Reboot" => Action::Reboot,
             "None" => Action::None,
@@ -84,7 +94,11 @@ impl Action {
             "Restart" => Action::Restart(service("restart")?),
             "DaemonReload" => Action::DaemonReload,
             "Special" => Action::Special,
-            _ => Action::Reboot,
+            other => {
+                return Err(format!(
+                    "unknown action type {other:?} (Reboot, None, Drain, Reload, Restart, DaemonReload, Special)"
+                ))
+            }
         })
     }
 }
@@ -128,13 +142,35 @@ impl UserPolicy {
                 .map(Action::from_json)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| format!("files[{i}]: {e}"))?;
+            if actions.is_empty() || actions.len() > 10 {
+                return Err(format!("files[{i}].actions: between 1 and 10 actions"));
+            }
+            if actions.len() > 1
+                && actions
+                    .iter()
+                    .any(|a| matches!(a, Action::Reboot | Action::None))
+            {
+                return Err(format!(
+                    "files[{i}].actions: Reboot and None must be the only action"
+                ));
+            }
             out.files.push(FilePolicy {
                 path: path.to_owned(),
                 actions,
             });
         }
+        if out.files.len() > 50 {
+            return Err("nodeDisruptionPolicy.files: at most 50 file policies".into());
+        }
         Ok(out)
     }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
 }
 
 const CRIO: &str = "crio.service";
@@ -584,5 +620,26 @@ mod tests {
             "/etc/containers/registries.d.x"
         ));
         assert_eq!(clean("/a//b/./c/../d/"), "/a/b/d");
+    }
+
+    #[test]
+    fn user_policies_are_validated_like_the_api() {
+        let parse = |v: Value| UserPolicy::from_json(&v);
+        assert!(
+            parse(json!({"files": [{"path": "/x", "actions": [{"type": "Reload"}]}]})).is_err()
+        );
+        assert!(
+            parse(json!({"files": [{"path": "/x", "actions": [{"type": "Bounce"}]}]})).is_err()
+        );
+        assert!(parse(
+            json!({"files": [{"path": "/x", "actions": [{"type": "None"}, {"type": "Drain"}]}]})
+        )
+        .is_err());
+        assert!(parse(json!({"files": [{"path": "/x", "actions": [{"type": "Drain", "reload": {"serviceName": "a"}}]}]})).is_err());
+        let ok = parse(json!({"files": [{"path": "/x", "actions": [{"type": "Drain"}, {"type": "Restart", "restart": {"serviceName": "crio.service"}}]}]})).unwrap();
+        assert_eq!(
+            ok.files[0].actions,
+            [Action::Drain, Action::Restart("crio.service".into())]
+        );
     }
 }
