@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 
 use super::regconf::{Endpoint, Entry, RegistriesConf};
 use super::REGISTRIES_CONF_PATH;
+use crate::config::paths::go_clean as clean;
 
 /// One node-disruption action.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,31 +374,6 @@ fn covers(policy: &str, path: &str) -> bool {
         format!("{dir}/")
     };
     clean(path).starts_with(&dir)
-}
-
-/// `filepath.Clean` for absolute and relative Unix paths.
-fn clean(p: &str) -> String {
-    let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for c in p.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|l| *l != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            c => parts.push(c),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".into(),
-        (false, false) => joined,
-    }
 }
 
 /// `FindClosestFilePolicyPathMatch`: the longest covering policy path.
