@@ -120,9 +120,7 @@ fn registries(args: RegistriesArgs) -> ExitCode {
     };
     let base = match &args.base {
         None => None,
-        Some(p) => match read(p)
-            .and_then(|b| String::from_utf8(b).map_err(|_| format!("{}: not UTF-8", p.display())))
-        {
+        Some(p) => match read(p) {
             Ok(s) => Some(s),
             Err(e) => return fail(e),
         },

@@ -69,6 +69,8 @@ pub const POLICY_JSON_PATH: &str = "/etc/containers/policy.json";
 pub const SEARCH_DROPIN_PATH: &str =
     "/etc/containers/registries.conf.d/01-image-searchRegistries.conf";
 
+const UNMARSHAL_PREFIX: &str = "error unmarshalling registries config: ";
+
 /// MCO refused the configuration: nothing changes on the node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderError {
@@ -87,9 +89,13 @@ impl RenderError {
         &self.cause
     }
 
-    fn wrapped(prefix: &str, cause: String) -> RenderError {
+    fn wrapped(prefix: &str, inner: String) -> RenderError {
+        let cause = inner
+            .strip_prefix(UNMARSHAL_PREFIX)
+            .unwrap_or(&inner)
+            .to_owned();
         RenderError {
-            message: format!("{prefix}{cause}"),
+            message: format!("{prefix}{inner}"),
             cause,
         }
     }
@@ -149,7 +155,7 @@ impl Rendered {
 
     /// The node's effective files after the rollout: the generated ones, else the template's
     /// registries.conf (`base`, or MCO's) and policy.json. Empty on error.
-    pub fn node_files(&self, base: Option<&str>) -> Vec<IgnitionFile> {
+    pub fn node_files(&self, base: Option<&[u8]>) -> Vec<IgnitionFile> {
         if self.error.is_some() {
             return Vec::new();
         }
@@ -157,13 +163,13 @@ impl Rendered {
         for (path, template) in [
             (
                 REGISTRIES_CONF_PATH,
-                base.unwrap_or(TEMPLATE_REGISTRIES_CONF),
+                base.unwrap_or(TEMPLATE_REGISTRIES_CONF.as_bytes()),
             ),
-            (POLICY_JSON_PATH, TEMPLATE_POLICY_JSON),
+            (POLICY_JSON_PATH, TEMPLATE_POLICY_JSON.as_bytes()),
         ] {
             let contents = match self.file(path) {
                 Some(c) => c.as_bytes().to_vec(),
-                None => template.as_bytes().to_vec(),
+                None => template.to_vec(),
             };
             out.push(IgnitionFile {
                 path: path.to_owned(),
@@ -185,9 +191,10 @@ fn go_quote(s: &str) -> String {
     crate::quote::Q(s).to_string()
 }
 
-/// Renders the node files MCO generates for `objects`, starting from `base` (the template
-/// registries.conf when `None`; spec parts A–F).
-pub fn render_registries(objects: &ClusterObjects, base: Option<&str>) -> Rendered {
+/// Renders the node files MCO generates for `objects`, starting from `base` (the bytes of the
+/// registries.conf template; MCO's when `None`; spec parts A–F). The base is decoded only
+/// when registries.conf is generated, as MCO does.
+pub fn render_registries(objects: &ClusterObjects, base: Option<&[u8]>) -> Rendered {
     let mut out = Rendered::default();
     if let Err(e) = render_into(objects, base, &mut out) {
         out.error = Some(e);
@@ -202,7 +209,7 @@ fn digest_rules(objects: &ClusterObjects) -> Vec<&MirrorRule> {
 
 fn render_into(
     objects: &ClusterObjects,
-    base: Option<&str>,
+    base: Option<&[u8]>,
     out: &mut Rendered,
 ) -> Result<(), RenderError> {
     let none: Vec<String> = Vec::new();
@@ -265,12 +272,17 @@ fn render_into(
 /// `updateRegistriesConfig`: decode the base, validate, edit.
 fn registries_conf(
     objects: &ClusterObjects,
-    base: Option<&str>,
+    base: Option<&[u8]>,
     insecure: &[String],
     blocked: &[String],
 ) -> Result<RegistriesConf, String> {
-    let mut conf = RegistriesConf::decode(base.unwrap_or(TEMPLATE_REGISTRIES_CONF))
-        .map_err(|e| format!("error unmarshalling registries config: {}", e.0))?;
+    let base = base.unwrap_or(TEMPLATE_REGISTRIES_CONF.as_bytes());
+    let mut conf = std::str::from_utf8(base)
+        .map_err(|e| {
+            regconf::DecodeError(format!("toml: invalid UTF-8 at byte {}", e.valid_up_to()))
+        })
+        .and_then(RegistriesConf::decode)
+        .map_err(|e| format!("{UNMARSHAL_PREFIX}{}", e.0))?;
     validate(objects, insecure, blocked)?;
     let digest_sets = merged_sets(digest_rules(objects));
     let tag_sets = merged_sets(objects.itms.iter().flatten());

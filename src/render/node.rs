@@ -43,7 +43,7 @@ pub fn node_files_over(
     let base = profile
         .iter()
         .find(|f| f.path == REGISTRIES_CONF_PATH)
-        .and_then(|f| std::str::from_utf8(&f.contents).ok());
+        .map(|f| f.contents.as_slice());
     let rendered = render_registries(objects, base);
     if let Some(e) = rendered.error() {
         return Err(e.clone());
@@ -84,7 +84,11 @@ pub fn explain_on_node(
 
 /// `check --cluster-objects`: MCO's error and warnings for `objects` and the surprising
 /// cases of [`findings`], as a check report over `files` (the manifests' names).
-pub fn check_report(objects: &ClusterObjects, base: Option<&str>, files: &[String]) -> CheckReport {
+pub fn check_report(
+    objects: &ClusterObjects,
+    base: Option<&[u8]>,
+    files: &[String],
+) -> CheckReport {
     let rendered = render_registries(objects, base);
     let mut report = CheckReport {
         files: files.to_vec(),

@@ -54,6 +54,8 @@ pub(crate) struct DecodeError(pub String);
 impl RegistriesConf {
     /// Decodes `text` into the containers/image structure.
     pub fn decode(text: &str) -> Result<RegistriesConf, DecodeError> {
+        // BurntSushi/toml reads over a UTF-8 byte-order mark.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let table: toml::Table = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
