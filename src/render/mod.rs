@@ -194,6 +194,28 @@ fn go_quote(s: &str) -> String {
 /// Renders the node files MCO generates for `objects`, starting from `base` (the bytes of the
 /// registries.conf template; MCO's when `None`; spec parts A–F). The base is decoded only
 /// when registries.conf is generated, as MCO does.
+///
+/// ```
+/// use shortnames::render::{render_registries, ClusterObjects};
+///
+/// // An ICSP mirror with a digest is refused with MCO's exact message; nothing is generated.
+/// let objects = ClusterObjects::read(b"apiVersion: operator.openshift.io/v1alpha1
+/// kind: ImageContentSourcePolicy
+/// metadata: {name: a}
+/// spec:
+///   repositoryDigestMirrors:
+///   - source: quay.io/ns
+///     mirrors: [\"m.example.net/ns@sha256:0\"]
+/// ").unwrap();
+/// let r = render_registries(&objects, None);
+/// assert_eq!(
+///     r.error().unwrap().message(),
+///     "could not update registries config with new changes: invalid format for mirror \"m.example.net/ns@sha256:0\""
+/// );
+/// assert!(r.files().is_empty());
+/// // The MachineConfig MCO would store.
+/// assert_eq!(render_registries(&ClusterObjects::default(), None).machine_config("worker").name, "99-worker-generated-registries");
+/// ```
 pub fn render_registries(objects: &ClusterObjects, base: Option<&[u8]>) -> Rendered {
     let mut out = Rendered::default();
     if let Err(e) = render_into(objects, base, &mut out) {

@@ -60,6 +60,21 @@ pub fn node_files_over(
 
 /// Explains how a node resolves `name` once MCO has rendered `objects` over `profile`
 /// (messages show node paths).
+///
+/// ```
+/// use shortnames::explain::ExplainOptions;
+/// use shortnames::render::{builtin_node_profile, explain_on_node, ClusterObjects};
+///
+/// let objects = ClusterObjects::read(b"apiVersion: config.openshift.io/v1
+/// kind: ImageDigestMirrorSet
+/// metadata: {name: a}
+/// spec: {imageDigestMirrors: [{source: registry.redhat.io, mirrors: [m.example.net/rh]}]}
+/// ").unwrap();
+/// let profile = builtin_node_profile("openshift").unwrap();
+/// let digest = "@sha256:3f0d3e3a4b0c6a9d2c4f3e1b5a7d9c8e6f4a2b0d1c3e5f7a9b8d6c4e2f0a1b3c";
+/// let e = explain_on_node(&objects, &profile, &format!("registry.redhat.io/ubi9{digest}"), &ExplainOptions::default()).unwrap();
+/// assert_eq!(e.sources()[0], format!("m.example.net/rh/ubi9{digest}"));
+/// ```
 pub fn explain_on_node(
     objects: &ClusterObjects,
     profile: &[IgnitionFile],
