@@ -206,6 +206,12 @@ fn registries_json(rendered: &Rendered, pool: &str, decision: Option<&Decision>)
 /// Writes `files` under `dir` as a node root; removes MCO's search drop-in when it is not
 /// generated any more.
 fn write_node_root(dir: &Path, files: &[IgnitionFile]) -> Result<(), String> {
+    if std::fs::canonicalize(dir).is_ok_and(|d| d == Path::new("/")) {
+        return Err(format!(
+            "--out {}: refusing to overwrite this host's /etc/containers (give a directory for a node root)",
+            dir.display()
+        ));
+    }
     let target = |p: &str| dir.join(p.trim_start_matches('/'));
     for f in files {
         let path = target(&f.path);
