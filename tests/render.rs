@@ -672,6 +672,28 @@ fn check_cluster_objects_reports_the_pitfalls() {
         assert_eq!(status, Some(0), "{case}");
         assert!(codes.iter().any(|c| c == code), "{case}: {codes:?}");
     }
+    // A finding points at the mirror entry's source in the manifest.
+    let objects = render_dir().join("cases/hand-itms-shadows-idms-parent/objects.yaml");
+    let out = shortnames(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &[
+            "check",
+            "--cluster-objects",
+            objects.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &doc["diagnostics"][0];
+    let text = std::fs::read_to_string(&objects).unwrap();
+    let line = text
+        .lines()
+        .nth(d["line"].as_u64().unwrap() as usize - 1)
+        .unwrap();
+    let col = d["column"].as_u64().unwrap() as usize - 1;
+    assert_eq!(&line[col..], "registry.redhat.io/ubi9", "{d}");
+    assert_eq!(d["file"], objects.to_str().unwrap());
     // MCO's refusal is an error.
     let (status, codes) = check_codes("hand-allowed-invalid-wildcard");
     assert_eq!(status, Some(2));

@@ -107,7 +107,9 @@ pub fn read_objects(files: &[PathBuf]) -> Result<ClusterObjects, String> {
     let mut all = ClusterObjects::default();
     for f in files {
         let bytes = read(f)?;
-        let objs = ClusterObjects::read(&bytes).map_err(|e| format!("{}:{e}", f.display()))?;
+        let name = f.display().to_string();
+        let objs =
+            ClusterObjects::read_named(Some(&name), &bytes).map_err(|e| format!("{name}:{e}"))?;
         all.extend(objs);
     }
     Ok(all)
@@ -363,7 +365,15 @@ pub fn cluster_objects_report(
         ExitCode::from(2)
     })?;
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-    Ok(shortnames::render::check_report(&objects, None, &names))
+    let mut report = shortnames::render::check_report(&objects, None, &names);
+    for (f, name) in files.iter().zip(&names) {
+        if let Ok(bytes) = std::fs::read(f) {
+            report
+                .sources
+                .insert(name.clone(), String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    Ok(report)
 }
 
 /// The files of a node root (`DIR/etc/containers/registries.conf` and the drop-ins), or of

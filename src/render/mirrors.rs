@@ -18,6 +18,18 @@ pub(crate) struct MirrorRule {
     pub mirrors: Vec<String>,
     /// The `mirrorSourcePolicy` as written (`""` when absent).
     pub policy: String,
+    /// Where the entry's `source` is: the object's index and the field path, and once read
+    /// from a manifest, its line and column there.
+    pub at: RuleOrigin,
+}
+
+/// Where a mirror rule comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RuleOrigin {
+    pub object: usize,
+    pub field: String,
+    pub file: Option<std::sync::Arc<str>>,
+    pub location: Option<crate::Location>,
 }
 
 /// The merged mirrors of one source.

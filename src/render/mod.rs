@@ -380,6 +380,12 @@ impl ClusterObjects {
     /// Reads cluster objects from a manifest file (multi-document YAML or JSON, Lists
     /// flattened) with the shared Kubernetes reader.
     pub fn read(bytes: &[u8]) -> Result<ClusterObjects, ReadError> {
+        ClusterObjects::read_named(None, bytes)
+    }
+
+    /// [`ClusterObjects::read`], remembering `name` as the file the objects come from (the
+    /// diagnostics of [`check_report`] point at it, with line and column).
+    pub fn read_named(name: Option<&str>, bytes: &[u8]) -> Result<ClusterObjects, ReadError> {
         let mut docs = Vec::new();
         for doc in crate::kube::read_stream(bytes) {
             docs.push(doc.map_err(|e| ReadError {
@@ -394,14 +400,24 @@ impl ClusterObjects {
             .map(|(_, n)| n)
             .collect();
         let values: Vec<serde_json::Value> = nodes.iter().map(|n| n.to_json()).collect();
-        ClusterObjects::from_documents(&values).map_err(|e| {
+        let mut objects = ClusterObjects::from_documents(&values).map_err(|e| {
             let node = field_node(nodes[e.document()], e.field());
             ReadError {
                 line: node.pos.line,
                 column: node.pos.column,
                 message: e.to_string(),
             }
-        })
+        })?;
+        let file: Option<std::sync::Arc<str>> = name.map(Into::into);
+        for rule in objects.rules_mut() {
+            let node = field_node(nodes[rule.at.object], &rule.at.field);
+            rule.at.file = file.clone();
+            rule.at.location = Some(crate::Location {
+                line: node.pos.line,
+                column: node.pos.column,
+            });
+        }
+        Ok(objects)
     }
 }
 

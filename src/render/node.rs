@@ -119,7 +119,7 @@ pub fn check_report(
     }
     for f in findings(objects, &rendered) {
         let mut d = Diagnostic::new(Severity::Warning, format!("render/{}", f.kind), f.message)
-            .at(file.clone(), None);
+            .at(f.file.clone().unwrap_or_else(|| file.clone()), f.location);
         if f.kind == "payload-protection-drop" {
             if let Some(w) = rendered.warnings().first() {
                 d = d.with_help(format!("MCO logs: {w}"));

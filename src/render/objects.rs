@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::mirrors::MirrorRule;
+use super::mirrors::{MirrorRule, RuleOrigin};
 
 /// The release image used when no ClusterVersion `version` is given (the corpus default).
 pub const DEFAULT_RELEASE_IMAGE: &str = "quay.io/openshift-release-dev/ocp-release@sha256:3f0d3e3a4b0c6a9d2c4f3e1b5a7d9c8e6f4a2b0d1c3e5f7a9b8d6c4e2f0a1b3c";
@@ -118,6 +118,15 @@ impl ClusterObjects {
         self.idms.extend(other.idms);
         self.icsp.extend(other.icsp);
         self.itms.extend(other.itms);
+    }
+
+    /// Every mirror rule, mutably (IDMS, ICSP, ITMS).
+    pub(crate) fn rules_mut(&mut self) -> impl Iterator<Item = &mut MirrorRule> {
+        self.idms
+            .iter_mut()
+            .chain(self.icsp.iter_mut())
+            .chain(self.itms.iter_mut())
+            .flatten()
     }
 
     /// How many IDMS, ITMS and ICSP objects were given.
@@ -257,6 +266,11 @@ fn rules(
             source,
             mirrors,
             policy,
+            at: RuleOrigin {
+                object: ctx.document,
+                field: field("source"),
+                ..RuleOrigin::default()
+            },
         });
     }
     Ok(out)
