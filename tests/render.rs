@@ -783,3 +783,75 @@ fn bad_objects_are_refused_with_file_line_and_column() {
     assert!(stdout.is_empty());
     assert!(err.contains("objects.yaml:"), "{err}");
 }
+
+#[test]
+fn every_disruption_golden_through_the_cli() {
+    let golden = json_file(&render_dir().join("disruption.json"));
+    let cases = golden["cases"].as_array().unwrap();
+    let mut failures = Vec::new();
+    for c in cases {
+        let name = c["name"].as_str().unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let write_root = |dir: &Path, files: &Value| {
+            std::fs::create_dir_all(dir).unwrap();
+            for (path, content) in files.as_object().unwrap() {
+                let p = dir.join(path.trim_start_matches('/'));
+                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                std::fs::write(p, content.as_str().unwrap()).unwrap();
+            }
+        };
+        let (old, new) = (tmp.path().join("old"), tmp.path().join("new"));
+        write_root(&old, &c["input"]["old_files"]);
+        write_root(&new, &c["input"]["new_files"]);
+        // The user's policy as the MachineConfiguration object an administrator writes.
+        let policy = tmp.path().join("mcfg.json");
+        let mcfg = serde_json::json!({
+            "apiVersion": "operator.openshift.io/v1",
+            "kind": "MachineConfiguration",
+            "metadata": {"name": "cluster"},
+            "spec": {"nodeDisruptionPolicy": c["input"]["user_policy"]},
+        });
+        std::fs::write(&policy, mcfg.to_string()).unwrap();
+        let out = shortnames(
+            tmp.path(),
+            &[
+                "render",
+                "disruption",
+                "--previous",
+                "old",
+                "--next",
+                "new",
+                "--disruption-policy",
+                "mcfg.json",
+                "--format",
+                "json",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+        for key in [
+            "actions",
+            "drain",
+            "diff_files",
+            "per_file",
+            "firstboot_actions",
+        ] {
+            if got[key] != c["result"][key] {
+                failures.push(format!(
+                    "{name}: {key}: got {}, want {}",
+                    got[key], c["result"][key]
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "{}/{} disruption goldens pass through the CLI",
+        cases.len() - failures.len(),
+        cases.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -21,6 +21,34 @@ pub enum RenderCommand {
     Registries(RegistriesArgs),
     /// The MachineConfig that lays FILE down at PATH on the nodes of a pool.
     Machineconfig(MachineConfigArgs),
+    /// What the machine-config daemon does when a node's files change from one node root to
+    /// another (every file below both roots is compared).
+    Disruption(DisruptionArgs),
+}
+
+#[derive(Args)]
+pub struct DisruptionArgs {
+    /// The node root before the change.
+    #[arg(long, value_name = "DIR")]
+    previous: PathBuf,
+    /// The node root after the change.
+    #[arg(long, value_name = "DIR")]
+    next: PathBuf,
+    /// The cluster's node-disruption policy (a MachineConfiguration object, or its
+    /// `spec.nodeDisruptionPolicy`).
+    #[arg(long, value_name = "FILE")]
+    disruption_policy: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DisruptionFormat::Text)]
+    format: DisruptionFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DisruptionFormat {
+    /// One sentence.
+    Text,
+    /// The decision as JSON (actions, drain, per-file policies, first-boot actions).
+    Json,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,6 +118,7 @@ pub fn run(cmd: RenderCommand) -> ExitCode {
     match cmd {
         RenderCommand::Registries(a) => registries(a),
         RenderCommand::Machineconfig(a) => machineconfig(a),
+        RenderCommand::Disruption(a) => disruption(a),
     }
 }
 
@@ -447,4 +476,65 @@ pub fn explain_on_node(
         eprintln!("shortnames: explain: {e}");
         ExitCode::from(1)
     })
+}
+
+/// Every regular file below `root`, by node path (`/etc/...`).
+fn node_tree(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) -> Result<(), String> {
+        let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+            let path = entry.path();
+            let kind = entry
+                .file_type()
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            if kind.is_dir() {
+                walk(root, &path, out)?;
+            } else if kind.is_file() {
+                let rel = path.strip_prefix(root).expect("below the root");
+                out.insert(format!("/{}", rel.display()), read(&path)?);
+            }
+        }
+        Ok(())
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out)?;
+    Ok(out)
+}
+
+fn disruption(args: DisruptionArgs) -> ExitCode {
+    let run = || -> Result<Decision, String> {
+        let old = node_tree(&args.previous)?;
+        let new = node_tree(&args.next)?;
+        let user = match &args.disruption_policy {
+            None => UserPolicy::default(),
+            Some(p) => read_user_policy(p)?,
+        };
+        decide(&old, &new, &user)
+    };
+    let d = match run() {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        DisruptionFormat::Json => {
+            let _ = serde_json::to_writer_pretty(&mut out, &d.to_json());
+            let _ = writeln!(out);
+        }
+        DisruptionFormat::Text => {
+            let _ = writeln!(out, "{}: {}", d.outcome().as_str(), d.describe());
+            for p in &d.per_file {
+                let actions: Vec<&str> = p.actions.iter().map(Action::type_name).collect();
+                let policy = if p.policy_found {
+                    actions.join(", ")
+                } else {
+                    "no policy: reboot".to_owned()
+                };
+                let _ = writeln!(out, "  {}: {policy}", p.path);
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }
