@@ -405,8 +405,8 @@ pub fn cluster_objects_report(
     Ok(report)
 }
 
-/// The files of a node root (`DIR/etc/containers/registries.conf` and the drop-ins), or of
-/// a built-in profile when `dir` is one's name (`openshift`, `crio-default`, ...).
+/// The files of a node root (every file below it), or of a built-in profile when `dir` is
+/// one's name (`openshift`, `crio-default`, ...).
 fn read_node_profile(dir: &Path) -> Result<Vec<IgnitionFile>, String> {
     if !dir.exists() {
         if let Some(files) = dir
@@ -416,43 +416,21 @@ fn read_node_profile(dir: &Path) -> Result<Vec<IgnitionFile>, String> {
             return Ok(files);
         }
     }
-    let mut out = Vec::new();
-    let conf = dir.join("etc/containers/registries.conf");
-    if conf.is_file() {
-        out.push(IgnitionFile {
-            path: REGISTRIES_CONF_PATH.to_owned(),
-            contents: read(&conf)?,
-        });
-    }
-    let d = dir.join("etc/containers/registries.conf.d");
-    if d.is_dir() {
-        let mut names: Vec<_> = std::fs::read_dir(&d)
-            .map_err(|e| format!("{}: {e}", d.display()))?
-            .filter_map(Result::ok)
-            .map(|e| e.file_name())
-            .collect();
-        names.sort();
-        for n in names {
-            let p = d.join(&n);
-            if p.is_file() {
-                out.push(IgnitionFile {
-                    path: format!(
-                        "{}/{}",
-                        shortnames::render::REGISTRIES_CONF_D_PATH,
-                        n.to_string_lossy()
-                    ),
-                    contents: read(&p)?,
-                });
-            }
-        }
-    }
-    if out.is_empty() {
+    let files = node_tree(dir)?;
+    if !files.contains_key(REGISTRIES_CONF_PATH)
+        && !files
+            .keys()
+            .any(|k| k.starts_with(shortnames::render::REGISTRIES_CONF_D_PATH))
+    {
         return Err(format!(
             "{}: no etc/containers/registries.conf or registries.conf.d in this node profile",
             dir.display()
         ));
     }
-    Ok(out)
+    Ok(files
+        .into_iter()
+        .map(|(path, contents)| IgnitionFile { path, contents })
+        .collect())
 }
 
 /// `explain --cluster-objects FILE... [--node-profile DIR] NAME`.

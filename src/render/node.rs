@@ -59,7 +59,8 @@ pub fn node_files_over(
 }
 
 /// Explains how a node resolves `name` once MCO has rendered `objects` over `profile`
-/// (messages show node paths).
+/// (messages show node paths; the short-name mode is CRI-O's, from the profile's crio.conf
+/// files as `scan` reads them).
 ///
 /// ```
 /// use shortnames::explain::ExplainOptions;
@@ -90,10 +91,14 @@ pub fn explain_on_node(
         }
         std::fs::write(&path, &f.contents).map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    let sources = ConfigSources::new()
+    let mut sources = ConfigSources::new()
         .fs_root(dir.path())
         .registries_conf(REGISTRIES_CONF_PATH)
         .registries_conf_d(REGISTRIES_CONF_D_PATH);
+    // CRI-O decides the short-name mode on a node (its crio.conf, as `scan` reads it).
+    if let Ok(node) = crate::scan::NodeProfile::from_root("node", dir.path()) {
+        sources = sources.short_name_mode(node.short_name_mode());
+    }
     Ok(explain(&sources, name, options))
 }
 
