@@ -394,6 +394,76 @@ mod tests {
         assert!(RegistriesConf::decode("x = [\n").is_err());
     }
 
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        proptest::string::string_regex("(?s).{0,12}").unwrap()
+    }
+
+    fn endpoint() -> impl Strategy<Value = Endpoint> {
+        (text(), any::<bool>(), text()).prop_map(|(location, insecure, pull_from_mirror)| {
+            Endpoint {
+                location,
+                insecure,
+                pull_from_mirror,
+            }
+        })
+    }
+
+    fn entry() -> impl Strategy<Value = Entry> {
+        (
+            (text(), text(), any::<bool>(), text()),
+            (any::<bool>(), proptest::collection::vec(endpoint(), 0..3), any::<bool>()),
+        )
+            .prop_map(
+                |((prefix, location, insecure, pull_from_mirror), (blocked, mirrors, mbdo))| Entry {
+                    prefix,
+                    location,
+                    insecure,
+                    pull_from_mirror,
+                    blocked,
+                    // An endpoint without any key encodes as an empty table; keep them
+                    // distinguishable by giving each a location.
+                    mirrors: mirrors
+                        .into_iter()
+                        .map(|mut m| {
+                            if m.location.is_empty() {
+                                m.location.push('m');
+                            }
+                            m
+                        })
+                        .collect(),
+                    mirror_by_digest_only: mbdo,
+                },
+            )
+    }
+
+    proptest! {
+        /// What the encoder writes is TOML that decodes back to the same structure (every
+        /// string escape, empty-but-present lists, the `registry = []` quirk).
+        #[test]
+        fn encode_decode_round_trip(
+            registries in proptest::option::of(proptest::collection::vec(entry(), 0..3)),
+            search in proptest::option::of(proptest::collection::vec(text(), 0..3)),
+            helpers in proptest::option::of(proptest::collection::vec(text(), 0..2)),
+            mode in text(),
+            als in text(),
+            aliases in proptest::option::of(proptest::collection::btree_map(text(), text(), 0..3)),
+        ) {
+            let conf = RegistriesConf {
+                registries,
+                search,
+                credential_helpers: helpers,
+                short_name_mode: mode,
+                additional_layer_store_auth_helper: als,
+                aliases,
+            };
+            let text = conf.encode();
+            let back = RegistriesConf::decode(&text).map_err(|e| TestCaseError::fail(format!("{e:?}\n{text}")))?;
+            prop_assert_eq!(back, conf, "{}", text);
+        }
+    }
+
     #[test]
     fn quoting() {
         assert_eq!(
