@@ -461,3 +461,107 @@ impl std::fmt::Display for ReadError {
 }
 
 impl std::error::Error for ReadError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    const SOURCES: &[&str] = &[
+        "registry.redhat.io",
+        "registry.redhat.io/ubi9",
+        "quay.io",
+        "quay.io/openshift-release-dev",
+        "*.example.com",
+        "a.example.com/ns",
+    ];
+    const MIRRORS: &[&str] = &[
+        "m1.example.net/a",
+        "m2.example.net/b",
+        "m3.example.net:5000/c",
+        "registry.redhat.io",
+        "quay.io",
+    ];
+    const POLICIES: &[&str] = &["", "AllowContactingSource", "NeverContactSource"];
+    const KINDS: &[(&str, &str, &str)] = &[
+        (
+            "config.openshift.io/v1",
+            "ImageDigestMirrorSet",
+            "imageDigestMirrors",
+        ),
+        (
+            "config.openshift.io/v1",
+            "ImageTagMirrorSet",
+            "imageTagMirrors",
+        ),
+        (
+            "operator.openshift.io/v1alpha1",
+            "ImageContentSourcePolicy",
+            "repositoryDigestMirrors",
+        ),
+    ];
+
+    fn object() -> impl Strategy<Value = serde_json::Value> {
+        let entry = (
+            0..SOURCES.len(),
+            proptest::collection::vec(0..MIRRORS.len(), 0..4),
+            0..POLICIES.len(),
+        );
+        (0..KINDS.len(), proptest::collection::vec(entry, 1..3)).prop_map(|(k, entries)| {
+            let (api, kind, key) = KINDS[k];
+            let list: Vec<serde_json::Value> = entries
+                .into_iter()
+                .map(|(s, ms, p)| {
+                    let mut e = json!({
+                        "source": SOURCES[s],
+                        "mirrors": ms.iter().map(|m| MIRRORS[*m]).collect::<Vec<_>>(),
+                    });
+                    if !POLICIES[p].is_empty() && k != 2 {
+                        e["mirrorSourcePolicy"] = json!(POLICIES[p]);
+                    }
+                    e
+                })
+                .collect();
+            json!({"apiVersion": api, "kind": kind, "metadata": {"name": "x"}, "spec": {key: list}})
+        })
+    }
+
+    fn image() -> impl Strategy<Value = serde_json::Value> {
+        let scopes = || proptest::collection::vec(0..SOURCES.len(), 0..3);
+        (scopes(), scopes()).prop_map(|(i, b)| {
+            let pick = |v: Vec<usize>| v.into_iter().map(|x| SOURCES[x]).collect::<Vec<_>>();
+            json!({"apiVersion": "config.openshift.io/v1", "kind": "Image",
+                   "metadata": {"name": "cluster"},
+                   "spec": {"registrySources": {"insecureRegistries": pick(i), "blockedRegistries": pick(b)}}})
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// MCO gets the objects in no defined order: everything rendered is independent of it,
+        /// except which validation error is reported.
+        #[test]
+        fn rendering_does_not_depend_on_object_order(
+            objects in proptest::collection::vec(object(), 1..5),
+            img in image(),
+        ) {
+            let mut docs = objects.clone();
+            docs.push(img.clone());
+            let forward = render_registries(&ClusterObjects::from_documents(&docs).unwrap(), None);
+            let mut rev = objects;
+            rev.reverse();
+            rev.insert(0, img);
+            let backward = render_registries(&ClusterObjects::from_documents(&rev).unwrap(), None);
+            prop_assert_eq!(forward.error().is_some(), backward.error().is_some());
+            if forward.error().is_none() {
+                prop_assert_eq!(forward.files(), backward.files());
+                prop_assert_eq!(forward.warnings(), backward.warnings());
+                // What MCO writes decodes again (containers/image reads it back).
+                if let Some(conf) = forward.file(REGISTRIES_CONF_PATH) {
+                    prop_assert!(RegistriesConf::decode(conf).is_ok());
+                }
+            }
+        }
+    }
+}

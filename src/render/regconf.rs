@@ -413,27 +413,33 @@ mod tests {
     fn entry() -> impl Strategy<Value = Entry> {
         (
             (text(), text(), any::<bool>(), text()),
-            (any::<bool>(), proptest::collection::vec(endpoint(), 0..3), any::<bool>()),
+            (
+                any::<bool>(),
+                proptest::collection::vec(endpoint(), 0..3),
+                any::<bool>(),
+            ),
         )
             .prop_map(
-                |((prefix, location, insecure, pull_from_mirror), (blocked, mirrors, mbdo))| Entry {
-                    prefix,
-                    location,
-                    insecure,
-                    pull_from_mirror,
-                    blocked,
-                    // An endpoint without any key encodes as an empty table; keep them
-                    // distinguishable by giving each a location.
-                    mirrors: mirrors
-                        .into_iter()
-                        .map(|mut m| {
-                            if m.location.is_empty() {
-                                m.location.push('m');
-                            }
-                            m
-                        })
-                        .collect(),
-                    mirror_by_digest_only: mbdo,
+                |((prefix, location, insecure, pull_from_mirror), (blocked, mirrors, mbdo))| {
+                    Entry {
+                        prefix,
+                        location,
+                        insecure,
+                        pull_from_mirror,
+                        blocked,
+                        // An endpoint without any key encodes as an empty table; keep them
+                        // distinguishable by giving each a location.
+                        mirrors: mirrors
+                            .into_iter()
+                            .map(|mut m| {
+                                if m.location.is_empty() {
+                                    m.location.push('m');
+                                }
+                                m
+                            })
+                            .collect(),
+                        mirror_by_digest_only: mbdo,
+                    }
                 },
             )
     }
