@@ -43,6 +43,7 @@ mod regconf;
 mod scope;
 mod scratch;
 mod templates;
+mod validate;
 
 pub use findings::{findings, Finding};
 pub use ignition::{
@@ -52,14 +53,13 @@ pub use ignition::{
 pub use node::{
     builtin_node_profile, check_report, explain_on_node, node_files_over, REGISTRIES_CONF_D_PATH,
 };
-pub use objects::{ClusterObjects, ObjectError, DEFAULT_RELEASE_IMAGE};
+pub use objects::{ClusterObjects, ObjectError, ReadError, DEFAULT_RELEASE_IMAGE};
 pub use templates::{
     POLICY_JSON as TEMPLATE_POLICY_JSON, REGISTRIES_CONF as TEMPLATE_REGISTRIES_CONF,
 };
 
-use mirrors::{edit, merged_sets, MirrorRule, ALLOW_CONTACTING_SOURCE, NEVER_CONTACT_SOURCE};
+use mirrors::{edit, merged_sets, MirrorRule};
 use regconf::RegistriesConf;
-use scope::{is_valid_mirror, is_valid_scope, is_valid_source};
 
 /// `/etc/containers/registries.conf`.
 pub const REGISTRIES_CONF_PATH: &str = "/etc/containers/registries.conf";
@@ -305,162 +305,12 @@ fn registries_conf(
         })
         .and_then(RegistriesConf::decode)
         .map_err(|e| format!("{UNMARSHAL_PREFIX}{}", e.0))?;
-    validate(objects, insecure, blocked)?;
+    validate::validate(objects, insecure, blocked)?;
     let digest_sets = merged_sets(digest_rules(objects));
     let tag_sets = merged_sets(objects.itms.iter().flatten());
     edit(&mut conf, insecure, blocked, &digest_sets, &tag_sets).map_err(|e| e.0)?;
     Ok(conf)
 }
-
-/// `validateRegistriesConfScopes` (spec rule 8): the first failure wins.
-fn validate(
-    objects: &ClusterObjects,
-    insecure: &[String],
-    blocked: &[String],
-) -> Result<(), String> {
-    if let Some(s) = insecure.iter().find(|s| !is_valid_scope(s)) {
-        return Err(format!(
-            "invalid entry for insecure registries {}",
-            go_quote(s)
-        ));
-    }
-    if let Some(s) = blocked.iter().find(|s| !is_valid_scope(s)) {
-        return Err(format!(
-            "invalid entry for blocked registries {}",
-            go_quote(s)
-        ));
-    }
-    let mut policies: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
-    let rules = objects
-        .idms
-        .iter()
-        .chain(&objects.icsp)
-        .chain(&objects.itms)
-        .flatten();
-    for rule in rules {
-        if !is_valid_source(&rule.source) {
-            return Err(format!(
-                "invalid format for source {}",
-                go_quote(&rule.source)
-            ));
-        }
-        let policy = if rule.policy.is_empty() {
-            ALLOW_CONTACTING_SOURCE
-        } else {
-            rule.policy.as_str()
-        };
-        match policies.get(rule.source.as_str()) {
-            Some(p) if *p != policy => {
-                return Err(format!(
-                    "conflicting mirrorSourcePolicy is set for the same source {} in imagedigestmirrorsets, imagetagmirrorsets, or imagecontentsourcepolicies",
-                    go_quote(&rule.source)
-                ));
-            }
-            Some(_) => {}
-            None => {
-                policies.insert(&rule.source, policy);
-            }
-        }
-        for m in &rule.mirrors {
-            if !is_valid_mirror(m) {
-                return Err(format!("invalid format for mirror {}", go_quote(m)));
-            }
-            if policy == NEVER_CONTACT_SOURCE && *m == rule.source {
-                return Err(format!(
-                    "cannot set mirrorSourcePolicy: NeverContactSource if the source {} is one of the mirrors",
-                    go_quote(&rule.source)
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-impl ClusterObjects {
-    /// Reads cluster objects from a manifest file (multi-document YAML or JSON, Lists
-    /// flattened) with the shared Kubernetes reader.
-    pub fn read(bytes: &[u8]) -> Result<ClusterObjects, ReadError> {
-        ClusterObjects::read_named(None, bytes)
-    }
-
-    /// [`ClusterObjects::read`], remembering `name` as the file the objects come from (the
-    /// diagnostics of [`check_report`] point at it, with line and column).
-    pub fn read_named(name: Option<&str>, bytes: &[u8]) -> Result<ClusterObjects, ReadError> {
-        let mut docs = Vec::new();
-        for doc in crate::kube::read_stream(bytes) {
-            docs.push(doc.map_err(|e| ReadError {
-                line: e.line,
-                column: e.column,
-                message: e.message.clone(),
-            })?);
-        }
-        let nodes: Vec<&crate::kube::Node> = docs
-            .iter()
-            .flat_map(|d| crate::kube::flatten_lists(&d.root))
-            .map(|(_, n)| n)
-            .collect();
-        let values: Vec<serde_json::Value> = nodes.iter().map(|n| n.to_json()).collect();
-        let mut objects = ClusterObjects::from_documents(&values).map_err(|e| {
-            let node = field_node(nodes[e.document()], e.field());
-            ReadError {
-                line: node.pos.line,
-                column: node.pos.column,
-                message: e.to_string(),
-            }
-        })?;
-        let file: Option<std::sync::Arc<str>> = name.map(Into::into);
-        for rule in objects.rules_mut() {
-            let node = field_node(nodes[rule.at.object], &rule.at.field);
-            rule.at.file = file.clone();
-            rule.at.location = Some(crate::Location {
-                line: node.pos.line,
-                column: node.pos.column,
-            });
-        }
-        Ok(objects)
-    }
-}
-
-/// The node at a dotted path (`spec.list[0].field`), or the deepest one found on the way.
-fn field_node<'a>(root: &'a crate::kube::Node, path: &str) -> &'a crate::kube::Node {
-    let mut cur = root;
-    for part in path.split('.') {
-        let (key, indexes) = match part.find('[') {
-            Some(i) => (&part[..i], &part[i..]),
-            None => (part, ""),
-        };
-        match cur.get(key) {
-            Some(n) => cur = n,
-            None => return cur,
-        }
-        for idx in indexes.split(['[', ']']).filter(|s| !s.is_empty()) {
-            match idx.parse().ok().and_then(|i| cur.index(i)) {
-                Some(n) => cur = n,
-                None => return cur,
-            }
-        }
-    }
-    cur
-}
-
-/// A manifest that could not be read as cluster objects, with where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadError {
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column.
-    pub column: usize,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl std::fmt::Display for ReadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {}", self.line, self.column, self.message)
-    }
-}
-
-impl std::error::Error for ReadError {}
 
 #[cfg(test)]
 mod tests {

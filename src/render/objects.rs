@@ -275,3 +275,89 @@ fn rules(
     }
     Ok(out)
 }
+
+impl ClusterObjects {
+    /// Reads cluster objects from a manifest file (multi-document YAML or JSON, Lists
+    /// flattened) with the shared Kubernetes reader.
+    pub fn read(bytes: &[u8]) -> Result<ClusterObjects, ReadError> {
+        ClusterObjects::read_named(None, bytes)
+    }
+
+    /// [`ClusterObjects::read`], remembering `name` as the file the objects come from (the
+    /// diagnostics of [`check_report`](crate::render::check_report) point at it, with line and column).
+    pub fn read_named(name: Option<&str>, bytes: &[u8]) -> Result<ClusterObjects, ReadError> {
+        let mut docs = Vec::new();
+        for doc in crate::kube::read_stream(bytes) {
+            docs.push(doc.map_err(|e| ReadError {
+                line: e.line,
+                column: e.column,
+                message: e.message.clone(),
+            })?);
+        }
+        let nodes: Vec<&crate::kube::Node> = docs
+            .iter()
+            .flat_map(|d| crate::kube::flatten_lists(&d.root))
+            .map(|(_, n)| n)
+            .collect();
+        let values: Vec<serde_json::Value> = nodes.iter().map(|n| n.to_json()).collect();
+        let mut objects = ClusterObjects::from_documents(&values).map_err(|e| {
+            let node = field_node(nodes[e.document()], e.field());
+            ReadError {
+                line: node.pos.line,
+                column: node.pos.column,
+                message: e.to_string(),
+            }
+        })?;
+        let file: Option<std::sync::Arc<str>> = name.map(Into::into);
+        for rule in objects.rules_mut() {
+            let node = field_node(nodes[rule.at.object], &rule.at.field);
+            rule.at.file = file.clone();
+            rule.at.location = Some(crate::Location {
+                line: node.pos.line,
+                column: node.pos.column,
+            });
+        }
+        Ok(objects)
+    }
+}
+
+/// The node at a dotted path (`spec.list[0].field`), or the deepest one found on the way.
+fn field_node<'a>(root: &'a crate::kube::Node, path: &str) -> &'a crate::kube::Node {
+    let mut cur = root;
+    for part in path.split('.') {
+        let (key, indexes) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        match cur.get(key) {
+            Some(n) => cur = n,
+            None => return cur,
+        }
+        for idx in indexes.split(['[', ']']).filter(|s| !s.is_empty()) {
+            match idx.parse().ok().and_then(|i| cur.index(i)) {
+                Some(n) => cur = n,
+                None => return cur,
+            }
+        }
+    }
+    cur
+}
+
+/// A manifest that could not be read as cluster objects, with where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+    }
+}
+
+impl std::error::Error for ReadError {}
