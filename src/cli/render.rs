@@ -309,6 +309,13 @@ fn read_user_policy(path: &Path) -> Result<UserPolicy, String> {
 }
 
 fn machineconfig(args: MachineConfigArgs) -> ExitCode {
+    // Ignition refuses relative paths (MCO's ValidateMachineConfig would reject the object).
+    if !args.path.starts_with('/') {
+        return super::usage_error(format!(
+            "render machineconfig: --path {:?} must be an absolute node path",
+            args.path
+        ));
+    }
     let contents = match read(&args.file) {
         Ok(b) => b,
         Err(e) => return fail(e),
