@@ -114,6 +114,13 @@ fn check_registries_case(case: &Path, expect: &Value) -> Result<(), String> {
             ));
         }
     }
+    // The node's effective files after the rollout (generated, else the template's).
+    if !expect["node_files"].is_null() && got["node_files"] != expect["node_files"] {
+        return Err(format!(
+            "node_files {}, want {}",
+            got["node_files"], expect["node_files"]
+        ));
+    }
     // The informational MachineConfig: the same Ignition bytes MCO stores.
     if let Some(mc) = expect["machineconfig"].as_object() {
         if got["machineconfig"]["ignition_raw"] != mc["ignition_raw"] {

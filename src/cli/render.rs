@@ -176,7 +176,7 @@ fn registries(args: RegistriesArgs) -> ExitCode {
     let mut out = stdout.lock();
     match args.format {
         RegistriesFormat::Json => {
-            let doc = registries_json(&rendered, &args.pool, decision.as_ref());
+            let doc = registries_json(&rendered, &node_files, &args.pool, decision.as_ref());
             let _ = serde_json::to_writer_pretty(&mut out, &doc);
             let _ = writeln!(out);
         }
@@ -209,19 +209,29 @@ fn registries(args: RegistriesArgs) -> ExitCode {
     }
 }
 
-fn registries_json(rendered: &Rendered, pool: &str, decision: Option<&Decision>) -> Value {
-    let text = |f: &IgnitionFile| String::from_utf8_lossy(&f.contents).into_owned();
-    let files: serde_json::Map<String, Value> = rendered
-        .files()
-        .iter()
-        .map(|f| (f.path.clone(), Value::String(text(f))))
-        .collect();
+fn registries_json(
+    rendered: &Rendered,
+    node_files: &[IgnitionFile],
+    pool: &str,
+    decision: Option<&Decision>,
+) -> Value {
+    let by_path = |files: &[IgnitionFile]| -> serde_json::Map<String, Value> {
+        files
+            .iter()
+            .map(|f| {
+                let text = String::from_utf8_lossy(&f.contents).into_owned();
+                (f.path.clone(), Value::String(text))
+            })
+            .collect()
+    };
+    let files = by_path(rendered.files());
     let mut doc = json!({
         "error": rendered.error().map(|e| json!({"message": e.message(), "cause": e.cause()})),
         "warnings": rendered.warnings(),
         "files": files,
     });
     if rendered.error().is_none() {
+        doc["node_files"] = Value::Object(by_path(node_files));
         let mc = rendered.machine_config(pool);
         doc["machineconfig"] = json!({
             "name": mc.name,
