@@ -304,17 +304,18 @@ impl Decision {
 
     /// A sentence for people.
     pub fn describe(&self) -> String {
-        let services: Vec<String> = self
-            .actions
-            .iter()
-            .filter_map(|a| match a {
-                Action::Reload(s) => Some(format!("reload {s}")),
-                Action::Restart(s) => Some(format!("restart {s}")),
-                Action::Special => Some("reload crio.service".to_owned()),
-                Action::DaemonReload => Some("systemd daemon-reload".to_owned()),
-                _ => None,
-            })
-            .collect();
+        let mut services: Vec<String> = Vec::new();
+        for s in self.actions.iter().filter_map(|a| match a {
+            Action::Reload(s) => Some(format!("reload {s}")),
+            Action::Restart(s) => Some(format!("restart {s}")),
+            Action::Special => Some("reload crio.service".to_owned()),
+            Action::DaemonReload => Some("systemd daemon-reload".to_owned()),
+            _ => None,
+        }) {
+            if !services.contains(&s) {
+                services.push(s);
+            }
+        }
         match self.outcome() {
             Outcome::None if self.diff_files.is_empty() => {
                 "no file changes: nothing happens".into()

@@ -61,7 +61,13 @@ impl RegistriesConf {
                 .span()
                 .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
                 .unwrap_or(1);
-            DecodeError(format!("toml: line {line}: {}", e.message().trim_end()))
+            let message: Vec<&str> = e
+                .message()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            DecodeError(format!("toml: line {line}: {}", message.join("; ")))
         })?;
         let mut conf = RegistriesConf::default();
         let mut path = Vec::new();
