@@ -158,7 +158,9 @@ fn registries(args: RegistriesArgs) -> ExitCode {
     };
     let rendered = render_registries(&objects, base.as_deref());
     let node_files = rendered.node_files(base.as_deref());
+    // When MCO refuses, nothing changes on the nodes: there is no disruption to report.
     let decision = match &args.previous {
+        Some(_) if rendered.error().is_some() => None,
         None => None,
         Some(dir) => match previous_decision(dir, &node_files, args.disruption_policy.as_deref()) {
             Ok(d) => Some(d),
