@@ -407,7 +407,7 @@ fn machineconfig(args: MachineConfigArgs) -> ExitCode {
 /// `check --cluster-objects FILE...`: what MCO renders, as a check report.
 pub fn cluster_objects_report(
     files: &[PathBuf],
-) -> Result<shortnames::check::CheckReport, ExitCode> {
+) -> Result<shortnames::diagnostics::CheckReport, ExitCode> {
     let objects = read_objects(files).map_err(|e| {
         eprintln!("shortnames: check: {e}");
         ExitCode::from(2)
@@ -457,8 +457,8 @@ pub fn explain_on_node(
     files: &[PathBuf],
     profile: Option<&Path>,
     name: &str,
-    options: &shortnames::explain::ExplainOptions,
-) -> Result<shortnames::explain::Explanation, ExitCode> {
+    options: &shortnames::diagnostics::ExplainOptions,
+) -> Result<shortnames::diagnostics::Explanation, ExitCode> {
     let fail = |e: String| {
         eprintln!("shortnames: explain: {e}");
         ExitCode::from(2)

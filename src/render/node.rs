@@ -4,9 +4,9 @@
 
 use super::scratch::ScratchDir;
 use super::{findings, render_registries, ClusterObjects, IgnitionFile, REGISTRIES_CONF_PATH};
-use crate::check::CheckReport;
+use crate::diagnostics::CheckReport;
+use crate::diagnostics::{explain, ExplainOptions, Explanation};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::explain::{explain, ExplainOptions, Explanation};
 use crate::ConfigSources;
 
 /// The node's drop-in directory.
@@ -63,7 +63,7 @@ pub fn node_files_over(
 /// files as `scan` reads them).
 ///
 /// ```
-/// use shortnames::explain::ExplainOptions;
+/// use shortnames::diagnostics::ExplainOptions;
 /// use shortnames::render::{builtin_node_profile, explain_on_node, ClusterObjects};
 ///
 /// let objects = ClusterObjects::read(b"apiVersion: config.openshift.io/v1
