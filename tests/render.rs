@@ -862,3 +862,44 @@ fn every_disruption_golden_through_the_cli() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn files_format_prints_each_file_after_its_path_and_warnings_on_stderr() {
+    let case = render_dir().join("cases/hand-blocked-payload-two-scopes-no-mirror");
+    let expect = json_file(&case.join("expect.json"));
+    let out = shortnames(
+        &case,
+        &["render", "registries", "--objects", "objects.yaml"],
+    );
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let mut want = String::new();
+    for path in [
+        "/etc/containers/registries.conf",
+        "/etc/containers/policy.json",
+    ] {
+        let content = expect["files"][path].as_str().unwrap();
+        want.push_str(&format!("# {path}\n{content}"));
+        if !content.ends_with('\n') {
+            want.push('\n');
+        }
+    }
+    assert_eq!(stdout, want);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr.trim_end(),
+        format!("warning: {}", expect["warnings"][0].as_str().unwrap())
+    );
+    // MCO's refusal: its message on stderr, exit status 1, nothing on stdout.
+    let case = render_dir().join("cases/hand-allowed-invalid-wildcard");
+    let expect = json_file(&case.join("expect.json"));
+    let out = shortnames(
+        &case,
+        &["render", "registries", "--objects", "objects.yaml"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains(expect["error"]["message"].as_str().unwrap()));
+}
