@@ -59,7 +59,14 @@ impl RegistriesConf {
         let table: toml::Table = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .map(|s| {
+                    let end = s.start.min(text.len());
+                    text.as_bytes()[..end]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count()
+                        + 1
+                })
                 .unwrap_or(1);
             let message: Vec<&str> = e
                 .message()
