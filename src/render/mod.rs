@@ -414,4 +414,32 @@ mod tests {
             }
         }
     }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Arbitrary strings anywhere (scopes, mirrors, policies, the release image) never
+        /// make rendering panic; an error is MCO's, or the files decode again.
+        #[test]
+        fn arbitrary_strings_never_panic(
+            strings in proptest::collection::vec(proptest::string::string_regex("(?s).{0,20}").unwrap(), 6),
+        ) {
+            let docs = vec![
+                json!({"apiVersion": "config.openshift.io/v1", "kind": "ImageDigestMirrorSet", "metadata": {"name": "a"},
+                       "spec": {"imageDigestMirrors": [{"source": strings[0], "mirrors": [strings[1], strings[2]], "mirrorSourcePolicy": strings[3]}]}}),
+                json!({"apiVersion": "config.openshift.io/v1", "kind": "ImageTagMirrorSet", "metadata": {"name": "b"},
+                       "spec": {"imageTagMirrors": [{"source": strings[1], "mirrors": [strings[0]]}]}}),
+                json!({"apiVersion": "config.openshift.io/v1", "kind": "Image", "metadata": {"name": "cluster"},
+                       "spec": {"registrySources": {"insecureRegistries": [strings[4]], "blockedRegistries": [strings[5], "quay.io"],
+                                                    "containerRuntimeSearchRegistries": [strings[2]]}}}),
+            ];
+            let r = render_registries(&ClusterObjects::from_documents(&docs).unwrap(), Some(strings[3].as_bytes()));
+            if r.error().is_none() {
+                for f in r.files() {
+                    if f.path != POLICY_JSON_PATH {
+                        prop_assert!(RegistriesConf::decode(std::str::from_utf8(&f.contents).unwrap()).is_ok());
+                    }
+                }
+            }
+        }
+    }
 }
