@@ -509,6 +509,37 @@ fn a_rendered_node_root_resolves_like_the_hand_written_files() {
         assert_eq!(got["sources"], want["sources"], "{name}");
         assert_eq!(got["error"], want["error"], "{name}");
     }
+    // `resolve --sysroot DIR` discovers the same files below the node root.
+    let mut args = vec![
+        "resolve",
+        "--sysroot",
+        root.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    args.extend(names.iter().copied());
+    let out = shortnames(tmp.path(), &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (i, l) in doc["lookups"].as_array().unwrap().iter().enumerate() {
+        let got: Vec<&str> = l["candidates"][0]["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["reference"].as_str().unwrap())
+            .collect();
+        let want: Vec<&str> = expected[i]["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["reference"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, want, "--sysroot: {}", names[i]);
+    }
     // And the library agrees with the engine on hand-written files.
     let resolver = shortnames::Resolver::new(
         &shortnames::ConfigSources::new()

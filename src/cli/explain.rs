@@ -20,7 +20,8 @@ pub struct ExplainArgs {
     #[arg(long, value_name = "FILE")]
     cluster_objects: Vec<std::path::PathBuf>,
     /// The node profile for --cluster-objects: a node root with etc/containers, or a
-    /// built-in profile's name (default: `openshift`, a node as MCO lays it down).
+    /// built-in profile's name (default: --sysroot DIR if given, else `openshift`, a node as
+    /// MCO lays it down).
     #[arg(long, value_name = "DIR", requires = "cluster_objects")]
     node_profile: Option<std::path::PathBuf>,
     /// The image name.
@@ -35,7 +36,9 @@ pub fn run(args: ExplainArgs) -> ExitCode {
     } else {
         let on_node = super::render::explain_on_node(
             &args.cluster_objects,
-            args.node_profile.as_deref(),
+            args.node_profile
+                .as_deref()
+                .or(args.config.sysroot.as_deref()),
             &args.name,
             &options,
         );

@@ -19,7 +19,6 @@ use serde_json::{json, Value};
 
 use super::regconf::{Endpoint, Entry, RegistriesConf};
 use super::REGISTRIES_CONF_PATH;
-use crate::config::paths::go_clean as clean;
 
 /// One node-disruption action.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -361,6 +360,13 @@ pub fn changed_files(
         .collect();
     out.sort();
     out
+}
+
+/// `filepath.Clean`, the crate's one implementation.
+fn clean(p: &str) -> String {
+    crate::config::discovery::clean(std::path::Path::new(p))
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// `IsSubdirectory(dir, target)` on cleaned paths, or equality.
