@@ -8,7 +8,9 @@ pub mod explain;
 pub mod migrate;
 #[cfg(feature = "oci-client")]
 pub mod pull;
+pub mod render;
 pub mod resolve;
+pub mod scan;
 
 use std::process::ExitCode;
 
@@ -41,6 +43,11 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Rewrite a version-1 registries.conf as the equivalent version-2 file.
     Migrate(migrate::MigrateArgs),
+    /// What the Machine Config Operator lays down on OpenShift nodes, and what it costs them.
+    #[command(subcommand)]
+    Render(render::RenderCommand),
+    /// Check the images of Kubernetes manifests against a CRI-O node's configuration.
+    Scan(scan::ScanArgs),
     /// Fetch an image's digest, media type and config from the first endpoint that has it.
     #[cfg(feature = "oci-client")]
     Inspect(pull::InspectArgs),
@@ -61,6 +68,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Migrate(args) => migrate::run(args),
+        Command::Render(cmd) => render::run(cmd),
+        Command::Scan(args) => scan::run(args),
         #[cfg(feature = "oci-client")]
         Command::Inspect(args) => pull::inspect(args),
         #[cfg(feature = "oci-client")]
