@@ -883,30 +883,7 @@ fn suggest_key(path: &str) -> Option<&'static str> {
         .map(strip_index)
         .collect::<Vec<_>>()
         .join(".");
-    let known: &[&'static str] = match parent_kind.as_str() {
-        "" => &[
-            "unqualified-search-registries",
-            "short-name-mode",
-            "credential-helpers",
-            "additional-layer-store-auth-helper",
-            "registry",
-            "aliases",
-            "registries",
-        ],
-        "registry" => &[
-            "prefix",
-            "location",
-            "insecure",
-            "blocked",
-            "mirror-by-digest-only",
-            "pull-from-mirror",
-            "mirror",
-        ],
-        "registry.mirror" => &["location", "insecure", "pull-from-mirror"],
-        "registries" => &["search", "insecure", "block"],
-        "registries.search" | "registries.insecure" | "registries.block" => &["registries"],
-        _ => &[],
-    };
+    let known = crate::config::schema::fields_at(&parent_kind);
     let lower = key.to_lowercase();
     let limit = (lower.chars().count() / 3).clamp(1, 3);
     known

@@ -1,16 +1,17 @@
 //! Decoding one TOML file into the union of the v2 and v1 schemas (resolution rules 6–9),
 //! keeping the span of every key and value for located diagnostics.
 //!
-//! The decoder reproduces the reference's (BurntSushi/toml) matching: a TOML key matches a field
-//! whose name is equal or, failing that, equal under Unicode simple case folding; unknown keys are
-//! ignored (and recorded as warnings); a known key with the wrong type is an error.
+//! The text is read by [`super::toml`] (which accepts and rejects what the reference's TOML
+//! decoder, BurntSushi/toml 1.2.0, does); the values are then matched against the one schema
+//! ([`super::schema`]) the way that decoder does it: a TOML key matches a field whose name is
+//! equal or, failing that, equal under Unicode simple case folding; unknown keys are ignored
+//! (and recorded as warnings); a known key with a value of the wrong type is an error — except
+//! for `aliases`, a map, where a value that is not a table is silently ignored.
 
-use std::ops::Range;
+use super::schema::{self, Field, Id, Kind};
+use super::toml::{self, Node, Table, Value};
 
-use toml_edit::{ImDocument, InlineTable, Item, Table, Value};
-
-/// A byte range in the source text.
-pub(crate) type Span = Option<Range<usize>>;
+pub(crate) use super::toml::Span;
 
 /// A decoded string with its key path and spans.
 #[derive(Debug, Clone, Default)]
@@ -112,102 +113,106 @@ pub(crate) struct RawAliasFile {
 
 // ---------------------------------------------------------------------------------------------
 
-/// Go's `strings.EqualFold` restricted to what can equal an ASCII field name.
-pub(crate) fn fold_eq(key: &str, field: &str) -> bool {
-    let mut k = key.chars();
-    for f in field.bytes() {
-        let Some(c) = k.next() else { return false };
-        let c = match c {
-            '\u{17F}' => 's',  // LATIN SMALL LETTER LONG S
-            '\u{212A}' => 'k', // KELVIN SIGN
-            c if c.is_ascii() => c.to_ascii_lowercase(),
-            _ => return false,
-        };
-        if c as u32 != f.to_ascii_lowercase() as u32 {
-            return false;
-        }
-    }
-    k.next().is_none()
-}
-
-/// Which of `fields` a TOML key decodes into: an exact match, else a case-folded one.
-pub(crate) fn match_field(key: &str, fields: &[&'static str]) -> Option<&'static str> {
-    fields
-        .iter()
-        .find(|f| **f == key)
-        .or_else(|| fields.iter().find(|f| fold_eq(key, f)))
-        .copied()
-}
-
-/// A view of a table-like TOML node.
-#[derive(Clone, Copy)]
-enum Node<'a> {
-    Item(&'a Item),
-    Value(&'a Value),
-}
-
-impl<'a> Node<'a> {
-    fn span(&self) -> Span {
-        match self {
-            Node::Item(i) => i.span(),
-            Node::Value(v) => v.span(),
-        }
-    }
-
-    fn type_name(&self) -> &'static str {
-        match *self {
-            Node::Item(Item::None) => "none",
-            Node::Item(Item::Value(v)) | Node::Value(v) => match v {
-                Value::String(_) => "string",
-                Value::Integer(_) => "integer",
-                Value::Float(_) => "float",
-                Value::Boolean(_) => "bool",
-                Value::Datetime(_) => "datetime",
-                Value::Array(_) => "array",
-                Value::InlineTable(_) => "table",
-            },
-            Node::Item(Item::Table(_)) => "table",
-            Node::Item(Item::ArrayOfTables(_)) => "array of tables",
-        }
-    }
-
-    fn as_value(&self) -> Option<&'a Value> {
-        match *self {
-            Node::Item(Item::Value(v)) | Node::Value(v) => Some(v),
-            _ => None,
-        }
-    }
-
-    /// The entries of a table or inline table, in document order, with key spans.
-    fn entries(&self) -> Option<Vec<(&'a str, Span, Node<'a>)>> {
-        match self {
-            Node::Item(Item::Table(t)) => Some(table_entries(t)),
-            Node::Item(Item::Value(Value::InlineTable(t))) | Node::Value(Value::InlineTable(t)) => {
-                Some(inline_entries(t))
-            }
-            _ => None,
-        }
-    }
-}
-
-fn table_entries(t: &Table) -> Vec<(&str, Span, Node<'_>)> {
-    t.iter()
-        .filter(|(_, item)| !item.is_none())
-        .map(|(k, item)| (k, t.key(k).and_then(|k| k.span()), Node::Item(item)))
-        .collect()
-}
-
-fn inline_entries(t: &InlineTable) -> Vec<(&str, Span, Node<'_>)> {
-    t.iter()
-        .map(|(k, v)| (k, t.key(k).and_then(|k| k.span()), Node::Value(v)))
-        .collect()
-}
-
 fn join_key(parent: &str, key: &str) -> String {
     if parent.is_empty() {
         key.to_owned()
     } else {
-        format!("{parent}.{key}")
+        let mut s = String::with_capacity(parent.len() + 1 + key.len());
+        s.push_str(parent);
+        s.push('.');
+        s.push_str(key);
+        s
+    }
+}
+
+fn type_error(key: &str, node: &Node, want: &str) -> DecodeError {
+    DecodeError {
+        message: format!(
+            "(last key \"{key}\"): incompatible types: TOML value has type {}; destination has type {want}",
+            node.value.type_name()
+        ),
+        span: node.span.clone(),
+        key: Some(key.to_owned()),
+    }
+}
+
+impl From<toml::TomlError> for DecodeError {
+    fn from(e: toml::TomlError) -> DecodeError {
+        let message = match &e.last_key {
+            Some(k) => format!("(last key {}): {}", crate::quote::Q(k), e.message),
+            None => e.message,
+        };
+        DecodeError {
+            message,
+            span: e.span,
+            key: e.last_key,
+        }
+    }
+}
+
+/// Turns file bytes into text for the decoders (see [`toml::text_from_bytes`]).
+pub(crate) fn text_from_bytes(bytes: Vec<u8>) -> Result<String, DecodeError> {
+    toml::text_from_bytes(bytes).map_err(DecodeError::from)
+}
+
+fn string(key: &str, node: &Node) -> Result<SpStr, DecodeError> {
+    match &node.value {
+        Value::String(s) => Ok(SpStr {
+            value: s.clone(),
+            span: node.span.clone(),
+            key: key.to_owned(),
+        }),
+        _ => Err(type_error(key, node, "string")),
+    }
+}
+
+fn boolean(key: &str, node: &Node) -> Result<bool, DecodeError> {
+    match node.value {
+        Value::Bool(b) => Ok(b),
+        _ => Err(type_error(key, node, "bool")),
+    }
+}
+
+fn strings(key: &str, node: &Node) -> Result<Vec<SpStr>, DecodeError> {
+    match &node.value {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| string(&format!("{key}[{i}]"), v))
+            .collect(),
+        // An array of tables is a Go slice too: its elements fail as strings.
+        Value::Tables(list) if !list.is_empty() => Err(DecodeError {
+            message: format!(
+                "(last key \"{key}\"): incompatible types: TOML value has type table; destination has type string"
+            ),
+            span: list[0].span.clone(),
+            key: Some(format!("{key}[0]")),
+        }),
+        _ => Err(type_error(key, node, "slice")),
+    }
+}
+
+/// The tables of a `[]struct` field.
+fn table_list<'a>(key: &str, node: &'a Node) -> Result<Vec<&'a Table>, DecodeError> {
+    match &node.value {
+        Value::Tables(list) => Ok(list.iter().collect()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match &v.value {
+                Value::Table(t) => Ok(t),
+                _ => Err(type_error(&format!("{key}[{i}]"), v, "struct")),
+            })
+            .collect(),
+        _ => Err(type_error(key, node, "slice")),
+    }
+}
+
+/// The fields of a table-valued field.
+fn sub_fields(f: &Field) -> &'static [Field] {
+    match f.kind {
+        Kind::StructList(sub) | Kind::Struct(sub) => sub,
+        _ => &[],
     }
 }
 
@@ -215,218 +220,143 @@ struct Decoder {
     unknown: Vec<UnknownKey>,
 }
 
-fn type_error(key: &str, node: &Node<'_>, want: &str) -> DecodeError {
-    DecodeError {
-        message: format!(
-            "incompatible types: TOML value has type {}; destination has type {want} (key \"{key}\")",
-            node.type_name()
-        ),
-        span: node.span(),
-        key: Some(key.to_owned()),
-    }
-}
-
 impl Decoder {
-    fn string(&self, key: &str, node: Node<'_>) -> Result<SpStr, DecodeError> {
-        match node.as_value() {
-            Some(Value::String(s)) => Ok(SpStr {
-                value: s.value().clone(),
-                span: node.span(),
-                key: key.to_owned(),
-            }),
-            _ => Err(type_error(key, &node, "string")),
+    /// The entries of `t` with the field each decodes into (unknown keys recorded).
+    fn fields<'t>(
+        &mut self,
+        t: &'t Table,
+        fields: &'static [Field],
+        parent: &str,
+    ) -> Vec<(&'static Field, String, &'t toml::Entry)> {
+        let mut out = Vec::with_capacity(t.entries.len());
+        for e in &t.entries {
+            let path = join_key(parent, &e.key);
+            match schema::lookup(fields, &e.key) {
+                Some(f) => out.push((f, path, e)),
+                None => self.unknown.push(UnknownKey {
+                    key: path,
+                    span: e.key_span.clone(),
+                }),
+            }
         }
+        out
     }
 
-    fn boolean(&self, key: &str, node: Node<'_>) -> Result<bool, DecodeError> {
-        match node.as_value() {
-            Some(Value::Boolean(b)) => Ok(*b.value()),
-            _ => Err(type_error(key, &node, "boolean")),
-        }
-    }
-
-    fn strings(&self, key: &str, node: Node<'_>) -> Result<Vec<SpStr>, DecodeError> {
-        let Some(Value::Array(a)) = node.as_value() else {
-            return Err(type_error(key, &node, "[]string"));
-        };
-        a.iter()
-            .enumerate()
-            .map(|(i, v)| self.string(&format!("{key}[{i}]"), Node::Value(v)))
-            .collect()
-    }
-
-    fn unknown(&mut self, key: String, span: Span) {
-        self.unknown.push(UnknownKey { key, span });
-    }
-
-    /// The elements of an array of tables (or an array of inline tables).
-    fn table_list<'a>(&self, key: &str, node: Node<'a>) -> Result<Vec<TableView<'a>>, DecodeError> {
-        match node {
-            Node::Item(Item::ArrayOfTables(a)) => Ok(a.iter().map(TableView::Table).collect()),
-            _ => match node.as_value() {
-                Some(Value::Array(a)) => a
-                    .iter()
-                    .map(|v| match v {
-                        Value::InlineTable(t) => Ok(TableView::Inline(t)),
-                        other => Err(type_error(key, &Node::Value(other), "struct")),
-                    })
-                    .collect(),
-                _ => Err(type_error(key, &node, "[]struct")),
-            },
-        }
-    }
-
-    fn mirror(&mut self, key: &str, t: TableView<'_>) -> Result<RawMirror, DecodeError> {
+    fn mirror(
+        &mut self,
+        key: &str,
+        t: &Table,
+        fields: &'static [Field],
+    ) -> Result<RawMirror, DecodeError> {
         let mut m = RawMirror {
             key: key.to_owned(),
-            span: t.span(),
+            span: t.span.clone(),
             ..RawMirror::default()
         };
-        for (k, kspan, node) in t.entries() {
-            let path = join_key(key, k);
-            match match_field(k, &["location", "insecure", "pull-from-mirror"]) {
-                Some("location") => m.location = self.string(&path, node)?,
-                Some("insecure") => m.insecure = self.boolean(&path, node)?,
-                Some("pull-from-mirror") => m.pull_from_mirror = self.string(&path, node)?,
-                _ => self.unknown(path, kspan),
+        for (f, path, e) in self.fields(t, fields, key) {
+            match f.id {
+                Id::Location => m.location = string(&path, &e.node)?,
+                Id::Insecure => m.insecure = boolean(&path, &e.node)?,
+                Id::PullFromMirror => m.pull_from_mirror = string(&path, &e.node)?,
+                _ => unreachable!("not a mirror field"),
             }
         }
         Ok(m)
     }
 
-    fn registry(&mut self, key: &str, t: TableView<'_>) -> Result<RawRegistry, DecodeError> {
+    fn registry(
+        &mut self,
+        key: &str,
+        t: &Table,
+        fields: &'static [Field],
+    ) -> Result<RawRegistry, DecodeError> {
         let mut r = RawRegistry {
             key: key.to_owned(),
-            span: t.span(),
+            span: t.span.clone(),
             ..RawRegistry::default()
         };
-        for (k, kspan, node) in t.entries() {
-            let path = join_key(key, k);
-            const FIELDS: &[&str] = &[
-                "prefix",
-                "location",
-                "insecure",
-                "pull-from-mirror",
-                "blocked",
-                "mirror",
-                "mirror-by-digest-only",
-            ];
-            match match_field(k, FIELDS) {
-                Some("prefix") => r.prefix = self.string(&path, node)?,
-                Some("location") => r.location = self.string(&path, node)?,
-                Some("insecure") => {
-                    r.insecure = self.boolean(&path, node)?;
-                    r.insecure_span = node.span().or(kspan);
+        for (f, path, e) in self.fields(t, fields, key) {
+            let node = &e.node;
+            match f.id {
+                Id::Prefix => r.prefix = string(&path, node)?,
+                Id::Location => r.location = string(&path, node)?,
+                Id::Insecure => {
+                    r.insecure = boolean(&path, node)?;
+                    r.insecure_span = node.span.clone().or(e.key_span.clone());
                 }
-                Some("pull-from-mirror") => r.pull_from_mirror = self.string(&path, node)?,
-                Some("blocked") => {
-                    r.blocked = self.boolean(&path, node)?;
-                    r.blocked_span = node.span().or(kspan);
+                Id::PullFromMirror => r.pull_from_mirror = string(&path, node)?,
+                Id::Blocked => {
+                    r.blocked = boolean(&path, node)?;
+                    r.blocked_span = node.span.clone().or(e.key_span.clone());
                 }
-                Some("mirror-by-digest-only") => {
-                    r.mirror_by_digest_only = self.boolean(&path, node)?
-                }
-                Some("mirror") => {
-                    let list = self.table_list(&path, node)?;
+                Id::MirrorByDigestOnly => r.mirror_by_digest_only = boolean(&path, node)?,
+                Id::Mirror => {
+                    let list = table_list(&path, node)?;
                     r.mirrors = Vec::with_capacity(list.len());
                     for (i, t) in list.into_iter().enumerate() {
-                        r.mirrors.push(self.mirror(&format!("{path}[{i}]"), t)?);
+                        let m = self.mirror(&format!("{path}[{i}]"), t, sub_fields(f))?;
+                        r.mirrors.push(m);
                     }
                 }
-                _ => self.unknown(path, kspan),
+                _ => unreachable!("not a registry field"),
             }
         }
         Ok(r)
     }
 
+    /// A `map[string]string`: a table's string values; anything but a table is ignored.
     fn aliases(
         &mut self,
         key: &str,
-        node: Node<'_>,
+        node: &Node,
         out: &mut Vec<RawAlias>,
     ) -> Result<(), DecodeError> {
-        let Some(entries) = node.entries() else {
-            return Err(type_error(key, &node, "map[string]string"));
+        let Value::Table(t) = &node.value else {
+            return Ok(());
         };
         out.clear();
-        out.reserve(entries.len());
-        for (k, kspan, v) in entries {
-            let Some(Value::String(value)) = v.as_value() else {
-                let path = format!("{key}.{}", crate::quote::Q(k));
-                return Err(type_error(&path, &v, "string"));
+        out.reserve(t.entries.len());
+        for e in &t.entries {
+            let Value::String(value) = &e.node.value else {
+                let path = format!("{key}.{}", crate::quote::Q(&e.key));
+                return Err(type_error(&path, &e.node, "string"));
             };
             out.push(RawAlias {
-                name: k.to_owned(),
-                name_span: kspan,
-                value: value.value().clone(),
-                value_span: v.span(),
+                name: e.key.clone(),
+                name_span: e.key_span.clone(),
+                value: value.clone(),
+                value_span: e.node.span.clone(),
             });
         }
         Ok(())
     }
 
-    fn v1(&mut self, key: &str, node: Node<'_>, file: &mut RawFile) -> Result<(), DecodeError> {
-        let Some(entries) = node.entries() else {
-            return Err(type_error(key, &node, "struct"));
+    fn v1(
+        &mut self,
+        key: &str,
+        node: &Node,
+        fields: &'static [Field],
+        file: &mut RawFile,
+    ) -> Result<(), DecodeError> {
+        let Value::Table(t) = &node.value else {
+            return Err(type_error(key, node, "struct"));
         };
-        file.v1_span = node.span();
-        for (k, kspan, sub) in entries {
-            let path = join_key(key, k);
-            let which = match_field(k, &["search", "insecure", "block"]);
-            let Some(which) = which else {
-                self.unknown(path, kspan);
-                continue;
+        file.v1_span = node.span.clone();
+        for (f, path, e) in self.fields(t, fields, key) {
+            let Value::Table(inner) = &e.node.value else {
+                return Err(type_error(&path, &e.node, "struct"));
             };
-            let Some(inner) = sub.entries() else {
-                return Err(type_error(&path, &sub, "struct"));
-            };
-            for (k2, kspan2, list) in inner {
-                let path2 = join_key(&path, k2);
-                if match_field(k2, &["registries"]).is_none() {
-                    self.unknown(path2, kspan2);
-                    continue;
-                }
-                let values = self.strings(&path2, list)?;
-                match which {
-                    "search" => file.v1_search = values,
-                    "insecure" => file.v1_insecure = values,
+            for (_, path2, e2) in self.fields(inner, sub_fields(f), &path) {
+                let values = strings(&path2, &e2.node)?;
+                match f.id {
+                    Id::V1Search => file.v1_search = values,
+                    Id::V1Insecure => file.v1_insecure = values,
                     _ => file.v1_block = values,
                 }
             }
         }
         Ok(())
     }
-}
-
-/// A table or an inline table.
-#[derive(Clone, Copy)]
-enum TableView<'a> {
-    Table(&'a Table),
-    Inline(&'a InlineTable),
-}
-
-impl<'a> TableView<'a> {
-    fn entries(&self) -> Vec<(&'a str, Span, Node<'a>)> {
-        match self {
-            TableView::Table(t) => table_entries(t),
-            TableView::Inline(t) => inline_entries(t),
-        }
-    }
-
-    fn span(&self) -> Span {
-        match self {
-            TableView::Table(t) => t.span(),
-            TableView::Inline(t) => t.span(),
-        }
-    }
-}
-
-fn parse_document(text: &str) -> Result<ImDocument<&str>, DecodeError> {
-    ImDocument::parse(text).map_err(|e| DecodeError {
-        message: e.message().trim_end().replace('\n', "; "),
-        span: e.span(),
-        key: None,
-    })
 }
 
 /// Decodes a registries.conf or drop-in file.
@@ -437,45 +367,38 @@ pub(crate) fn decode_file(text: &str) -> Result<RawFile, DecodeError> {
     decode_file_full(text)
 }
 
-/// Decodes with the full TOML parser (any valid TOML, exact errors).
+/// Decodes with the full TOML reader (any input, the reference's decisions and errors).
 pub(crate) fn decode_file_full(text: &str) -> Result<RawFile, DecodeError> {
-    let doc = parse_document(text)?;
+    let root = toml::parse(text)?;
     let mut d = Decoder {
         unknown: Vec::new(),
     };
     let mut file = RawFile::default();
-    for (k, kspan, node) in table_entries(doc.as_table()) {
-        const FIELDS: &[&str] = &[
-            "registry",
-            "unqualified-search-registries",
-            "credential-helpers",
-            "short-name-mode",
-            "aliases",
-            "additional-layer-store-auth-helper",
-            "registries",
-        ];
-        match match_field(k, FIELDS) {
-            Some("registry") => {
-                let list = d.table_list(k, node)?;
-                file.registries_span = node.span().or(kspan);
+    for (f, path, e) in d.fields(&root, schema::ROOT, "") {
+        let node = &e.node;
+        let k = path.as_str();
+        match f.id {
+            Id::Registry => {
+                let list = table_list(k, node)?;
+                file.registries_span = node.span.clone().or(e.key_span.clone());
                 file.registries = Vec::with_capacity(list.len());
                 for (i, t) in list.into_iter().enumerate() {
-                    let r = d.registry(&format!("registry[{i}]"), t)?;
+                    let r = d.registry(&format!("registry[{i}]"), t, sub_fields(f))?;
                     file.registries.push(r);
                 }
             }
-            Some("unqualified-search-registries") => {
-                file.usr = Some(d.strings(k, node)?);
-                file.usr_span = node.span().or(kspan);
+            Id::UnqualifiedSearchRegistries => {
+                file.usr = Some(strings(k, node)?);
+                file.usr_span = node.span.clone().or(e.key_span.clone());
             }
-            Some("credential-helpers") => file.credential_helpers = Some(d.strings(k, node)?),
-            Some("short-name-mode") => file.short_name_mode = d.string(k, node)?,
-            Some("aliases") => d.aliases("aliases", node, &mut file.aliases)?,
-            Some("additional-layer-store-auth-helper") => {
-                file.additional_layer_store_auth_helper = d.string(k, node)?
+            Id::CredentialHelpers => file.credential_helpers = Some(strings(k, node)?),
+            Id::ShortNameMode => file.short_name_mode = string(k, node)?,
+            Id::Aliases => d.aliases("aliases", node, &mut file.aliases)?,
+            Id::AdditionalLayerStoreAuthHelper => {
+                file.additional_layer_store_auth_helper = string(k, node)?
             }
-            Some("registries") => d.v1("registries", node, &mut file)?,
-            _ => d.unknown(k.to_owned(), kspan),
+            Id::V1Registries => d.v1("registries", node, sub_fields(f), &mut file)?,
+            _ => unreachable!("not a top-level field"),
         }
     }
     file.unknown = d.unknown;
@@ -502,18 +425,15 @@ pub(crate) fn decode_alias_file(text: &str) -> Result<RawAliasFile, DecodeError>
     decode_alias_file_full(text)
 }
 
-/// [`decode_alias_file`] with the full TOML parser.
+/// [`decode_alias_file`] with the full TOML reader.
 pub(crate) fn decode_alias_file_full(text: &str) -> Result<RawAliasFile, DecodeError> {
-    let doc = parse_document(text)?;
+    let root = toml::parse(text)?;
     let mut d = Decoder {
         unknown: Vec::new(),
     };
     let mut out = RawAliasFile::default();
-    for (k, kspan, node) in table_entries(doc.as_table()) {
-        match match_field(k, &["aliases"]) {
-            Some(_) => d.aliases("aliases", node, &mut out.aliases)?,
-            None => d.unknown(k.to_owned(), kspan),
-        }
+    for (_, _, e) in d.fields(&root, schema::ALIAS_FILE, "") {
+        d.aliases("aliases", &e.node, &mut out.aliases)?;
     }
     out.unknown = d.unknown;
     Ok(out)
@@ -522,18 +442,6 @@ pub(crate) fn decode_alias_file_full(text: &str) -> Result<RawAliasFile, DecodeE
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keys_fold_like_go() {
-        assert!(fold_eq(
-            "Unqualified-Search-Registries",
-            "unqualified-search-registries"
-        ));
-        assert!(fold_eq("\u{17F}hort-name-mode", "short-name-mode"));
-        assert!(fold_eq("bloc\u{212A}ed", "blocked"));
-        assert!(!fold_eq("registries", "registry"));
-        assert!(!fold_eq("locatio", "location"));
-    }
 
     #[test]
     fn decodes_v2_with_spans() {
@@ -556,5 +464,25 @@ mod tests {
         assert!(decode_file("[registry]\nlocation = \"x\"\n").is_err());
         assert!(decode_file("[aliases]\na = 1\n").is_err());
         assert!(decode_file("a = 1\na = 2\n").is_err());
+    }
+
+    #[test]
+    fn a_non_table_aliases_value_is_ignored() {
+        for text in [
+            "aliases = 3\n",
+            "[[aliases]]\na = \"b\"\n",
+            "aliases = [\"x\"]\n",
+        ] {
+            let f = decode_file(text).unwrap();
+            assert!(f.aliases.is_empty(), "{text}");
+            assert!(f.unknown.is_empty(), "{text}");
+            assert!(decode_alias_file(text).unwrap().aliases.is_empty());
+        }
+    }
+
+    #[test]
+    fn later_keys_are_unknown() {
+        let f = decode_file("additional-layer-store-auth-helper = 1\n").unwrap();
+        assert_eq!(f.unknown[0].key, "additional-layer-store-auth-helper");
     }
 }

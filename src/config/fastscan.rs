@@ -13,7 +13,8 @@
 
 use rustc_hash::FxHashSet;
 
-use super::decode::{match_field, RawAlias, RawFile, RawMirror, RawRegistry, SpStr, Span};
+use super::decode::{RawAlias, RawFile, RawMirror, RawRegistry, SpStr, Span};
+use super::schema::{self, Id};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Section {
@@ -187,6 +188,17 @@ fn strings(items: Vec<(&str, Span)>, key: &str) -> Vec<SpStr> {
         .collect()
 }
 
+/// Whether a top-level key names a table of the schema (`registry`, `aliases`,
+/// `registries`): then the file is not in the subset when it is written as `key = value`.
+fn table_key(k: &str) -> bool {
+    schema::lookup(schema::ROOT, k).is_some_and(|f| {
+        matches!(
+            f.kind,
+            schema::Kind::StructList(_) | schema::Kind::Struct(_) | schema::Kind::StringMap
+        )
+    })
+}
+
 /// Decodes `text` if it is in the simple subset; `None` otherwise.
 pub(crate) fn scan_file(text: &str) -> Option<RawFile> {
     if text.starts_with('\u{feff}') || text.contains('\r') {
@@ -227,10 +239,7 @@ pub(crate) fn scan_file(text: &str) -> Option<RawFile> {
                 } else {
                     keys.clear();
                 }
-                if root_keys
-                    .iter()
-                    .any(|k| match_field(k, &["registry", "aliases", "registries"]).is_some())
-                {
+                if root_keys.iter().any(|k| table_key(k)) {
                     return None;
                 }
                 match header {
@@ -292,81 +301,59 @@ pub(crate) fn scan_file(text: &str) -> Option<RawFile> {
                     value_span,
                 });
             }
-            Section::Root => {
-                const FIELDS: &[&str] = &[
-                    "unqualified-search-registries",
-                    "credential-helpers",
-                    "short-name-mode",
-                    "additional-layer-store-auth-helper",
-                ];
-                match (match_field(key, FIELDS)?, value) {
-                    ("unqualified-search-registries", Val::Array(items, span)) => {
-                        file.usr = Some(strings(items, key));
-                        file.usr_span = span;
-                    }
-                    ("credential-helpers", Val::Array(items, _)) => {
-                        file.credential_helpers = Some(strings(items, key));
-                    }
-                    ("short-name-mode", Val::Str(v, span)) => {
-                        file.short_name_mode = sp_str(v, span, key.to_owned());
-                    }
-                    ("additional-layer-store-auth-helper", Val::Str(v, span)) => {
-                        file.additional_layer_store_auth_helper = sp_str(v, span, key.to_owned());
-                    }
-                    _ => return None,
+            Section::Root => match (schema::lookup(schema::ROOT, key)?.id, value) {
+                (Id::UnqualifiedSearchRegistries, Val::Array(items, span)) => {
+                    file.usr = Some(strings(items, key));
+                    file.usr_span = span;
                 }
-            }
+                (Id::CredentialHelpers, Val::Array(items, _)) => {
+                    file.credential_helpers = Some(strings(items, key));
+                }
+                (Id::ShortNameMode, Val::Str(v, span)) => {
+                    file.short_name_mode = sp_str(v, span, key.to_owned());
+                }
+                (Id::AdditionalLayerStoreAuthHelper, Val::Str(v, span)) => {
+                    file.additional_layer_store_auth_helper = sp_str(v, span, key.to_owned());
+                }
+                _ => return None,
+            },
             Section::Registry => {
                 let reg = file.registries.last_mut()?;
-                const FIELDS: &[&str] = &[
-                    "prefix",
-                    "location",
-                    "insecure",
-                    "pull-from-mirror",
-                    "blocked",
-                    "mirror-by-digest-only",
-                ];
                 let path = path(&[&reg.key, ".", key]);
-                match (match_field(key, FIELDS)?, value) {
-                    ("prefix", Val::Str(v, span)) => reg.prefix = sp_str(v, span, path),
-                    ("location", Val::Str(v, span)) => reg.location = sp_str(v, span, path),
-                    ("pull-from-mirror", Val::Str(v, span)) => {
+                match (schema::lookup(schema::REGISTRY, key)?.id, value) {
+                    (Id::Prefix, Val::Str(v, span)) => reg.prefix = sp_str(v, span, path),
+                    (Id::Location, Val::Str(v, span)) => reg.location = sp_str(v, span, path),
+                    (Id::PullFromMirror, Val::Str(v, span)) => {
                         reg.pull_from_mirror = sp_str(v, span, path)
                     }
-                    ("insecure", Val::Bool(b, span)) => {
+                    (Id::Insecure, Val::Bool(b, span)) => {
                         reg.insecure = b;
                         reg.insecure_span = span;
                     }
-                    ("blocked", Val::Bool(b, span)) => {
+                    (Id::Blocked, Val::Bool(b, span)) => {
                         reg.blocked = b;
                         reg.blocked_span = span;
                     }
-                    ("mirror-by-digest-only", Val::Bool(b, _)) => reg.mirror_by_digest_only = b,
+                    (Id::MirrorByDigestOnly, Val::Bool(b, _)) => reg.mirror_by_digest_only = b,
+                    // `mirror = [...]` and values of other types: the full decoder.
                     _ => return None,
                 }
             }
             Section::Mirror => {
                 let m = file.registries.last_mut()?.mirrors.last_mut()?;
                 let path = path(&[&m.key, ".", key]);
-                match (
-                    match_field(key, &["location", "insecure", "pull-from-mirror"])?,
-                    value,
-                ) {
-                    ("location", Val::Str(v, span)) => m.location = sp_str(v, span, path),
-                    ("pull-from-mirror", Val::Str(v, span)) => {
+                match (schema::lookup(schema::MIRROR, key)?.id, value) {
+                    (Id::Location, Val::Str(v, span)) => m.location = sp_str(v, span, path),
+                    (Id::PullFromMirror, Val::Str(v, span)) => {
                         m.pull_from_mirror = sp_str(v, span, path)
                     }
-                    ("insecure", Val::Bool(b, _)) => m.insecure = b,
+                    (Id::Insecure, Val::Bool(b, _)) => m.insecure = b,
                     _ => return None,
                 }
             }
         }
     }
-    if section == Section::Root
-        && keys
-            .iter()
-            .any(|k| match_field(k, &["registry", "aliases", "registries"]).is_some())
-    {
+    if section == Section::Root && keys.iter().any(|k| table_key(k)) {
         return None;
     }
     Some(file)

@@ -22,6 +22,8 @@ pub(crate) mod decode;
 pub(crate) mod fastscan;
 pub(crate) mod file;
 pub(crate) mod paths;
+pub(crate) mod schema;
+pub(crate) mod toml;
 
 use std::fmt;
 use std::fs;
@@ -362,16 +364,12 @@ pub(crate) fn read_limited_display(
     if buf.len() as u64 > max {
         return Err(too_large());
     }
-    match String::from_utf8(buf) {
-        Ok(s) => Ok(Some(s)),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            Err(ReadProblem {
-                kind: ErrorKind::InvalidConfig("toml"),
-                message: format!("toml: invalid UTF-8 at byte {at}"),
-            })
-        }
-    }
+    decode::text_from_bytes(buf)
+        .map(Some)
+        .map_err(|e| ReadProblem {
+            kind: ErrorKind::InvalidConfig("toml"),
+            message: format!("toml: {}", e.message),
+        })
 }
 
 /// The merge state (rule 23).
