@@ -702,6 +702,12 @@ impl Checker {
                 return;
             }
         };
+        for q in &raw.quirks {
+            let mut d = Diagnostic::new(Severity::Warning, q.code, q.message.clone())
+                .at(display.clone(), lines.span(&q.span));
+            d.key = q.key.clone();
+            self.push(d);
+        }
         let origin: Arc<str> = Arc::from(display.as_str());
         for a in raw.aliases {
             let entries = match aliases::validate_table(vec![a], &origin, &lines) {

@@ -93,6 +93,8 @@ pub(crate) struct RawFile {
     pub v1_block: Vec<SpStr>,
     pub v1_span: Span,
     pub unknown: Vec<UnknownKey>,
+    /// Constructs the reference's decoder reads differently from TOML 1.0.
+    pub quirks: Vec<toml::Quirk>,
 }
 
 /// A decoding failure: TOML syntax or a value of the wrong type.
@@ -109,6 +111,8 @@ pub(crate) struct DecodeError {
 pub(crate) struct RawAliasFile {
     pub aliases: Vec<RawAlias>,
     pub unknown: Vec<UnknownKey>,
+    /// Constructs the reference's decoder reads differently from TOML 1.0.
+    pub quirks: Vec<toml::Quirk>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -218,6 +222,7 @@ fn sub_fields(f: &Field) -> &'static [Field] {
 
 struct Decoder {
     unknown: Vec<UnknownKey>,
+    quirks: Vec<toml::Quirk>,
 }
 
 impl Decoder {
@@ -312,6 +317,15 @@ impl Decoder {
         out: &mut Vec<RawAlias>,
     ) -> Result<(), DecodeError> {
         let Value::Table(t) = &node.value else {
+            self.quirks.push(toml::Quirk {
+                code: "aliases-not-a-table",
+                message: format!(
+                    "`{key}` is a {}, not a table: the reference ignores it (no alias is defined, no error)",
+                    node.value.type_name()
+                ),
+                span: node.span.clone(),
+                key: Some(key.to_owned()),
+            });
             return Ok(());
         };
         out.clear();
@@ -369,9 +383,10 @@ pub(crate) fn decode_file(text: &str) -> Result<RawFile, DecodeError> {
 
 /// Decodes with the full TOML reader (any input, the reference's decisions and errors).
 pub(crate) fn decode_file_full(text: &str) -> Result<RawFile, DecodeError> {
-    let root = toml::parse(text)?;
+    let (root, quirks) = toml::parse_with_quirks(text)?;
     let mut d = Decoder {
         unknown: Vec::new(),
+        quirks,
     };
     let mut file = RawFile::default();
     for (f, path, e) in d.fields(&root, schema::ROOT, "") {
@@ -402,6 +417,7 @@ pub(crate) fn decode_file_full(text: &str) -> Result<RawFile, DecodeError> {
         }
     }
     file.unknown = d.unknown;
+    file.quirks = d.quirks;
     Ok(file)
 }
 
@@ -418,7 +434,7 @@ pub(crate) fn decode_alias_file(text: &str) -> Result<RawAliasFile, DecodeError>
         {
             return Ok(RawAliasFile {
                 aliases: file.aliases,
-                unknown: Vec::new(),
+                ..RawAliasFile::default()
             });
         }
     }
@@ -427,15 +443,17 @@ pub(crate) fn decode_alias_file(text: &str) -> Result<RawAliasFile, DecodeError>
 
 /// [`decode_alias_file`] with the full TOML reader.
 pub(crate) fn decode_alias_file_full(text: &str) -> Result<RawAliasFile, DecodeError> {
-    let root = toml::parse(text)?;
+    let (root, quirks) = toml::parse_with_quirks(text)?;
     let mut d = Decoder {
         unknown: Vec::new(),
+        quirks,
     };
     let mut out = RawAliasFile::default();
     for (_, _, e) in d.fields(&root, schema::ALIAS_FILE, "") {
         d.aliases("aliases", &e.node, &mut out.aliases)?;
     }
     out.unknown = d.unknown;
+    out.quirks = d.quirks;
     Ok(out)
 }
 

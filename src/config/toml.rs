@@ -72,6 +72,36 @@ pub(crate) struct Table {
     index: FxHashMap<String, usize>,
     /// Where the table was (last) opened.
     pub span: Span,
+    /// What created it (decides whether a later definition is legal TOML 1.0).
+    origin: Def,
+}
+
+/// What defines a table or a key.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+enum Def {
+    /// A `[header]` (or `[[header]]`).
+    #[default]
+    Header,
+    /// A parent of a header, created implicitly.
+    HeaderParent,
+    /// A part of a dotted key.
+    Dotted,
+    /// An inline table.
+    Inline,
+    /// A value.
+    Value,
+}
+
+/// A construct the reference's decoder reads differently from TOML 1.0 (other tools reject
+/// it or read another value).
+#[derive(Debug, Clone)]
+pub(crate) struct Quirk {
+    /// A short code, e.g. `toml-redefined-table`.
+    pub code: &'static str,
+    pub message: String,
+    pub span: Span,
+    /// The key path, when there is one.
+    pub key: Option<String>,
 }
 
 /// One `key = value` of a table.
@@ -83,9 +113,10 @@ pub(crate) struct Entry {
 }
 
 impl Table {
-    fn with_span(span: Span) -> Table {
+    fn with_span(span: Span, origin: Def) -> Table {
         Table {
             span,
+            origin,
             ..Table::default()
         }
     }
@@ -147,7 +178,13 @@ pub(crate) fn text_from_bytes(mut bytes: Vec<u8>) -> Result<String, TomlError> {
 }
 
 /// Parses `text` into its root table.
+#[cfg(test)]
 pub(crate) fn parse(text: &str) -> Result<Table, TomlError> {
+    parse_with_quirks(text).map(|(t, _)| t)
+}
+
+/// Parses `text` into its root table, with the constructs read differently from TOML 1.0.
+pub(crate) fn parse_with_quirks(text: &str) -> Result<(Table, Vec<Quirk>), TomlError> {
     let mut p = Parser {
         src: text,
         bytes: text.as_bytes(),
@@ -157,9 +194,11 @@ pub(crate) fn parse(text: &str) -> Result<Table, TomlError> {
         current_key: None,
         arrays: FxHashSet::default(),
         implicits: FxHashSet::default(),
+        array_depth: 0,
+        quirks: Vec::new(),
     };
     p.document()?;
-    Ok(p.root)
+    Ok((p.root, p.quirks))
 }
 
 type Key = Vec<String>;
@@ -227,6 +266,9 @@ struct Parser<'a> {
     arrays: FxHashSet<Key>,
     /// Tables created implicitly, which may be defined once more.
     implicits: FxHashSet<Key>,
+    /// How many array values enclose the current value (inline tables there are flat).
+    array_depth: usize,
+    quirks: Vec<Quirk>,
 }
 
 impl<'a> Parser<'a> {
@@ -403,7 +445,7 @@ impl<'a> Parser<'a> {
         }
         let span = Some(start..self.pos);
         self.current_key = None;
-        self.add_context(&key, array, span)?;
+        self.add_context(&key, array, span, Def::Header)?;
         // setType("", hash/array of hashes): the table is no longer an array value.
         self.arrays.remove(&self.context);
         Ok(())
@@ -486,7 +528,8 @@ impl<'a> Parser<'a> {
         }
         self.skip_ws()?;
         let (node, kind) = self.value(false)?;
-        self.set(last, last_span, node, kind)?;
+        let def = inline_def(&node);
+        self.set(last, last_span, node, kind, def)?;
         self.context = outer;
         self.current_key = None;
         Ok(())
@@ -494,12 +537,23 @@ impl<'a> Parser<'a> {
 
     fn add_implicit_context(&mut self, key: &[String], span: Span) -> Result<(), TomlError> {
         self.implicits.insert(key.to_vec());
-        self.add_context(key, false, span)
+        self.add_context(key, false, span, Def::Dotted)
     }
 
     /// Makes `key` the current table (creating implicit parents); `array` appends a new
     /// table to an array of tables.
-    fn add_context(&mut self, key: &[String], array: bool, span: Span) -> Result<(), TomlError> {
+    fn add_context(
+        &mut self,
+        key: &[String],
+        array: bool,
+        span: Span,
+        how: Def,
+    ) -> Result<(), TomlError> {
+        let parent_origin = if how == Def::Header {
+            Def::HeaderParent
+        } else {
+            how
+        };
         let (last, parents) = key.split_last().expect("non-empty key");
         let mut walked: Key = Vec::with_capacity(key.len());
         let mut created: Vec<Key> = Vec::new();
@@ -508,13 +562,14 @@ impl<'a> Parser<'a> {
             for k in parents {
                 walked.push(k.clone());
                 if !table.contains(k) {
+                    // A parent that only exists because of this key has no text of its own.
                     created.push(walked.clone());
                     table.insert(
                         k.clone(),
-                        span.clone(),
+                        None,
                         Node {
-                            value: Value::Table(Table::with_span(span.clone())),
-                            span: span.clone(),
+                            value: Value::Table(Table::with_span(None, parent_origin)),
+                            span: None,
                         },
                     );
                 }
@@ -543,7 +598,7 @@ impl<'a> Parser<'a> {
                     Some(Node {
                         value: Value::Tables(list),
                         ..
-                    }) => list.push(Table::with_span(span.clone())),
+                    }) => list.push(Table::with_span(span.clone(), how)),
                     _ => {
                         let msg = format!(
                             "Key '{}' was already created and cannot be used as an array.",
@@ -558,10 +613,10 @@ impl<'a> Parser<'a> {
         self.context = parents.to_vec();
         if !array {
             let node = Node {
-                value: Value::Table(Table::with_span(span.clone())),
+                value: Value::Table(Table::with_span(span.clone(), how)),
                 span: span.clone(),
             };
-            self.set_value(last.clone(), span, node)?;
+            self.set_value(last.clone(), span, node, how)?;
         }
         self.context.push(last.clone());
         Ok(())
@@ -574,10 +629,11 @@ impl<'a> Parser<'a> {
         key_span: Span,
         node: Node,
         kind: Kind,
+        how: Def,
     ) -> Result<(), TomlError> {
         let mut full = self.context.clone();
         full.push(key.clone());
-        self.set_value(key, key_span, node)?;
+        self.set_value(key, key_span, node, how)?;
         if kind == Kind::Array {
             self.arrays.insert(full);
         } else {
@@ -588,7 +644,16 @@ impl<'a> Parser<'a> {
 
     /// Defines `key` in the current table: new keys are inserted; a key holding an array is
     /// replaced; an implicit table is kept (and becomes explicit); anything else is an error.
-    fn set_value(&mut self, key: String, key_span: Span, node: Node) -> Result<(), TomlError> {
+    ///
+    /// `how` says what defines it; [`Def::Inline`] as a value is an inline table's own table,
+    /// which its parse has just created.
+    fn set_value(
+        &mut self,
+        key: String,
+        key_span: Span,
+        node: Node,
+        how: Def,
+    ) -> Result<(), TomlError> {
         let mut full = self.context.clone();
         full.push(key.clone());
         let is_array = self.arrays.contains(&full);
@@ -609,13 +674,50 @@ impl<'a> Parser<'a> {
             };
         }
         if table.contains(&key) {
+            let (existing, own_elements) = match table.get_mut(&key).map(|n| &n.value) {
+                Some(Value::Table(t)) => (Some(t.origin), false),
+                // The tables this array's inline-table elements created.
+                Some(Value::Tables(l)) => {
+                    (None, l.first().is_some_and(|t| t.origin == Def::Inline))
+                }
+                _ => (None, false),
+            };
+            let shown = key_string(&full);
             if is_array {
                 self.implicits.remove(&full);
-                table.insert(key, key_span, node);
+                table.insert(key, key_span.clone(), node);
+                if own_elements {
+                    return Ok(());
+                }
+                self.quirk(
+                    "toml-redefined-array",
+                    format!("{shown} is defined again (it held an array); TOML 1.0 forbids defining a key twice, the reference's decoder replaces the value"),
+                    key_span,
+                    shown,
+                );
                 return Ok(());
             }
             if is_implicit {
                 self.implicits.remove(&full);
+                let legal = matches!(
+                    (how, existing),
+                    (Def::Inline, _)
+                        | (Def::Header, Some(Def::HeaderParent))
+                        | (Def::Dotted, Some(Def::Dotted))
+                );
+                if !legal {
+                    let what = if how == Def::Value {
+                        "the table is kept and this value is ignored"
+                    } else {
+                        "the definitions are merged"
+                    };
+                    self.quirk(
+                        "toml-redefined-table",
+                        format!("the table {shown} is defined again; TOML 1.0 forbids this (other tools reject the file), the reference's decoder accepts it: {what}"),
+                        key_span,
+                        shown,
+                    );
+                }
                 return Ok(());
             }
             let msg = format!("Key '{}' has already been defined.", full.join("."));
@@ -623,6 +725,15 @@ impl<'a> Parser<'a> {
         }
         table.insert(key, key_span, node);
         Ok(())
+    }
+
+    fn quirk(&mut self, code: &'static str, message: String, span: Span, key: String) {
+        self.quirks.push(Quirk {
+            code,
+            message,
+            span,
+            key: Some(key),
+        });
     }
 
     // ----- values ----------------------------------------------------------------------
@@ -746,8 +857,10 @@ impl<'a> Parser<'a> {
                 }
                 _ => {}
             }
-            let (node, _) = self.value(true)?;
-            items.push(node);
+            self.array_depth += 1;
+            let value = self.value(true);
+            self.array_depth -= 1;
+            items.push(value?.0);
             // After a value: `,` or `]`.
             loop {
                 match self.peek()? {
@@ -795,9 +908,9 @@ impl<'a> Parser<'a> {
         ctx.push(outer_key.clone().unwrap_or_default());
         self.implicits.insert(ctx.clone());
         let span = Some(start..start + 1);
-        self.add_context(&ctx, in_array, span.clone())?;
+        self.add_context(&ctx, in_array, span.clone(), Def::Inline)?;
         let prev_context = self.context.clone();
-        let mut flat = Table::with_span(span);
+        let mut flat = Table::with_span(span, Def::Inline);
         let mut first = true;
         loop {
             // Before a pair (or `}`).
@@ -823,6 +936,18 @@ impl<'a> Parser<'a> {
             let mut parts = self.key()?;
             let (last, last_span) = parts.pop().expect("a key has a part");
             self.current_key = Some(last.clone());
+            if self.array_depth > 0 && !parts.is_empty() {
+                let mut k = self.context.clone();
+                k.extend(parts.iter().map(|(p, _)| p.clone()));
+                k.push(last.clone());
+                let shown = key_string(&k);
+                self.quirk(
+                    "toml-flat-inline-table",
+                    format!("the dotted key {shown} in an inline table inside an array is read by the reference's decoder as its last part alone ({}), by TOML 1.0 as nested tables", crate::quote::Q(&last)),
+                    last_span.clone(),
+                    shown,
+                );
+            }
             for (part, pspan) in parts {
                 let mut k = self.context.clone();
                 k.push(part);
@@ -830,7 +955,8 @@ impl<'a> Parser<'a> {
             }
             self.skip_ws()?;
             let (node, kind) = self.value(false)?;
-            self.set(last.clone(), last_span.clone(), node.clone(), kind)?;
+            let def = inline_def(&node);
+            self.set(last.clone(), last_span.clone(), node.clone(), kind, def)?;
             flat.insert(last, last_span, node);
             self.context = prev_context.clone();
             // After a pair: `,` or `}`.
@@ -1011,12 +1137,32 @@ impl<'a> Parser<'a> {
         let raw = self.multiline_raw('"', true)?;
         let joined = self.strip_escaped_newlines(raw, start)?;
         let s = strip_first_newline(&joined);
+        if raw.contains('\\') && s != toml10_continuations(strip_first_newline(raw)) {
+            let key = self.last_key().unwrap_or_default();
+            self.quirk(
+                "toml-string-continuation",
+                "a line-ending backslash in this multi-line string is read differently by the reference's decoder (it keeps the indentation after a blank line and drops the newline after a continued line) than by TOML 1.0".into(),
+                Some(start..self.pos),
+                key,
+            );
+        }
         self.replace_escapes(s, start)
     }
 
     fn multiline_literal(&mut self) -> Result<String, TomlError> {
+        let start = self.pos - 3;
         let raw = self.multiline_raw('\'', false)?;
-        Ok(strip_first_newline(raw).to_owned())
+        let value = strip_first_newline(raw);
+        if value.contains("\r\n") {
+            let key = self.last_key().unwrap_or_default();
+            self.quirk(
+                "toml-crlf-in-literal",
+                "this multi-line literal string holds CRLF line ends: the reference's decoder keeps them (\\r\\n), TOML 1.0 lets tools normalise them".into(),
+                Some(start..self.pos),
+                key,
+            );
+        }
+        Ok(value.to_owned())
     }
 
     /// The reference's handling of line-ending backslashes in multi-line basic strings:
@@ -1340,9 +1486,18 @@ impl<'a> Parser<'a> {
                 c => c,
             })
             .collect();
-        if go_datetime(value.as_bytes()) {
+        if let Some(lenient) = go_datetime(value.as_bytes()) {
             // Leave the trailing blanks to the line end.
             self.pos = end;
+            if lenient {
+                let key = self.last_key().unwrap_or_default();
+                self.quirk(
+                    "toml-lenient-datetime",
+                    format!("the date-time {} is not valid TOML 1.0 (one-digit hour, or an offset of 24 hours or 60 minutes); the reference's decoder accepts it", crate::quote::Q(raw)),
+                    Some(start..end),
+                    key,
+                );
+            }
             Ok(Value::Datetime)
         } else {
             Err(self.err_span(
@@ -1350,6 +1505,14 @@ impl<'a> Parser<'a> {
                 format!("Invalid TOML Datetime: {}.", crate::quote::Q(&value)),
             ))
         }
+    }
+}
+
+/// How a parsed value defines its key: an inline table's own table, or a value.
+fn inline_def(node: &Node) -> Def {
+    match node.value {
+        Value::Table(_) => Def::Inline,
+        _ => Def::Value,
     }
 }
 
@@ -1431,7 +1594,10 @@ fn go_float_syntax(s: &str) -> bool {
 /// RFC 3339 with optional fraction and `Z`/`±hh:mm` offset, local date-time, local date,
 /// local time — with Go's `time.Parse` rules (hour of one or two digits, other fields of
 /// two, year of four; ranges checked except for the offset; fraction below 10⁹).
-fn go_datetime(v: &[u8]) -> bool {
+///
+/// `Some(lenient)` when accepted, `lenient` when TOML 1.0 would refuse it.
+fn go_datetime(v: &[u8]) -> Option<bool> {
+    let lenient = std::cell::Cell::new(false);
     let date = |v: &[u8]| -> Option<usize> {
         // 2006-01-02
         if v.len() < 10 || !v[..4].iter().all(u8::is_ascii_digit) || v[4] != b'-' || v[7] != b'-' {
@@ -1462,6 +1628,9 @@ fn go_datetime(v: &[u8]) -> bool {
         let hour: u32 = std::str::from_utf8(&v[..hour_digits]).ok()?.parse().ok()?;
         if hour >= 24 {
             return None;
+        }
+        if hour_digits == 1 {
+            lenient.set(true);
         }
         i += hour_digits;
         if v.get(i) != Some(&b':') {
@@ -1496,29 +1665,64 @@ fn go_datetime(v: &[u8]) -> bool {
             [b'Z'] => true,
             // Go's range test is `>` (offsets of 24 hours or 60 minutes are accepted).
             [s, h1, h2, b':', m1, m2] => {
-                matches!(s, b'+' | b'-')
-                    && two(&[*h1, *h2]).is_some_and(|h| h <= 24)
-                    && two(&[*m1, *m2]).is_some_and(|m| m <= 60)
+                let (h, m) = (two(&[*h1, *h2]), two(&[*m1, *m2]));
+                if h == Some(24) || m == Some(60) {
+                    lenient.set(true);
+                }
+                matches!(s, b'+' | b'-') && h.is_some_and(|h| h <= 24) && m.is_some_and(|m| m <= 60)
             }
             _ => false,
         }
     };
     // RFC 3339 and local date-time.
-    if let Some(d) = date(v) {
-        if d == v.len() {
-            return true; // local date
+    let ok = if let Some(d) = date(v) {
+        d == v.len() // local date
+            || (v[d] == b'T'
+                && time(&v[d + 1..]).is_some_and(|t| {
+                    let rest = &v[d + 1 + t..];
+                    rest.is_empty() || offset(rest)
+                }))
+    } else {
+        time(v) == Some(v.len())
+    };
+    ok.then(|| lenient.get())
+}
+
+/// TOML 1.0's reading of line-ending backslashes: an unescaped `\` followed by blanks and a
+/// newline is removed together with all whitespace and newlines up to the next other
+/// character (CRLF read as LF, as the reference does in basic strings).
+fn toml10_continuations(raw: &str) -> String {
+    let s = raw.replace("\r\n", "\n");
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
         }
-        if v[d] == b'T' {
-            if let Some(t) = time(&v[d + 1..]) {
-                let rest = &v[d + 1 + t..];
-                if rest.is_empty() || offset(rest) {
-                    return true;
-                }
+        if b.get(i + 1) == Some(&b'\\') {
+            i += 2;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < b.len() && matches!(b[j], b' ' | b'\t') {
+            j += 1;
+        }
+        if j < b.len() && b[j] == b'\n' {
+            while j < b.len() && matches!(b[j], b' ' | b'\t' | b'\n') {
+                j += 1;
             }
+            out.push_str(&s[copied..i]);
+            copied = j;
+            i = j;
+        } else {
+            i += 1;
         }
-        return false;
     }
-    time(v) == Some(v.len())
+    out.push_str(&s[copied..]);
+    out
 }
 
 /// Two ASCII digits.
@@ -1612,9 +1816,49 @@ mod tests {
 
     #[test]
     fn continuation_keeps_indentation_after_a_blank_line() {
-        let t = ok("a = \"\"\"quay.\\\n\n   io\"\"\"\nb = \"\"\"quay.\\\n   io\"\"\"\n");
+        let text = "a = \"\"\"quay.\\\n\n   io\"\"\"\nb = \"\"\"quay.\\\n   io\"\"\"\n";
+        let (t, quirks) = parse_with_quirks(text).unwrap();
         assert_eq!(string_at(&t, "a"), "quay.   io");
         assert_eq!(string_at(&t, "b"), "quay.io");
+        // Only the first reads differently from TOML 1.0.
+        assert_eq!(quirks.len(), 1);
+        assert_eq!(quirks[0].code, "toml-string-continuation");
+        assert_eq!(quirks[0].key.as_deref(), Some("a"));
+        // The newline after a continued line is lost too (fixed in BurntSushi/toml 1.3).
+        let t = ok("a = \"\"\"x \\\n  y\nz\"\"\"\n");
+        assert_eq!(string_at(&t, "a"), "x yz");
+    }
+
+    #[test]
+    fn constructs_read_differently_from_toml_1_0_are_reported() {
+        for (text, code) in [
+            ("x = { a.b = 1, a = 2 }\n", "toml-redefined-table"),
+            ("a.b.c = 1\na.b = 2\n", "toml-redefined-table"),
+            ("a = {b = 1}\na.c = 2\n", "toml-redefined-table"),
+            ("[t]\nx.b = 1\n[t.x]\n", "toml-redefined-table"),
+            ("a = [1]\na = [2]\n", "toml-redefined-array"),
+            ("x = [{a.b = 1}]\n", "toml-flat-inline-table"),
+            ("x = 1979-05-27T7:32:00Z\n", "toml-lenient-datetime"),
+            ("x = 1979-05-27T07:32:00+24:00\n", "toml-lenient-datetime"),
+            ("x = \'\'\'a\r\nb\'\'\'\n", "toml-crlf-in-literal"),
+        ] {
+            let (_, quirks) = parse_with_quirks(text).unwrap();
+            let codes: Vec<_> = quirks.iter().map(|q| q.code).collect();
+            assert_eq!(codes, [code], "{text:?}");
+        }
+        // Legal TOML 1.0: nothing to report.
+        for text in [
+            "[a.b]\n[a]\n",
+            "a.b = 1\na.c = 2\n",
+            "x = {a.b = 1, a.c = 2}\n",
+            "[fruit]\napple.color = 1\n[fruit.apple.texture]\n",
+            "x = [{a = 1}]\ny = {z = {w = 1}}\n",
+            "s = \"\"\"a \\\n  b \\\n  c\"\"\"\n",
+            "x = 1979-05-27T07:32:00Z\n",
+        ] {
+            let (_, quirks) = parse_with_quirks(text).unwrap();
+            assert!(quirks.is_empty(), "{text:?}: {quirks:?}");
+        }
     }
 
     #[test]
