@@ -38,7 +38,7 @@ use crate::config::{self, file, ConfigSources, Registry, ShortNameMode};
 use crate::diagnostics::{Diagnostic, Severity, SourceTexts};
 use crate::error::{Lines, Location};
 use crate::profile::Profile;
-use crate::quote::Q;
+use crate::quote::{Q, QP};
 use crate::reference::Reference;
 use crate::registry_index::RegistryIndex;
 
@@ -218,7 +218,7 @@ impl Checker {
             &main.display,
             limits.max_file_size,
         ) {
-            Ok(Some(text)) => self.load_one(&main.display, text, false, sources),
+            Ok(Some(text)) => self.load_one(Path::new(&main.display), text, false, sources),
             Ok(None) if !main.explicit => {}
             Ok(None) => self.push(
                 Diagnostic::new(
@@ -242,7 +242,7 @@ impl Checker {
             ),
         }
         for (name, contents) in sources.prepended_drop_ins() {
-            self.load_one(name, contents.to_owned(), true, sources);
+            self.load_one(Path::new(name), contents.to_owned(), true, sources);
         }
         for dir in sources.drop_in_dirs() {
             let found = match config::paths::discover_drop_ins(sources, &dir) {
@@ -252,25 +252,26 @@ impl Checker {
                     continue;
                 }
             };
-            for display in found {
-                let io_path = sources.io_path(Path::new(&display));
-                match config::read_limited_display(&io_path, &display, limits.max_file_size) {
-                    Ok(Some(text)) => self.load_one(&display, text, true, sources),
+            for d in found {
+                let io_path = sources.io_path(&d.path);
+                match config::read_limited_display(&io_path, &d.display, limits.max_file_size) {
+                    Ok(Some(text)) => self.load_one(&d.path, text, true, sources),
                     Ok(None) => {}
                     Err(p) => self.push(
                         Diagnostic::new(
                             Severity::Error,
                             p.kind.as_str(),
-                            format!("loading {DROP_IN} {}: {}", Q(&display), p.message),
+                            format!("loading {DROP_IN} {}: {}", QP(&d.path), p.message),
                         )
-                        .at(display.clone(), None),
+                        .at(d.display.clone(), None),
                     ),
                 }
             }
         }
     }
 
-    fn load_one(&mut self, display: &str, text: String, drop_in: bool, sources: &ConfigSources) {
+    fn load_one(&mut self, name: &Path, text: String, drop_in: bool, sources: &ConfigSources) {
+        let display = &*name.to_string_lossy();
         self.report.files.push(display.to_owned());
         self.report.sources.insert(display, text.clone());
         let origin: Arc<str> = Arc::from(display);
@@ -281,7 +282,7 @@ impl Checker {
             let mut d = Diagnostic::new(
                 Severity::Error,
                 p.kind.as_str(),
-                format!("loading {what} {}: {}", Q(display), p.message),
+                format!("loading {what} {}: {}", QP(name), p.message),
             )
             .at(display, p.location);
             d.key = p.key;
@@ -305,7 +306,7 @@ impl Checker {
                     d.code = "invalid-config/unknown-key".into();
                     d.message = format!(
                         "loading {what} {}: unknown key {} (refused by the hardened profile)",
-                        Q(display),
+                        QP(name),
                         Q(w.key.as_deref().unwrap_or_default())
                     );
                 }

@@ -38,6 +38,16 @@ impl fmt::Display for QB<'_> {
     }
 }
 
+/// Displays a path the way Go's `%q` shows the file name it got from the OS (its bytes; those
+/// that are not UTF-8 as `\xNN`).
+pub(crate) struct QP<'a>(pub &'a std::path::Path);
+
+impl fmt::Display for QP<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        QB(self.0.as_os_str().as_encoded_bytes()).fmt(f)
+    }
+}
+
 fn write_char(f: &mut fmt::Formatter<'_>, c: char) -> fmt::Result {
     use fmt::Write;
     match c {
@@ -112,5 +122,11 @@ mod tests {
         assert_eq!(QB(b"\xe2\x82A").to_string(), "\"\\xe2\\x82A\"");
         assert_eq!(QB(b"\xed\xa0\x80").to_string(), "\"\\xed\\xa0\\x80\"");
         assert_eq!(QB("é\u{378}".as_bytes()).to_string(), "\"é\\u0378\"");
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let p = std::path::Path::new(std::ffi::OsStr::from_bytes(b"d/\xff.conf"));
+            assert_eq!(super::QP(p).to_string(), "\"d/\\xff.conf\"");
+        }
     }
 }

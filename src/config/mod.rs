@@ -38,7 +38,7 @@ pub use paths::{ConfigSources, Limits, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES
 use crate::aliases::{AliasEntry, AliasMap};
 use crate::error::{Error, ErrorKind, Location};
 use crate::profile::Profile;
-use crate::quote::Q;
+use crate::quote::{Q, QP};
 use crate::reference::Reference;
 
 /// The name of the default credential helper, used when none is configured.
@@ -421,9 +421,10 @@ impl Merged {
 fn refuse_unknown_keys(
     sources: &ConfigSources,
     prefix_kind: &str,
-    display: &str,
+    name: &Path,
     f: &file::FileConfig,
 ) -> Result<(), Error> {
+    let display = &*name.to_string_lossy();
     if !sources.selected_profile().is_hardened() {
         return Ok(());
     }
@@ -433,7 +434,7 @@ fn refuse_unknown_keys(
             ErrorKind::InvalidConfig("unknown-key"),
             format!(
                 "loading {prefix_kind} {}: unknown key {} (refused by the hardened profile)",
-                Q(display),
+                QP(name),
                 Q(w.key.as_deref().unwrap_or_default())
             ),
             Some(display.to_owned()),
@@ -443,21 +444,22 @@ fn refuse_unknown_keys(
     }
 }
 
-fn wrap(prefix_kind: &str, display: &str, p: file::FileProblem) -> Error {
+/// `loading <what> "<file>": <problem>` (the file name quoted from its bytes).
+fn wrap(prefix_kind: &str, name: &Path, p: file::FileProblem) -> Error {
     Error::with_details(
         p.kind,
-        format!("loading {prefix_kind} {}: {}", Q(display), p.message),
-        Some(display.to_owned()),
+        format!("loading {prefix_kind} {}: {}", QP(name), p.message),
+        Some(name.to_string_lossy().into_owned()),
         p.key,
         p.location,
     )
 }
 
-fn read_error(prefix_kind: &str, display: &str, p: ReadProblem) -> Error {
+fn read_error(prefix_kind: &str, name: &Path, p: ReadProblem) -> Error {
     Error::with_details(
         p.kind,
-        format!("loading {prefix_kind} {}: {}", Q(display), p.message),
-        Some(display.to_owned()),
+        format!("loading {prefix_kind} {}: {}", QP(name), p.message),
+        Some(name.to_string_lossy().into_owned()),
         None,
         None,
     )
@@ -488,9 +490,10 @@ fn load(sources: &ConfigSources) -> Result<Config, Error> {
         limits.max_file_size,
     ) {
         Ok(Some(text)) => {
+            let name = Path::new(&main.display);
             let f = file::load(&text, &main_display, false, &limits)
-                .map_err(|p| wrap(MAIN, &main.display, p))?;
-            refuse_unknown_keys(sources, MAIN, &main.display, &f)?;
+                .map_err(|p| wrap(MAIN, name, p))?;
+            refuse_unknown_keys(sources, MAIN, name, &f)?;
             merged.usr_origin = main_display.clone();
             merged.apply(f, &main_display);
         }
@@ -508,28 +511,30 @@ fn load(sources: &ConfigSources) -> Result<Config, Error> {
                 None,
             ))
         }
-        Err(p) => return Err(read_error(MAIN, &main.display, p)),
+        Err(p) => return Err(read_error(MAIN, Path::new(&main.display), p)),
     }
 
     for (name, contents) in sources.prepended_drop_ins() {
         let origin: Arc<str> = Arc::from(name.as_str());
+        let name = Path::new(name);
         let f = file::load(contents, &origin, true, &limits).map_err(|p| wrap(DROP_IN, name, p))?;
         refuse_unknown_keys(sources, DROP_IN, name, &f)?;
         merged.apply(f, &origin);
     }
 
     for dir in sources.drop_in_dirs() {
-        for display in paths::discover_drop_ins(sources, &dir)? {
-            let io_path = sources.io_path(Path::new(&display));
-            let text = match read_limited_display(&io_path, &display, limits.max_file_size) {
+        for drop_in in paths::discover_drop_ins(sources, &dir)? {
+            let (name, display) = (&drop_in.path, &drop_in.display);
+            let io_path = sources.io_path(name);
+            let text = match read_limited_display(&io_path, display, limits.max_file_size) {
                 Ok(Some(t)) => t,
                 Ok(None) => continue, // vanished since listing (upstream v5.34 behaviour)
-                Err(p) => return Err(read_error(DROP_IN, &display, p)),
+                Err(p) => return Err(read_error(DROP_IN, name, p)),
             };
             let origin: Arc<str> = Arc::from(display.as_str());
-            let f = file::load(&text, &origin, true, &limits)
-                .map_err(|p| wrap(DROP_IN, &display, p))?;
-            refuse_unknown_keys(sources, DROP_IN, &display, &f)?;
+            let f =
+                file::load(&text, &origin, true, &limits).map_err(|p| wrap(DROP_IN, name, p))?;
+            refuse_unknown_keys(sources, DROP_IN, name, &f)?;
             merged.apply(f, &origin);
         }
     }

@@ -332,9 +332,20 @@ pub(crate) fn go_clean(p: &str) -> String {
     }
 }
 
+/// A discovered drop-in: its path as shown (relative to the sysroot, if any), with the file
+/// name's bytes as they are — a name that is not UTF-8 is read, and quoted byte by byte in
+/// messages (`"\xff.conf"`).
+#[derive(Debug, Clone)]
+pub(crate) struct DropIn {
+    /// The path, exact.
+    pub path: PathBuf,
+    /// The path for origins and listings (invalid UTF-8 shown as U+FFFD, as Go's JSON does).
+    pub display: String,
+}
+
 /// Drop-in discovery in one directory (rule 3): direct children whose path ends in `.conf`,
 /// directories skipped, byte order; a missing directory gives none.
-pub(crate) fn discover_drop_ins(sources: &ConfigSources, dir: &Path) -> Result<Vec<String>, Error> {
+pub(crate) fn discover_drop_ins(sources: &ConfigSources, dir: &Path) -> Result<Vec<DropIn>, Error> {
     let display = dir.to_string_lossy().into_owned();
     let io_dir = sources.io_path(dir);
     let walk_err = |e: &io::Error| {
@@ -356,24 +367,31 @@ pub(crate) fn discover_drop_ins(sources: &ConfigSources, dir: &Path) -> Result<V
         Err(e) => return Err(walk_err(&e)),
     };
     if !meta.is_dir() {
-        return Ok(if display.ends_with(".conf") {
-            vec![display]
+        return Ok(if dir.as_os_str().as_encoded_bytes().ends_with(b".conf") {
+            vec![DropIn {
+                path: dir.to_path_buf(),
+                display,
+            }]
         } else {
             Vec::new()
         });
     }
     let entries = fs::read_dir(&io_dir).map_err(|e| walk_err(&e))?;
-    let mut names: Vec<(Vec<u8>, String)> = Vec::new();
+    let mut names: Vec<(Vec<u8>, DropIn)> = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| walk_err(&e))?;
         let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
         if is_dir {
             continue;
         }
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let path = go_clean(&format!("{display}/{name}"));
-        if path.ends_with(".conf") {
-            names.push((name.into_bytes(), path));
+        let name = entry.file_name();
+        let bytes = name.as_encoded_bytes();
+        if bytes.ends_with(b".conf") {
+            // Cleaning the directory part is enough: the name has no `/`.
+            let mut path = PathBuf::from(go_clean(&format!("{display}/x")));
+            path.set_file_name(&name);
+            let display = path.to_string_lossy().into_owned();
+            names.push((bytes.to_vec(), DropIn { path, display }));
         }
     }
     names.sort_by(|a, b| a.0.cmp(&b.0));
