@@ -359,55 +359,101 @@ pub(crate) fn scan_file(text: &str) -> Option<RawFile> {
     Some(file)
 }
 
+/// A comparable rendering of everything a decoder produces: values, key paths and spans.
+pub(crate) fn summary(f: &RawFile) -> String {
+    use std::fmt::Write;
+    fn sp(s: &SpStr) -> String {
+        format!("{:?}@{:?}/{}", s.value, s.span, s.key)
+    }
+    fn list(l: &[SpStr]) -> String {
+        l.iter().map(sp).collect::<Vec<_>>().join(", ")
+    }
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "usr={:?}@{:?} ch={:?} mode={} alsah={}",
+        f.usr.as_deref().map(list),
+        f.usr_span,
+        f.credential_helpers.as_deref().map(list),
+        sp(&f.short_name_mode),
+        sp(&f.additional_layer_store_auth_helper),
+    );
+    let _ = writeln!(s, "registries@{:?}", f.registries_span);
+    for r in &f.registries {
+        let _ = writeln!(
+            s,
+            "reg {}@{:?} p={} l={} i={}@{:?} b={}@{:?} d={} pfm={}",
+            r.key,
+            r.span,
+            sp(&r.prefix),
+            sp(&r.location),
+            r.insecure,
+            r.insecure_span,
+            r.blocked,
+            r.blocked_span,
+            r.mirror_by_digest_only,
+            sp(&r.pull_from_mirror)
+        );
+        for m in &r.mirrors {
+            let _ = writeln!(
+                s,
+                "  mirror {}@{:?} l={} i={} pfm={}",
+                m.key,
+                m.span,
+                sp(&m.location),
+                m.insecure,
+                sp(&m.pull_from_mirror)
+            );
+        }
+    }
+    for a in &f.aliases {
+        let _ = writeln!(
+            s,
+            "alias {:?}@{:?}={:?}@{:?}",
+            a.name, a.name_span, a.value, a.value_span
+        );
+    }
+    let _ = writeln!(
+        s,
+        "v1@{:?} search=[{}] insecure=[{}] block=[{}]",
+        f.v1_span,
+        list(&f.v1_search),
+        list(&f.v1_insecure),
+        list(&f.v1_block)
+    );
+    for u in &f.unknown {
+        let _ = writeln!(s, "unknown {}@{:?}", u.key, u.span);
+    }
+    for q in &f.quirks {
+        let _ = writeln!(s, "quirk {}@{:?} {:?}", q.code, q.span, q.key);
+    }
+    s
+}
+
+/// The fast scanner's contract, for tests and the fuzzer: when it decodes `text`, the full
+/// decoder decodes it too, to the same values with the same spans. Returns whether the fast
+/// scanner took the file; panics on a disagreement.
+pub(crate) fn check_agreement(text: &str) -> bool {
+    let Some(fast) = scan_file(text) else {
+        return false;
+    };
+    match super::decode::decode_file_full(text) {
+        Ok(full) => {
+            let (a, b) = (summary(&fast), summary(&full));
+            assert!(
+                a == b,
+                "fast scanner and full decoder disagree on {text:?}:\nfast:\n{a}\nfull:\n{b}"
+            );
+        }
+        Err(e) => panic!("fast scanner accepted {text:?}, the full decoder refuses it: {e:?}"),
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::decode::{decode_file_full, RawFile};
-
-    /// A comparable rendering of everything the decoders produce (spans as line starts).
-    fn summary(f: &RawFile) -> String {
-        let mut s = format!(
-            "usr={:?} ch={:?} mode={:?} alsah={:?}\n",
-            f.usr
-                .as_ref()
-                .map(|u| u.iter().map(|x| (&x.value, &x.key)).collect::<Vec<_>>()),
-            f.credential_helpers
-                .as_ref()
-                .map(|u| u.iter().map(|x| &x.value).collect::<Vec<_>>()),
-            (&f.short_name_mode.value, &f.short_name_mode.key),
-            f.additional_layer_store_auth_helper.value,
-        );
-        for r in &f.registries {
-            s += &format!(
-                "reg {} p={:?}/{} l={:?}/{} i={} b={} d={} pfm={:?}\n",
-                r.key,
-                r.prefix.value,
-                r.prefix.key,
-                r.location.value,
-                r.location.key,
-                r.insecure,
-                r.blocked,
-                r.mirror_by_digest_only,
-                r.pull_from_mirror.value
-            );
-            for m in &r.mirrors {
-                s += &format!(
-                    "  mirror {} l={:?}/{} i={} pfm={:?}/{}\n",
-                    m.key,
-                    m.location.value,
-                    m.location.key,
-                    m.insecure,
-                    m.pull_from_mirror.value,
-                    m.pull_from_mirror.key
-                );
-            }
-        }
-        for a in &f.aliases {
-            s += &format!("alias {:?}={:?}\n", a.name, a.value);
-        }
-        s += &format!("unknown={}\n", f.unknown.len());
-        s
-    }
+    use crate::config::decode::decode_file_full;
 
     #[test]
     fn agrees_with_the_full_decoder_on_the_subset() {
@@ -523,5 +569,100 @@ location = "x.io"
                 proptest::prop_assert_eq!(summary(&fast), summary(&full.unwrap()), "{}", text);
             }
         }
+    }
+}
+
+/// The issue-12 property: files made of the subset's lines mixed with the constructs the
+/// reference's decoder reads its own way (redefined and extended tables, inline tables, a
+/// non-table `aliases`, keys of later releases, Go-only date-times, out-of-range floats,
+/// line-ending backslashes before blank lines, literal and multi-line strings, CRLF line ends,
+/// byte-order marks). Whenever the fast scanner takes such a file, the full decoder reads the
+/// same values at the same spans; and the fast scanner does take a good share of them.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRunner};
+
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            // The subset.
+            4 => prop_oneof![
+                Just("[[registry]]".to_owned()),
+                Just("[[registry.mirror]]".to_owned()),
+                Just("[aliases]".to_owned()),
+                Just("# comment".to_owned()),
+                Just(String::new()),
+            ],
+            6 => r#"[ \t]{0,2}(prefix|location|Location|pull-from-mirror|short-name-mode|unqualified-search-registries|credential-helpers|insecure|blocked|mirror-by-digest-only|"quoted") ?= ?("[a-z.:/# ]{0,8}"|true|false|\[("[a-z.]{0,4}", ?){0,2}\])[ \t]{0,2}(# x)?"#,
+            4 => r#""?[a-z0-9/._-]{1,8}"? = "[a-z0-9/._:-]{0,10}""#,
+            // The constructs of issue 12.
+            1 => Just("x = { a.b = 1, a = 2 }".to_owned()),
+            1 => Just("a.b.c = 1".to_owned()),
+            1 => Just("a.b = 2".to_owned()),
+            1 => Just("a = {b = 1}".to_owned()),
+            1 => Just("a.c = 2".to_owned()),
+            1 => Just("[t]".to_owned()),
+            1 => Just("x.b = 1".to_owned()),
+            1 => Just("[t.x]".to_owned()),
+            1 => Just("aliases = 3".to_owned()),
+            1 => Just("[[aliases]]".to_owned()),
+            1 => Just("additional-layer-store-auth-helper = 1".to_owned()),
+            1 => Just("additional-layer-store-auth-helper = \"h\"".to_owned()),
+            1 => r"d = (1979-05-27T[0-9]{1,2}:32:00(\.[0-9]{1,11})?(Z|[+-][0-9]{2}:[0-9]{2})?|[0-9]{2}:[0-9]{2}:[0-9]{2}|2000-02-(2[89]|30))",
+            1 => Just("f = -1e400".to_owned()),
+            1 => Just("location = \"\"\"quay.\\\n\n   io\"\"\"".to_owned()),
+            1 => Just("app = \"\"\"example.com/\\\n  app\"\"\"".to_owned()),
+            1 => Just("x = '''quay.io/a\nb'''".to_owned()),
+            1 => Just("location = 'lit.example.com'".to_owned()),
+            1 => Just("registry = [{location = \"r.example.com\", a.b = 1}]".to_owned()),
+            1 => Just("mirror = [{location = \"m.example.com\"}]".to_owned()),
+            1 => Just("unqualified-search-registries = [\"a.io\"]".to_owned()),
+            1 => Just("unqualified-search-registries = [\"b.io\"]".to_owned()),
+            1 => Just("[registries.search]".to_owned()),
+            1 => Just("registries = [\"v1.example.com\"]".to_owned()),
+        ]
+    }
+
+    fn file() -> impl Strategy<Value = (Vec<String>, u8)> {
+        (proptest::collection::vec(line(), 0..12), 0u8..8)
+    }
+
+    fn text_of(lines: &[String], variant: u8) -> Option<String> {
+        let nl = if variant == 1 { "\r\n" } else { "\n" };
+        let mut bytes = lines.join(nl).into_bytes();
+        match variant {
+            2 => bytes.splice(0..0, [0xff, 0xfe]).for_each(drop),
+            3 => bytes.splice(0..0, [0xef, 0xbb, 0xbf]).for_each(drop),
+            _ => {}
+        }
+        super::super::decode::text_from_bytes(bytes).ok()
+    }
+
+    #[test]
+    fn fast_scanner_and_full_decoder_agree_on_exotic_files() {
+        let mut runner = TestRunner::new(Config {
+            cases: 2000,
+            ..Config::default()
+        });
+        let strategy = file();
+        let (mut taken, mut total) = (0, 0);
+        for _ in 0..2000 {
+            let (lines, variant) = strategy.new_tree(&mut runner).unwrap().current();
+            let Some(text) = text_of(&lines, variant) else {
+                continue;
+            };
+            total += 1;
+            // The full decoder never panics; the fast scanner agrees with it when it answers.
+            let _ = super::super::decode::decode_file_full(&text);
+            if super::check_agreement(&text) {
+                taken += 1;
+            }
+        }
+        assert!(total > 1500);
+        assert!(
+            taken * 20 > total,
+            "the fast scanner took only {taken} of {total} files"
+        );
     }
 }
