@@ -67,6 +67,11 @@ fn resolve_corpus() {
     replay("resolve", shortnames::fuzzing::resolve);
 }
 
+#[test]
+fn decoders_corpus() {
+    replay("decoders", shortnames::fuzzing::decoders);
+}
+
 /// The replay can fail: an input breaking an invariant is reported with its path.
 #[test]
 #[should_panic(expected = "fails")]

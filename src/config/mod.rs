@@ -372,6 +372,27 @@ pub(crate) fn read_limited_display(
         })
 }
 
+/// The fuzz harness of the decoders (see `fuzzing::decoders`).
+#[doc(hidden)]
+pub(crate) fn fuzz_decoders(data: &[u8]) {
+    let Ok(text) = decode::text_from_bytes(data.to_vec()) else {
+        return;
+    };
+    fastscan::check_agreement(&text);
+    if let (Ok(fast), Ok(full)) = (
+        decode::decode_alias_file(&text),
+        decode::decode_alias_file_full(&text),
+    ) {
+        let names = |f: &decode::RawAliasFile| -> Vec<(String, String)> {
+            f.aliases
+                .iter()
+                .map(|a| (a.name.clone(), a.value.clone()))
+                .collect()
+        };
+        assert_eq!(names(&fast), names(&full), "alias file {text:?}");
+    }
+}
+
 /// The merge state (rule 23).
 struct Merged {
     registries: FxHashMap<Arc<str>, Arc<Registry>>,
