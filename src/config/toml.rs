@@ -158,13 +158,23 @@ pub(crate) struct TomlError {
     pub last_key: Option<String>,
 }
 
+/// What a leading `FF FE` or `FE FF` becomes in the text: two bytes the parser skips at the
+/// very start only (so that offsets stay those of the file, and the skip is reported).
+const UTF16_BOM: &[u8] = b"\x01\x01";
+
 /// Turns file bytes into the text the reference parses: a leading `FF FE` or `FE FF` is
-/// dropped (replaced by two spaces, which the top level skips, so that offsets stay those of
-/// the file); the rest must be UTF-8.
+/// dropped (see [`UTF16_BOM`]); the rest must be UTF-8.
 pub(crate) fn text_from_bytes(mut bytes: Vec<u8>) -> Result<String, TomlError> {
+    if bytes.starts_with(UTF16_BOM) {
+        // A real control character: refused (and then the marker is unambiguous).
+        return Err(TomlError {
+            message: "control characters are not allowed in TOML: \"\\x01\"".into(),
+            span: Some(0..1),
+            last_key: None,
+        });
+    }
     if bytes.starts_with(b"\xff\xfe") || bytes.starts_with(b"\xfe\xff") {
-        bytes[0] = b' ';
-        bytes[1] = b' ';
+        bytes[..2].copy_from_slice(UTF16_BOM);
     }
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
@@ -349,6 +359,15 @@ impl<'a> Parser<'a> {
     // ----- structure -------------------------------------------------------------------
 
     fn document(&mut self) -> Result<(), TomlError> {
+        if self.bytes.starts_with(UTF16_BOM) {
+            self.pos = UTF16_BOM.len();
+            self.quirks.push(Quirk {
+                code: "toml-utf16-bom",
+                message: "the file starts with the bytes FF FE or FE FF (a UTF-16 byte-order mark): the reference's decoder skips them and reads the rest as UTF-8, TOML 1.0 tools refuse the file (it is not UTF-8)".into(),
+                span: Some(0..2),
+                key: None,
+            });
+        }
         loop {
             match self.peek()? {
                 None => return Ok(()),
@@ -1871,8 +1890,11 @@ mod tests {
     #[test]
     fn utf16_bom_bytes_are_skipped_with_offsets_kept() {
         let text = text_from_bytes(b"\xff\xfea = \"b\"\n".to_vec()).unwrap();
-        let t = ok(&text);
+        let (t, quirks) = parse_with_quirks(&text).unwrap();
         assert_eq!(t.entries[0].key_span, Some(2..3));
+        assert_eq!(quirks[0].code, "toml-utf16-bom");
+        assert!(text_from_bytes(b"\x01\x01a = 1\n".to_vec()).is_err());
+        bad("a = 1\n\x01\x01");
         assert!(text_from_bytes(b"a = \"\xff\"".to_vec()).is_err());
     }
 
