@@ -1512,7 +1512,7 @@ impl<'a> Parser<'a> {
                 let key = self.last_key().unwrap_or_default();
                 self.quirk(
                     "toml-lenient-datetime",
-                    format!("the date-time {} is not valid TOML 1.0 (one-digit hour, or an offset of 24 hours or 60 minutes); the reference's decoder accepts it", crate::quote::Q(raw)),
+                    format!("the date-time {} is not valid TOML 1.0 (one-digit hour, or an offset hour above 23 or minute above 59); the reference's decoder accepts it", crate::quote::Q(raw)),
                     Some(start..end),
                     key,
                 );
@@ -1682,13 +1682,14 @@ fn go_datetime(v: &[u8]) -> Option<bool> {
     let offset = |v: &[u8]| -> bool {
         match v {
             [b'Z'] => true,
-            // Go's range test is `>` (offsets of 24 hours or 60 minutes are accepted).
+            // Go 1.19 checks no range here (its check came with Go 1.23, golang/go#67470):
+            // any two digits each are accepted.
             [s, h1, h2, b':', m1, m2] => {
                 let (h, m) = (two(&[*h1, *h2]), two(&[*m1, *m2]));
-                if h == Some(24) || m == Some(60) {
+                if h.is_some_and(|h| h > 23) || m.is_some_and(|m| m > 59) {
                     lenient.set(true);
                 }
-                matches!(s, b'+' | b'-') && h.is_some_and(|h| h <= 24) && m.is_some_and(|m| m <= 60)
+                matches!(s, b'+' | b'-') && h.is_some() && m.is_some()
             }
             _ => false,
         }
@@ -1785,6 +1786,7 @@ mod tests {
             "a = [1]\na = 2\n",
             "x = 1979-05-27T7:32:00Z\n",
             "x = 1979-05-27T07:32:00+24:00\n",
+            "x = 1979-05-27T07:32:00-99:99\n",
             "x = 1979-05-27 07:32:00.123456789z\n",
             "x = 07:32:00\n",
             "x = 1979-05-27\n",
