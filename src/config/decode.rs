@@ -130,11 +130,19 @@ fn join_key(parent: &str, key: &str) -> String {
 }
 
 fn type_error(key: &str, node: &Node, want: &str) -> DecodeError {
-    DecodeError {
-        message: format!(
+    let message = if want == "struct" {
+        format!(
+            "(last key \"{key}\"): type mismatch for struct: expected table but found {}",
+            node.value.go_type()
+        )
+    } else {
+        format!(
             "(last key \"{key}\"): incompatible types: TOML value has type {}; destination has type {want}",
-            node.value.type_name()
-        ),
+            node.value.go_type()
+        )
+    };
+    DecodeError {
+        message,
         span: node.span.clone(),
         key: Some(key.to_owned()),
     }
@@ -152,6 +160,22 @@ impl From<toml::TomlError> for DecodeError {
             key: e.last_key,
         }
     }
+}
+
+/// The reference's wording: `line N (last key "k"): ...` or `line N: ...` (before it, the
+/// caller writes `toml: `).
+fn with_line(mut e: DecodeError, text: &str) -> DecodeError {
+    let at = e.span.as_ref().map_or(0, |s| s.start.min(text.len()));
+    let line = 1 + text.as_bytes()[..at]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count();
+    e.message = if e.message.starts_with('(') {
+        format!("line {line} {}", e.message)
+    } else {
+        format!("line {line}: {}", e.message)
+    };
+    e
 }
 
 /// Turns file bytes into text for the decoders (see [`toml::text_from_bytes`]).
@@ -383,6 +407,10 @@ pub(crate) fn decode_file(text: &str) -> Result<RawFile, DecodeError> {
 
 /// Decodes with the full TOML reader (any input, the reference's decisions and errors).
 pub(crate) fn decode_file_full(text: &str) -> Result<RawFile, DecodeError> {
+    decode_root(text).map_err(|e| with_line(e, text))
+}
+
+fn decode_root(text: &str) -> Result<RawFile, DecodeError> {
     let (root, quirks) = toml::parse_with_quirks(text)?;
     let mut d = Decoder {
         unknown: Vec::new(),
@@ -443,6 +471,10 @@ pub(crate) fn decode_alias_file(text: &str) -> Result<RawAliasFile, DecodeError>
 
 /// [`decode_alias_file`] with the full TOML reader.
 pub(crate) fn decode_alias_file_full(text: &str) -> Result<RawAliasFile, DecodeError> {
+    decode_alias_root(text).map_err(|e| with_line(e, text))
+}
+
+fn decode_alias_root(text: &str) -> Result<RawAliasFile, DecodeError> {
     let (root, quirks) = toml::parse_with_quirks(text)?;
     let mut d = Decoder {
         unknown: Vec::new(),

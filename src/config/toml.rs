@@ -43,7 +43,21 @@ pub(crate) enum Value {
 }
 
 impl Value {
-    /// The reference's name of the type, for messages.
+    /// The Go type the reference's decoder holds such a value in (its messages show it).
+    pub(crate) fn go_type(&self) -> &'static str {
+        match self {
+            Value::String(_) => "string",
+            Value::Integer => "int64",
+            Value::Float => "float64",
+            Value::Bool(_) => "bool",
+            Value::Datetime => "time.Time",
+            Value::Array(_) => "[]interface {}",
+            Value::Table(_) => "map[string]interface {}",
+            Value::Tables(_) => "[]map[string]interface {}",
+        }
+    }
+
+    /// The TOML name of the type, for messages.
     pub(crate) fn type_name(&self) -> &'static str {
         match self {
             Value::String(_) => "string",
@@ -178,9 +192,13 @@ pub(crate) fn text_from_bytes(mut bytes: Vec<u8>) -> Result<String, TomlError> {
     }
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        let byte = e.as_bytes()[at];
+        let bytes = e.as_bytes();
+        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
         TomlError {
-            message: format!("invalid UTF-8 byte at position {at}: 0x{byte:x}"),
+            message: format!(
+                "line {line}: invalid UTF-8 byte: 0x{:02x} (at byte {at})",
+                bytes[at]
+            ),
             span: Some(at..at + 1),
             last_key: None,
         }
