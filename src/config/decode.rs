@@ -132,12 +132,14 @@ fn join_key(parent: &str, key: &str) -> String {
 fn type_error(key: &str, node: &Node, want: &str) -> DecodeError {
     let message = if want == "struct" {
         format!(
-            "(last key \"{key}\"): type mismatch for struct: expected table but found {}",
+            "(last key {}): type mismatch for struct: expected table but found {}",
+            crate::quote::Q(key),
             node.value.go_type()
         )
     } else {
         format!(
-            "(last key \"{key}\"): incompatible types: TOML value has type {}; destination has type {want}",
+            "(last key {}): incompatible types: TOML value has type {}; destination has type {want}",
+            crate::quote::Q(key),
             node.value.go_type()
         )
     };
@@ -211,7 +213,8 @@ fn strings(key: &str, node: &Node) -> Result<Vec<SpStr>, DecodeError> {
         // An array of tables is a Go slice too: its elements fail as strings.
         Value::Tables(list) if !list.is_empty() => Err(DecodeError {
             message: format!(
-                "(last key \"{key}\"): incompatible types: TOML value has type table; destination has type string"
+                "(last key {}): incompatible types: TOML value has type map[string]interface {{}}; destination has type string",
+                crate::quote::Q(key)
             ),
             span: list[0].span.clone(),
             key: Some(format!("{key}[0]")),

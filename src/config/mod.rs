@@ -217,7 +217,9 @@ pub struct Config {
     pub search_registries_origin: Arc<str>,
     /// Credential helpers (default `["containers-auth.json"]`).
     pub credential_helpers: Vec<String>,
-    /// `additional-layer-store-auth-helper` (parsed and exposed, no behaviour).
+    /// `additional-layer-store-auth-helper` (no behaviour). The key exists from
+    /// containers/image v5.32 on; under the v5.23 schema the decoder applies it is an unknown
+    /// key, so this stays empty.
     pub additional_layer_store_auth_helper: String,
     /// The effective `[[registry]]` entries, sorted by prefix (byte order).
     pub registries: Vec<Arc<Registry>>,
