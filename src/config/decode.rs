@@ -152,10 +152,13 @@ fn type_error(key: &str, node: &Node, want: &str) -> DecodeError {
 
 impl From<toml::TomlError> for DecodeError {
     fn from(e: toml::TomlError) -> DecodeError {
-        let message = match &e.last_key {
+        let mut message = match &e.last_key {
             Some(k) => format!("(last key {}): {}", crate::quote::Q(k), e.message),
             None => e.message,
         };
+        if let Some(line) = e.message_line {
+            message = line_prefixed(line, &message);
+        }
         DecodeError {
             message,
             span: e.span,
@@ -167,17 +170,24 @@ impl From<toml::TomlError> for DecodeError {
 /// The reference's wording: `line N (last key "k"): ...` or `line N: ...` (before it, the
 /// caller writes `toml: `).
 fn with_line(mut e: DecodeError, text: &str) -> DecodeError {
+    if e.message.starts_with("line ") {
+        return e;
+    }
     let at = e.span.as_ref().map_or(0, |s| s.start.min(text.len()));
     let line = 1 + text.as_bytes()[..at]
         .iter()
         .filter(|&&b| b == b'\n')
         .count();
-    e.message = if e.message.starts_with('(') {
-        format!("line {line} {}", e.message)
-    } else {
-        format!("line {line}: {}", e.message)
-    };
+    e.message = line_prefixed(line, &e.message);
     e
+}
+
+fn line_prefixed(line: usize, message: &str) -> String {
+    if message.starts_with('(') {
+        format!("line {line} {message}")
+    } else {
+        format!("line {line}: {message}")
+    }
 }
 
 /// Turns file bytes into text for the decoders (see [`toml::text_from_bytes`]).
@@ -360,7 +370,15 @@ impl Decoder {
         for e in &t.entries {
             let Value::String(value) = &e.node.value else {
                 let path = format!("{key}.{}", crate::quote::Q(&e.key));
-                return Err(type_error(&path, &e.node, "string"));
+                let mut err = type_error(&path, &e.node, "string");
+                // The message names the key the reference's way (`aliases.foo`).
+                let shown = toml::key_string(&[key.to_owned(), e.key.clone()]);
+                err.message = err.message.replacen(
+                    &crate::quote::Q(&path).to_string(),
+                    &crate::quote::Q(&shown).to_string(),
+                    1,
+                );
+                return Err(err);
             };
             out.push(RawAlias {
                 name: e.key.clone(),

@@ -170,6 +170,10 @@ pub(crate) struct TomlError {
     pub span: Span,
     /// The reference's "last key" (the key being defined), when there is one.
     pub last_key: Option<String>,
+    /// The line the reference's message names, when it is not the line of `span`: its lexer
+    /// has already counted the newline it fails on, and steps back one line at the end of
+    /// the file.
+    pub message_line: Option<usize>,
 }
 
 /// What a leading `FF FE` or `FE FF` becomes in the text: two bytes the parser skips at the
@@ -185,6 +189,7 @@ pub(crate) fn text_from_bytes(mut bytes: Vec<u8>) -> Result<String, TomlError> {
             message: "control characters are not allowed in TOML: \"\\x01\"".into(),
             span: Some(0..1),
             last_key: None,
+            message_line: None,
         });
     }
     if bytes.starts_with(b"\xff\xfe") || bytes.starts_with(b"\xfe\xff") {
@@ -201,6 +206,7 @@ pub(crate) fn text_from_bytes(mut bytes: Vec<u8>) -> Result<String, TomlError> {
             ),
             span: Some(at..at + 1),
             last_key: None,
+            message_line: None,
         }
     })
 }
@@ -231,7 +237,8 @@ pub(crate) fn parse_with_quirks(text: &str) -> Result<(Table, Vec<Quirk>), TomlE
 
 type Key = Vec<String>;
 
-fn key_string(k: &[String]) -> String {
+/// A key path as the reference writes it (parts quoted only when they are not bare).
+pub(crate) fn key_string(k: &[String]) -> String {
     k.iter()
         .map(|p| {
             if !p.is_empty() && p.bytes().all(is_bare) {
@@ -357,12 +364,29 @@ impl<'a> Parser<'a> {
         (!k.is_empty()).then(|| key_string(&k))
     }
 
+    /// A lexer error at the character at `at` (the end of the text: end of file).
     fn err_at(&self, at: usize, message: String) -> TomlError {
         let end = (at + 1).min(self.src.len()).max(at);
+        let newlines = |to: usize| self.bytes[..to].iter().filter(|&&b| b == b'\n').count();
+        let message_line = if at >= self.src.len() {
+            newlines(self.src.len())
+        } else {
+            1 + newlines(at + 1)
+        };
         TomlError {
             message,
             span: Some(at..end),
             last_key: self.last_key(),
+            message_line: Some(message_line),
+        }
+    }
+
+    /// A lexer error reported on the line before the newline at `at` (a newline inside a
+    /// string or an inline table).
+    fn err_before_newline(&self, at: usize, message: String) -> TomlError {
+        TomlError {
+            message_line: None,
+            ..self.err_at(at, message)
         }
     }
 
@@ -371,6 +395,7 @@ impl<'a> Parser<'a> {
             message,
             span,
             last_key: self.last_key(),
+            message_line: None,
         }
     }
 
@@ -860,10 +885,7 @@ impl<'a> Parser<'a> {
             None => Err(self.err_at(start, "unexpected EOF; expected value".into())),
             Some(c) => Err(self.err_at(
                 start,
-                format!(
-                    "expected value but found {} instead",
-                    crate::quote::Q(&c.to_string())
-                ),
+                format!("expected value but found {} instead", quote_char(Some(c))),
             )),
         }
     }
@@ -954,9 +976,10 @@ impl<'a> Parser<'a> {
             self.skip_ws()?;
             match self.peek()? {
                 Some('\n' | '\r') => {
-                    return Err(
-                        self.err_at(self.pos, "newlines not allowed within inline tables".into())
-                    )
+                    return Err(self.err_before_newline(
+                        self.pos,
+                        "newlines not allowed within inline tables".into(),
+                    ))
                 }
                 Some('#') => {
                     self.comment()?;
@@ -1001,7 +1024,7 @@ impl<'a> Parser<'a> {
                 match self.peek()? {
                     Some(' ' | '\t') => self.pos += 1,
                     Some('\n' | '\r') => {
-                        return Err(self.err_at(
+                        return Err(self.err_before_newline(
                             self.pos,
                             "newlines not allowed within inline tables".into(),
                         ))
@@ -1100,7 +1123,9 @@ impl<'a> Parser<'a> {
             match self.next()? {
                 None => return Err(self.err_at(at, "unexpected EOF; expected '\"'".into())),
                 Some('\n' | '\r') => {
-                    return Err(self.err_at(at, "strings cannot contain newlines".into()))
+                    return Err(
+                        self.err_before_newline(at, "strings cannot contain newlines".into())
+                    )
                 }
                 Some('\\') => self.lex_escape()?,
                 Some('"') => {
@@ -1119,7 +1144,9 @@ impl<'a> Parser<'a> {
             match self.next()? {
                 None => return Err(self.err_at(at, "unexpected EOF; expected \"'\"".into())),
                 Some('\n' | '\r') => {
-                    return Err(self.err_at(at, "strings cannot contain newlines".into()))
+                    return Err(
+                        self.err_before_newline(at, "strings cannot contain newlines".into())
+                    )
                 }
                 Some('\'') => return Ok(self.src[from..at].to_owned()),
                 Some(_) => {}
