@@ -1957,3 +1957,111 @@ mod tests {
         assert_eq!(el.entries[0].key, "b");
     }
 }
+
+/// `check`'s promise: a file the reference's decoder reads without any [`Quirk`] is read the
+/// same by a TOML 1.0 reader (the `toml` crate): it accepts the file and finds the same
+/// tables, keys and strings.
+#[cfg(test)]
+mod toml_1_0_differential {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn same(mine: &Value, other: &::toml::Value, path: &str) -> Result<(), String> {
+        match (mine, other) {
+            (Value::Table(t), ::toml::Value::Table(o)) => {
+                if t.entries.len() != o.len() {
+                    return Err(format!("{path}: {} keys vs {}", t.entries.len(), o.len()));
+                }
+                for e in &t.entries {
+                    let v = o.get(&e.key).ok_or(format!("{path}.{}: missing", e.key))?;
+                    same(&e.node.value, v, &format!("{path}.{}", e.key))?;
+                }
+                Ok(())
+            }
+            (Value::Tables(l), ::toml::Value::Array(a)) => {
+                if l.len() != a.len() {
+                    return Err(format!("{path}: length"));
+                }
+                for (i, (t, v)) in l.iter().zip(a).enumerate() {
+                    same(&Value::Table(t.clone()), v, &format!("{path}[{i}]"))?;
+                }
+                Ok(())
+            }
+            (Value::Array(l), ::toml::Value::Array(a)) => {
+                if l.len() != a.len() {
+                    return Err(format!("{path}: length"));
+                }
+                for (i, (n, v)) in l.iter().zip(a).enumerate() {
+                    same(&n.value, v, &format!("{path}[{i}]"))?;
+                }
+                Ok(())
+            }
+            (Value::String(s), ::toml::Value::String(o)) if s == o => Ok(()),
+            (Value::Integer, ::toml::Value::Integer(_))
+            | (Value::Float, ::toml::Value::Float(_))
+            | (Value::Datetime, ::toml::Value::Datetime(_)) => Ok(()),
+            (Value::Bool(a), ::toml::Value::Boolean(b)) if a == b => Ok(()),
+            (m, o) => Err(format!("{path}: {m:?} vs {o:?}")),
+        }
+    }
+
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("[t]".to_owned()),
+            Just("[t.x]".to_owned()),
+            Just("[[a]]".to_owned()),
+            Just("[a.b]".to_owned()),
+            Just("[x]".to_owned()),
+            Just("x.b = 1".to_owned()),
+            Just("a.b.c = 1".to_owned()),
+            Just("a.b = 2".to_owned()),
+            Just("a.d = 'q'".to_owned()),
+            Just("a = {b = 1}".to_owned()),
+            Just("a = [1]".to_owned()),
+            Just("a = [{c = 1}]".to_owned()),
+            Just("y = { a.b = 1, a = 2 }".to_owned()),
+            Just("y = { a.b = 1, a.c = 2 }".to_owned()),
+            Just("z = [{ a.b = 1 }]".to_owned()),
+            Just("z = [[1, 2], ['a']]".to_owned()),
+            r"d = (1979-05-27T[0-9]{1,2}:32:00(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})?|0[0-9]:[0-9]{2}:[0-5][0-9]|2000-02-2[89])",
+            r#"s = "[a-z \\]{0,4}""#,
+            Just("m = \"\"\"\nquay.\\\n\n   io\"\"\"".to_owned()),
+            Just("m = \"\"\"a \\\n  b\nc\"\"\"".to_owned()),
+            Just("m = \"\"\"a \\\n  b \\\n  c\"\"\"".to_owned()),
+            Just("l = '''a\r\nb'''".to_owned()),
+            Just("n = 1_000".to_owned()),
+            Just("f = -1.5e3".to_owned()),
+            Just(String::new()),
+        ]
+    }
+
+    #[test]
+    fn quirk_free_files_read_the_same_as_toml_1_0() {
+        use proptest::strategy::ValueTree;
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let strategy = proptest::collection::vec(line(), 0..8);
+        let (mut compared, mut quirky) = (0, 0);
+        for _ in 0..3000 {
+            let text = strategy.new_tree(&mut runner).unwrap().current().join("\n");
+            let Ok((root, quirks)) = parse_with_quirks(&text) else {
+                continue;
+            };
+            if !quirks.is_empty() {
+                quirky += 1;
+                continue;
+            }
+            compared += 1;
+            let other: ::toml::Table = text
+                .parse()
+                .unwrap_or_else(|e| panic!("TOML 1.0 refuses {text:?}: {e}"));
+            if let Err(e) = same(&Value::Table(root), &::toml::Value::Table(other), "") {
+                panic!("{text:?}: {e}");
+            }
+        }
+        eprintln!("{compared} compared, {quirky} with quirks");
+        assert!(
+            compared > 300 && quirky > 300,
+            "{compared} compared, {quirky} with quirks"
+        );
+    }
+}
