@@ -7,7 +7,7 @@
 //! (large generated alias tables and mirror lists load several times faster and in a fraction of
 //! the memory). Anything outside that subset — escapes, literal or multi-line strings, inline
 //! tables, dotted keys, other headers, unknown or duplicate keys, values of an unexpected type,
-//! CR characters — makes it give up (`None`), and the caller decodes the file with the full TOML
+//! CR characters other than in CRLF line ends — makes it give up (`None`), and the caller decodes the file with the full TOML
 //! parser. So the fast path can only accept files the full decoder accepts with the same result,
 //! and every error is still reported by the full decoder.
 
@@ -201,7 +201,7 @@ fn table_key(k: &str) -> bool {
 
 /// Decodes `text` if it is in the simple subset; `None` otherwise.
 pub(crate) fn scan_file(text: &str) -> Option<RawFile> {
-    if text.starts_with('\u{feff}') || text.contains('\r') {
+    if text.starts_with('\u{feff}') {
         return None;
     }
     let mut file = RawFile::default();
@@ -212,12 +212,19 @@ pub(crate) fn scan_file(text: &str) -> Option<RawFile> {
     let mut root_keys: FxHashSet<&str> = FxHashSet::default();
     let mut base = 0;
     for raw_line in text.split('\n') {
+        let line_len = raw_line.len();
+        // CRLF line ends; any other CR stays in the line and makes it fall outside the subset.
+        let crlf = base + line_len < text.len();
+        let raw_line = match raw_line.strip_suffix('\r') {
+            Some(l) if crlf => l,
+            _ => raw_line,
+        };
         let mut line = Line {
             text: raw_line,
             base,
             i: 0,
         };
-        base += raw_line.len() + 1;
+        base += line_len + 1;
         line.skip_ws();
         match line.peek() {
             None => continue,
@@ -504,7 +511,8 @@ location = "x.io"
             "[[registry]]\nbogus = true\n",
             "short-name-mode = \"\"\"x\"\"\"\n",
             "a.b = \"c\"\n",
-            "x = \"a\"\r\n",
+            "x = \"a\"\rb = 1\n",
+            "x = \"a\"\r",
             "registry = []\n[aliases]\n",
             "[aliases] x = \"y\"\n",
             "[aliases]\nk = { a = \"b\" }\n",
