@@ -11,109 +11,9 @@
 use super::schema::{self, Field, Id, Kind};
 use super::toml::{self, Node, Table, Value};
 
-pub(crate) use super::toml::Span;
-
-/// A decoded string with its key path and spans.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct SpStr {
-    pub value: String,
-    /// Span of the value.
-    pub span: Span,
-    /// Dotted key path, e.g. `registry[1].location`.
-    pub key: String,
-}
-
-/// A `[[registry.mirror]]` table.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RawMirror {
-    pub location: SpStr,
-    pub insecure: bool,
-    pub pull_from_mirror: SpStr,
-    pub key: String,
-    pub span: Span,
-}
-
-/// A `[[registry]]` table.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RawRegistry {
-    pub prefix: SpStr,
-    pub location: SpStr,
-    pub insecure: bool,
-    pub blocked: bool,
-    pub mirror_by_digest_only: bool,
-    pub pull_from_mirror: SpStr,
-    pub mirrors: Vec<RawMirror>,
-    pub key: String,
-    pub span: Span,
-    pub insecure_span: Span,
-    pub blocked_span: Span,
-}
-
-/// An `[aliases]` entry.
-#[derive(Debug, Clone)]
-pub(crate) struct RawAlias {
-    pub name: String,
-    pub name_span: Span,
-    pub value: String,
-    pub value_span: Span,
-}
-
-impl RawAlias {
-    /// The key path of the entry's value, e.g. `aliases."ubi9"`.
-    pub(crate) fn key(&self) -> String {
-        RawAlias::key_of(&self.name)
-    }
-
-    /// The key path of the value of alias `name`.
-    pub(crate) fn key_of(name: &str) -> String {
-        format!("aliases.{}", crate::quote::Q(name))
-    }
-}
-
-/// A key the schema does not know (ignored, like the reference does).
-#[derive(Debug, Clone)]
-pub(crate) struct UnknownKey {
-    pub key: String,
-    pub span: Span,
-}
-
-/// One file, decoded. `None` = key absent (drives merging, rule 9).
-#[derive(Debug, Default)]
-pub(crate) struct RawFile {
-    pub registries: Vec<RawRegistry>,
-    pub registries_span: Span,
-    pub usr: Option<Vec<SpStr>>,
-    pub usr_span: Span,
-    pub credential_helpers: Option<Vec<SpStr>>,
-    pub short_name_mode: SpStr,
-    pub aliases: Vec<RawAlias>,
-    pub additional_layer_store_auth_helper: SpStr,
-    pub v1_search: Vec<SpStr>,
-    pub v1_insecure: Vec<SpStr>,
-    pub v1_block: Vec<SpStr>,
-    pub v1_span: Span,
-    pub unknown: Vec<UnknownKey>,
-    /// Constructs the reference's decoder reads differently from TOML 1.0.
-    pub quirks: Vec<toml::Quirk>,
-}
-
-/// A decoding failure: TOML syntax or a value of the wrong type.
-#[derive(Debug, Clone)]
-pub(crate) struct DecodeError {
-    /// Text after `toml: ` (not part of the compatibility contract).
-    pub message: String,
-    pub span: Span,
-    pub key: Option<String>,
-}
-
-/// A decoded alias-only file (the user alias cache): only `[aliases]` is read.
-#[derive(Debug, Default)]
-pub(crate) struct RawAliasFile {
-    pub aliases: Vec<RawAlias>,
-    pub unknown: Vec<UnknownKey>,
-    /// Constructs the reference's decoder reads differently from TOML 1.0.
-    pub quirks: Vec<toml::Quirk>,
-}
+pub(crate) use super::raw::{
+    DecodeError, RawAlias, RawAliasFile, RawFile, RawMirror, RawRegistry, SpStr, Span, UnknownKey,
+};
 
 // ---------------------------------------------------------------------------------------------
 
@@ -510,6 +410,97 @@ fn decode_alias_root(text: &str) -> Result<RawAliasFile, DecodeError> {
     Ok(out)
 }
 
+/// A comparable rendering of everything a decoder produces: values, key paths and spans.
+pub(crate) fn summary(f: &RawFile) -> String {
+    use std::fmt::Write;
+    fn sp(s: &SpStr) -> String {
+        format!("{:?}@{:?}/{}", s.value, s.span, s.key)
+    }
+    fn list(l: &[SpStr]) -> String {
+        l.iter().map(sp).collect::<Vec<_>>().join(", ")
+    }
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "usr={:?}@{:?} ch={:?} mode={} alsah={}",
+        f.usr.as_deref().map(list),
+        f.usr_span,
+        f.credential_helpers.as_deref().map(list),
+        sp(&f.short_name_mode),
+        sp(&f.additional_layer_store_auth_helper),
+    );
+    let _ = writeln!(s, "registries@{:?}", f.registries_span);
+    for r in &f.registries {
+        let _ = writeln!(
+            s,
+            "reg {}@{:?} p={} l={} i={}@{:?} b={}@{:?} d={} pfm={}",
+            r.key,
+            r.span,
+            sp(&r.prefix),
+            sp(&r.location),
+            r.insecure,
+            r.insecure_span,
+            r.blocked,
+            r.blocked_span,
+            r.mirror_by_digest_only,
+            sp(&r.pull_from_mirror)
+        );
+        for m in &r.mirrors {
+            let _ = writeln!(
+                s,
+                "  mirror {}@{:?} l={} i={} pfm={}",
+                m.key,
+                m.span,
+                sp(&m.location),
+                m.insecure,
+                sp(&m.pull_from_mirror)
+            );
+        }
+    }
+    for a in &f.aliases {
+        let _ = writeln!(
+            s,
+            "alias {:?}@{:?}={:?}@{:?}",
+            a.name, a.name_span, a.value, a.value_span
+        );
+    }
+    let _ = writeln!(
+        s,
+        "v1@{:?} search=[{}] insecure=[{}] block=[{}]",
+        f.v1_span,
+        list(&f.v1_search),
+        list(&f.v1_insecure),
+        list(&f.v1_block)
+    );
+    for u in &f.unknown {
+        let _ = writeln!(s, "unknown {}@{:?}", u.key, u.span);
+    }
+    for q in &f.quirks {
+        let _ = writeln!(s, "quirk {}@{:?} {:?}", q.code, q.span, q.key);
+    }
+    s
+}
+
+/// The fast scanner's contract, for tests and the fuzzer: when it decodes `text`, the full
+/// decoder decodes it too, to the same values with the same spans. Returns whether the fast
+/// scanner took the file; panics on a disagreement.
+pub(crate) fn check_agreement(text: &str) -> bool {
+    let Some(fast) = super::fastscan::scan_file(text) else {
+        return false;
+    };
+    match decode_file_full(text) {
+        Ok(full) => {
+            let (a, b) = (summary(&fast), summary(&full));
+            assert!(
+                a == b,
+                "fast scanner and full decoder disagree on {text:?}:\nfast:\n{a}\nfull:\n{b}"
+            );
+        }
+        Err(e) => panic!("fast scanner accepted {text:?}, the full decoder refuses it: {e:?}"),
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -555,5 +546,224 @@ mod tests {
     fn later_keys_are_unknown() {
         let f = decode_file("additional-layer-store-auth-helper = 1\n").unwrap();
         assert_eq!(f.unknown[0].key, "additional-layer-store-auth-helper");
+    }
+}
+
+/// The fast scanner against the full decoder.
+#[cfg(test)]
+mod fast_scanner_tests {
+    use super::*;
+    use crate::config::fastscan::scan_file;
+
+    #[test]
+    fn agrees_with_the_full_decoder_on_the_subset() {
+        let text = r#"# a comment
+unqualified-search-registries = ["registry.access.redhat.com", "docker.io",]
+Short-Name-Mode = "enforcing"   # trailing comment
+credential-helpers = []
+
+[aliases]
+"ubi9" = "registry.access.redhat.com/ubi9"
+bare-key = "quay.io/x"
+
+[[registry]]
+prefix = "quay.io"
+location = "mirror.example.net/quay"
+insecure = true
+blocked = false
+[[registry.mirror]]
+location = "m1.example.net"
+pull-from-mirror = "digest-only"
+[[registry.mirror]]
+location = "m2.example.net"
+insecure = true
+
+[[Registry]]
+location = "x.io"
+"#;
+        // `[[Registry]]` is not in the subset: the whole file goes to the full decoder.
+        assert!(scan_file(text).is_none());
+        let text = text.replace("[[Registry]]", "[[registry]]");
+        let fast = scan_file(&text).expect("in the subset");
+        let full = decode_file_full(&text).unwrap();
+        assert_eq!(summary(&fast), summary(&full));
+    }
+
+    #[test]
+    fn leaves_everything_else_to_the_full_decoder() {
+        for text in [
+            "a = 1\n",
+            "[aliases]\nx = 'literal'\n",
+            "[aliases]\nx = \"esc\\u0041\"\n",
+            "[aliases]\nx = \"a\"\nx = \"b\"\n",
+            "[aliases]\n[aliases]\n",
+            "[registries.search]\nregistries = []\n",
+            "[[registry.mirror]]\nlocation = \"m\"\n",
+            "[[registry]]\nlocation = \"x\"\nmirror = []\n",
+            "[[registry]]\ninsecure = \"yes\"\n",
+            "[[registry]]\nbogus = true\n",
+            "short-name-mode = \"\"\"x\"\"\"\n",
+            "a.b = \"c\"\n",
+            "x = \"a\"\rb = 1\n",
+            "x = \"a\"\r",
+            "registry = []\n[aliases]\n",
+            "[aliases] x = \"y\"\n",
+            "[aliases]\nk = { a = \"b\" }\n",
+        ] {
+            assert!(scan_file(text).is_none(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_full_decoder_on_every_corpus_file() {
+        let cases =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/cases");
+        let Ok(dirs) = std::fs::read_dir(&cases) else {
+            eprintln!("corpus not found at {}; skipped", cases.display());
+            return;
+        };
+        let (mut fast_count, mut total) = (0, 0);
+        for case in dirs.flatten() {
+            let mut files = vec![
+                case.path().join("registries.conf"),
+                case.path().join("user-aliases.conf"),
+            ];
+            if let Ok(d) = std::fs::read_dir(case.path().join("registries.conf.d")) {
+                files.extend(d.flatten().map(|e| e.path()));
+            }
+            for f in files {
+                let Ok(text) = std::fs::read_to_string(&f) else {
+                    continue;
+                };
+                total += 1;
+                if let Some(fast) = scan_file(&text) {
+                    fast_count += 1;
+                    let full = decode_file_full(&text).unwrap_or_else(|e| {
+                        panic!(
+                            "{}: fast path accepted, full decoder failed: {e:?}",
+                            f.display()
+                        )
+                    });
+                    assert_eq!(summary(&fast), summary(&full), "{}", f.display());
+                }
+            }
+        }
+        eprintln!("fast path took {fast_count} of {total} corpus files");
+        assert!(fast_count > 0);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn fast_path_never_disagrees(lines in proptest::collection::vec(proptest::prop_oneof![
+            proptest::strategy::Just("[[registry]]".to_owned()),
+            proptest::strategy::Just("[[registry.mirror]]".to_owned()),
+            proptest::strategy::Just("[aliases]".to_owned()),
+            proptest::strategy::Just("# c".to_owned()),
+            r#"[ \t]{0,2}(prefix|location|Location|pull-from-mirror|short-name-mode|unqualified-search-registries|credential-helpers|insecure|blocked|bogus|"quoted") ?= ?("[a-z.:/# \\]{0,8}"|true|false|\[("[a-z.]{0,4}", ?){0,2}\]|1)[ \t]{0,2}(# x)?"#,
+            r#""?[a-z0-9/._-]{0,8}"? = "[a-z0-9/._:-]{0,10}""#,
+        ], 0..10)) {
+            let text = lines.join("\n");
+            if let Some(fast) = scan_file(&text) {
+                let full = decode_file_full(&text);
+                proptest::prop_assert!(full.is_ok(), "fast accepted, full rejected: {:?} {:?}", text, full.err());
+                proptest::prop_assert_eq!(summary(&fast), summary(&full.unwrap()), "{}", text);
+            }
+        }
+    }
+}
+
+/// The issue-12 property: files made of the subset's lines mixed with the constructs the
+/// reference's decoder reads its own way (redefined and extended tables, inline tables, a
+/// non-table `aliases`, keys of later releases, Go-only date-times, out-of-range floats,
+/// line-ending backslashes before blank lines, literal and multi-line strings, CRLF line ends,
+/// byte-order marks). Whenever the fast scanner takes such a file, the full decoder reads the
+/// same values at the same spans; and the fast scanner does take a good share of them.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRunner};
+
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            // The subset.
+            4 => prop_oneof![
+                Just("[[registry]]".to_owned()),
+                Just("[[registry.mirror]]".to_owned()),
+                Just("[aliases]".to_owned()),
+                Just("# comment".to_owned()),
+                Just(String::new()),
+            ],
+            6 => r#"[ \t]{0,2}(prefix|location|Location|pull-from-mirror|short-name-mode|unqualified-search-registries|credential-helpers|insecure|blocked|mirror-by-digest-only|"quoted") ?= ?("[a-z.:/# ]{0,8}"|true|false|\[("[a-z.]{0,4}", ?){0,2}\])[ \t]{0,2}(# x)?"#,
+            4 => r#""?[a-z0-9/._-]{1,8}"? = "[a-z0-9/._:-]{0,10}""#,
+            // The constructs of issue 12.
+            1 => Just("x = { a.b = 1, a = 2 }".to_owned()),
+            1 => Just("a.b.c = 1".to_owned()),
+            1 => Just("a.b = 2".to_owned()),
+            1 => Just("a = {b = 1}".to_owned()),
+            1 => Just("a.c = 2".to_owned()),
+            1 => Just("[t]".to_owned()),
+            1 => Just("x.b = 1".to_owned()),
+            1 => Just("[t.x]".to_owned()),
+            1 => Just("aliases = 3".to_owned()),
+            1 => Just("[[aliases]]".to_owned()),
+            1 => Just("additional-layer-store-auth-helper = 1".to_owned()),
+            1 => Just("additional-layer-store-auth-helper = \"h\"".to_owned()),
+            1 => r"d = (1979-05-27T[0-9]{1,2}:32:00(\.[0-9]{1,11})?(Z|[+-][0-9]{2}:[0-9]{2})?|[0-9]{2}:[0-9]{2}:[0-9]{2}|2000-02-(2[89]|30))",
+            1 => Just("f = -1e400".to_owned()),
+            1 => Just("location = \"\"\"quay.\\\n\n   io\"\"\"".to_owned()),
+            1 => Just("app = \"\"\"example.com/\\\n  app\"\"\"".to_owned()),
+            1 => Just("x = '''quay.io/a\nb'''".to_owned()),
+            1 => Just("location = 'lit.example.com'".to_owned()),
+            1 => Just("registry = [{location = \"r.example.com\", a.b = 1}]".to_owned()),
+            1 => Just("mirror = [{location = \"m.example.com\"}]".to_owned()),
+            1 => Just("unqualified-search-registries = [\"a.io\"]".to_owned()),
+            1 => Just("unqualified-search-registries = [\"b.io\"]".to_owned()),
+            1 => Just("[registries.search]".to_owned()),
+            1 => Just("registries = [\"v1.example.com\"]".to_owned()),
+        ]
+    }
+
+    fn file() -> impl Strategy<Value = (Vec<String>, u8)> {
+        (proptest::collection::vec(line(), 0..12), 0u8..8)
+    }
+
+    fn text_of(lines: &[String], variant: u8) -> Option<String> {
+        let nl = if variant == 1 { "\r\n" } else { "\n" };
+        let mut bytes = lines.join(nl).into_bytes();
+        match variant {
+            2 => bytes.splice(0..0, [0xff, 0xfe]).for_each(drop),
+            3 => bytes.splice(0..0, [0xef, 0xbb, 0xbf]).for_each(drop),
+            _ => {}
+        }
+        super::text_from_bytes(bytes).ok()
+    }
+
+    #[test]
+    fn fast_scanner_and_full_decoder_agree_on_exotic_files() {
+        let mut runner = TestRunner::new(Config {
+            cases: 2000,
+            ..Config::default()
+        });
+        let strategy = file();
+        let (mut taken, mut total) = (0, 0);
+        for _ in 0..2000 {
+            let (lines, variant) = strategy.new_tree(&mut runner).unwrap().current();
+            let Some(text) = text_of(&lines, variant) else {
+                continue;
+            };
+            total += 1;
+            // The full decoder never panics; the fast scanner agrees with it when it answers.
+            let _ = super::decode_file_full(&text);
+            if super::check_agreement(&text) {
+                taken += 1;
+            }
+        }
+        assert!(total > 1500);
+        assert!(
+            taken * 20 > total,
+            "the fast scanner took only {taken} of {total} files"
+        );
     }
 }

@@ -24,6 +24,7 @@ pub(crate) mod decode;
 pub(crate) mod fastscan;
 pub(crate) mod file;
 pub(crate) mod paths;
+pub(crate) mod raw;
 pub(crate) mod schema;
 pub(crate) mod toml;
 
@@ -393,7 +394,7 @@ pub fn fuzz_decoders(data: &[u8]) {
     let Ok(text) = decode::text_from_bytes(data.to_vec()) else {
         return;
     };
-    fastscan::check_agreement(&text);
+    decode::check_agreement(&text);
     if let (Ok(fast), Ok(full)) = (
         decode::decode_alias_file(&text),
         decode::decode_alias_file_full(&text),
