@@ -306,6 +306,7 @@ impl Decoder {
                 return Err(type_error(&path, &e.node, "struct"));
             };
             for (_, path2, e2) in self.fields(inner, sub_fields(f), &path) {
+                file.v1_defined = true;
                 let values = strings(&path2, &e2.node)?;
                 match f.id {
                     Id::V1Search => file.v1_search = values,

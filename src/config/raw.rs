@@ -83,6 +83,8 @@ pub(crate) struct RawFile {
     pub v1_insecure: Vec<SpStr>,
     pub v1_block: Vec<SpStr>,
     pub v1_span: Span,
+    /// A version-1 table has a `registries` key (even an empty list): v5.40 refuses the file.
+    pub v1_defined: bool,
     pub unknown: Vec<UnknownKey>,
     /// Constructs the reference's decoder reads differently from TOML 1.0.
     pub quirks: Vec<Quirk>,
