@@ -101,12 +101,14 @@ fn visit(
     let main = FilePath {
         io: PathBuf::from(&**name),
         display: name.clone(),
+        name: PathBuf::from(&**name),
     };
     visitor.file(&main, Role::Main, text)?;
     for (drop_in, contents) in sources.prepended_drop_ins() {
         let f = FilePath {
             io: PathBuf::from(drop_in),
             display: Arc::from(drop_in.as_str()),
+            name: PathBuf::from(drop_in),
         };
         visitor.file(&f, Role::DropIn, contents)?;
     }
