@@ -150,14 +150,9 @@ impl AliasCacheContents {
     }
 }
 
-/// Identity of one version of the cache file, see [`AliasCache::fingerprint`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CacheFingerprint {
-    device: u64,
-    inode: u64,
-    size: u64,
-    mtime: (i64, i64),
-}
+/// Identity of one version of the cache file, see [`AliasCache::fingerprint`]: the one
+/// [`FileStamp`](crate::fs::FileStamp) every reader of the crate uses.
+pub type CacheFingerprint = crate::fs::FileStamp;
 
 /// The per-user alias cache at one path.
 ///
@@ -291,14 +286,7 @@ impl AliasCache {
     /// assert_ne!(cache.fingerprint().unwrap(), first);
     /// ```
     pub fn fingerprint(&self) -> Option<CacheFingerprint> {
-        use std::os::unix::fs::MetadataExt;
-        let m = fs::metadata(&self.path).ok()?;
-        Some(CacheFingerprint {
-            device: m.dev(),
-            inode: m.ino(),
-            size: m.size(),
-            mtime: (m.mtime(), m.mtime_nsec()),
-        })
+        crate::fs::FileStamp::of(&self.path)
     }
 
     /// Adds or replaces the alias `name` → `value` (as `podman`'s `AddShortNameAlias`).
@@ -378,7 +366,12 @@ impl AliasCache {
     /// no lock file to take (missing, its directory missing, or not openable for reading).
     fn lock_for_reading(&self) -> Result<ReadLock, Error> {
         let lock_path = self.lock_path();
-        let file = match File::open(&lock_path) {
+        // O_NONBLOCK: a FIFO planted as the lock file must not block the reader.
+        let file = match OpenOptions::new()
+            .read(true)
+            .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+            .open(&lock_path)
+        {
             Ok(f) => f,
             Err(e) if is_not_a_directory(&e) => return Ok(ReadLock::NoDirectory),
             Err(e)

@@ -172,7 +172,7 @@ pub(crate) fn join_complaints(c: &[LocatedComplaint]) -> String {
 // ---------------------------------------------------------------------------------------------
 // The user alias file, read only.
 
-pub(crate) use crate::engine::FileStamp;
+pub(crate) use crate::fs::FileStamp;
 
 /// The parsed user alias file: its entries or the error every short-name lookup reports.
 #[derive(Debug, Clone)]

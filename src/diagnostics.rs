@@ -380,7 +380,10 @@ pub fn render_error(err: &Error, sources: &ConfigSources) -> String {
     let d = Diagnostic::from_error(err);
     let text = err
         .file()
-        .and_then(|f| std::fs::read_to_string(sources.io_path(Path::new(f))).ok());
+        .and_then(|f| {
+            let limit = sources.input_limits().max_file_size;
+            crate::fs::read_text_lossless(&sources.io_path(Path::new(f)), limit)
+        });
     d.render(text.as_deref())
 }
 

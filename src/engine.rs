@@ -50,7 +50,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use arc_swap::{ArcSwap, ArcSwapOption, Guard};
 
@@ -58,42 +58,7 @@ use crate::config::ConfigSources;
 use crate::error::Error;
 use crate::resolve::Resolver;
 
-/// The identity of one file as seen by `stat` (following symbolic links).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct FileStamp {
-    len: u64,
-    modified: Option<SystemTime>,
-    #[cfg(unix)]
-    dev: u64,
-    #[cfg(unix)]
-    ino: u64,
-    #[cfg(unix)]
-    ctime: (i64, i64),
-}
-
-impl FileStamp {
-    /// The stamp of `path`, or `None` when it cannot be `stat`ed (missing, no permission).
-    ///
-    /// ```
-    /// use shortnames::engine::FileStamp;
-    /// assert!(FileStamp::of("/nonexistent/shortnames".as_ref()).is_none());
-    /// ```
-    pub fn of(path: &Path) -> Option<FileStamp> {
-        let m = fs::metadata(path).ok()?;
-        #[cfg(unix)]
-        use std::os::unix::fs::MetadataExt;
-        Some(FileStamp {
-            len: m.len(),
-            modified: m.modified().ok(),
-            #[cfg(unix)]
-            dev: m.dev(),
-            #[cfg(unix)]
-            ino: m.ino(),
-            #[cfg(unix)]
-            ctime: (m.ctime(), m.ctime_nsec()),
-        })
-    }
-}
+pub use crate::fs::FileStamp;
 
 /// A cheap fingerprint of a set of files: each path with its [`FileStamp`] (or `None` when
 /// absent). Two equal fingerprints mean that, as far as `stat` can tell, nothing changed.

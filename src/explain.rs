@@ -246,7 +246,10 @@ pub fn explain(sources: &ConfigSources, name: &str, options: &ExplainOptions) ->
 
 /// The location of a top-level key in `file` (read again through `sources`).
 fn key_location(sources: &ConfigSources, file: &str, which: &str) -> Option<Location> {
-    let text = std::fs::read_to_string(sources.io_path(Path::new(file))).ok()?;
+    let text = crate::fs::read_text_lossless(
+        &sources.io_path(Path::new(file)),
+        sources.input_limits().max_file_size,
+    )?;
     let raw = decode::decode_file(&text).ok()?;
     let span = match which {
         "usr" => raw.usr_span,

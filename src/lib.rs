@@ -49,6 +49,7 @@ pub mod diagnostics;
 pub mod engine;
 pub mod error;
 pub mod explain;
+pub mod fs;
 #[doc(hidden)]
 pub mod fuzzing;
 mod lock;

@@ -24,8 +24,7 @@ pub(crate) mod file;
 pub(crate) mod paths;
 
 use std::fmt;
-use std::fs;
-use std::io::{self, Read};
+use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -332,45 +331,51 @@ fn go_io_text(op: &str, display: &str, e: &io::Error) -> String {
     format!("{op} {display}: {text}")
 }
 
-/// Reads a whole file as UTF-8 with the size limit. `Ok(None)` when it does not exist.
+/// Reads a whole file as UTF-8 with the size limit, through [`crate::fs::read_limited`]
+/// (non-blocking open, regular files only). `Ok(None)` when it does not exist.
 pub(crate) fn read_limited_display(
     path: &Path,
     display: &str,
     max: u64,
 ) -> Result<Option<String>, ReadProblem> {
-    let io_err = |op: &str, e: &io::Error| ReadProblem {
-        kind: ErrorKind::InvalidConfig("io"),
-        message: go_io_text(op, display, e),
-    };
-    let f = match fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_err("open", &e)),
-    };
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let too_large = || ReadProblem {
-        kind: ErrorKind::Limit("file-too-large"),
-        message: format!("{display}: file is larger than the limit of {max} bytes"),
-    };
-    if len > max {
-        return Err(too_large());
-    }
-    let mut buf = Vec::with_capacity(len as usize);
-    if let Err(e) = f.take(max.saturating_add(1)).read_to_end(&mut buf) {
-        return Err(io_err("read", &e));
-    }
-    if buf.len() as u64 > max {
-        return Err(too_large());
-    }
-    match String::from_utf8(buf) {
-        Ok(s) => Ok(Some(s)),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            Err(ReadProblem {
-                kind: ErrorKind::InvalidConfig("toml"),
-                message: format!("toml: invalid UTF-8 at byte {at}"),
+    Ok(read_limited_stamped(path, display, max)?.map(|(text, _)| text))
+}
+
+/// [`read_limited_display`] with the stamp of the file that was read.
+pub(crate) fn read_limited_stamped(
+    path: &Path,
+    display: &str,
+    max: u64,
+) -> Result<Option<(String, crate::fs::FileStamp)>, ReadProblem> {
+    use crate::fs::ReadError;
+    let (text, stamp) = match crate::fs::read_limited_text(path, max) {
+        Ok(Some(r)) => r,
+        Ok(None) => return Ok(None),
+        Err(ReadError::Io { op, error }) => {
+            return Err(ReadProblem {
+                kind: ErrorKind::InvalidConfig("io"),
+                message: go_io_text(op, display, &error),
             })
         }
+        Err(e @ ReadError::NotRegular { .. }) => {
+            return Err(ReadProblem {
+                kind: ErrorKind::InvalidConfig("not-regular-file"),
+                message: format!("{display}: {e}"),
+            })
+        }
+        Err(e) => {
+            return Err(ReadProblem {
+                kind: ErrorKind::Limit("file-too-large"),
+                message: format!("{display}: {e}"),
+            })
+        }
+    };
+    match text {
+        Ok(s) => Ok(Some((s, stamp))),
+        Err(at) => Err(ReadProblem {
+            kind: ErrorKind::InvalidConfig("toml"),
+            message: format!("toml: invalid UTF-8 at byte {at}"),
+        }),
     }
 }
 

@@ -493,22 +493,20 @@ pub(crate) fn read_source_file(
     path: &std::path::Path,
 ) -> Result<Option<SecretBytes>, DocumentErrorKind> {
     use std::io::Read;
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(DocumentErrorKind::from_io(e.kind())),
+    // The crate's one non-blocking, regular-file-only open (a FIFO never blocks).
+    let (file, meta) = match crate::fs::open_regular(path) {
+        Ok(Some(opened)) => opened,
+        Ok(None) => return Ok(None),
+        Err(crate::fs::ReadError::Io { error, .. })
+            if error.kind() != std::io::ErrorKind::IsADirectory =>
+        {
+            return Err(DocumentErrorKind::from_io(error.kind()))
+        }
+        Err(_) => return Err(DocumentErrorKind::NotRegularFile),
     };
-    if !meta.is_file() {
-        return Err(DocumentErrorKind::NotRegularFile);
-    }
     if meta.len() > MAX_DOCUMENT_BYTES as u64 {
         return Err(DocumentErrorKind::TooLarge);
     }
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(DocumentErrorKind::from_io(e.kind())),
-    };
     // Read into a buffer that never reallocates (a reallocation would leave an unwiped
     // copy behind); one byte more than the limit detects files that grew meanwhile.
     let limit = MAX_DOCUMENT_BYTES + 1;
