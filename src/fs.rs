@@ -61,7 +61,9 @@ impl FileStamp {
     /// assert_ne!(FileStamp::of(&p).unwrap(), before);
     /// ```
     pub fn of(path: &Path) -> Option<FileStamp> {
-        std::fs::metadata(path).ok().map(|m| FileStamp::from_metadata(&m))
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| FileStamp::from_metadata(&m))
     }
 
     /// The stamp described by `m` (from `stat` or `fstat`).

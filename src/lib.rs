@@ -48,6 +48,7 @@ pub mod credentials;
 pub mod diagnostics;
 pub mod engine;
 pub mod error;
+pub mod escape;
 pub mod explain;
 pub mod fs;
 #[doc(hidden)]

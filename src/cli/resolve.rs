@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use shortnames::builtin::{self, BUILTIN_SEARCH_REGISTRIES};
 use shortnames::credentials::{Diagnostic, Format as AuthFormat, Keyring, Severity};
+use shortnames::escape::{escape_controls, escape_controls_lines};
 use shortnames::{report, ConfigSources, Resolution, Resolver};
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -114,6 +115,10 @@ pub struct ResolveArgs {
     /// Read names from FILE, one per line (verbatim; an empty line is the empty name).
     #[arg(long, value_name = "FILE")]
     names_from: Option<PathBuf>,
+    /// Largest --names-from file accepted, in bytes (default 16 MiB); FILE must be a regular
+    /// file (a FIFO, device or socket is refused).
+    #[arg(long, value_name = "BYTES", default_value_t = NAMES_FROM_LIMIT)]
+    names_from_limit: u64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -122,11 +127,28 @@ pub struct ResolveArgs {
     names: Vec<String>,
 }
 
+/// Default of `--names-from-limit`: 16 MiB (about half a million names).
+const NAMES_FROM_LIMIT: u64 = 16 << 20;
+
+/// The `--names-from` file: a regular file within the limit (never blocks on a FIFO).
+fn read_names_file(path: &std::path::Path, limit: u64) -> Result<String, String> {
+    let shown = escape_controls(&path.to_string_lossy()).into_owned();
+    let fail = |why: String| format!("cannot read names from {shown}: {why}");
+    match shortnames::fs::read_limited_text(path, limit) {
+        Ok(Some((Ok(text), _))) => Ok(text),
+        Ok(Some((Err(at), _))) => Err(fail(format!("invalid UTF-8 at byte {at}"))),
+        Ok(None) => Err(fail("no such file or directory".to_owned())),
+        Err(e @ shortnames::fs::ReadError::TooLarge { .. }) => {
+            Err(fail(format!("{e} (see --names-from-limit)")))
+        }
+        Err(e) => Err(fail(e.to_string())),
+    }
+}
+
 fn read_names(args: &ResolveArgs) -> Result<Vec<String>, String> {
     let mut names = args.names.clone();
     if let Some(path) = &args.names_from {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read names from {}: {e}", path.display()))?;
+        let text = read_names_file(path, args.names_from_limit)?;
         let mut lines: Vec<&str> = text.split('\n').collect();
         if text.ends_with('\n') {
             lines.pop();
@@ -158,21 +180,21 @@ pub fn run(args: ResolveArgs) -> ExitCode {
     let mut out = stdout.lock();
     match args.format {
         Format::Json => {
-            let doc = match &keyring {
-                None => report::document(&resolver, &names),
-                Some(k) => report::document_with_credentials(&resolver, &names, k),
-            };
-            let lookups = doc["lookups"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-            failed |= lookups.iter().any(|l| !l["error"].is_null());
-            // A credential lookup that failed (only invalid entries in the winning tier)
-            // makes that endpoint fail.
-            failed |= lookups
-                .iter()
-                .flat_map(|l| l["candidates"].as_array().into_iter().flatten())
-                .flat_map(|c| c["sources"].as_array().into_iter().flatten())
-                .any(|s| s["credentials"].get("error").is_some_and(|e| !e.is_null()));
-            let _ = serde_json::to_writer_pretty(&mut out, &doc);
+            // Streamed lookup by lookup: memory stays constant however many names.
+            let mut out = std::io::BufWriter::new(out);
+            let _ = report::write_document(&mut out, &resolver, &names, keyring.as_ref(), |l| {
+                failed |= !l["error"].is_null();
+                // A credential lookup that failed (only invalid entries in the winning tier)
+                // makes that endpoint fail.
+                failed |= l["candidates"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|c| c["sources"].as_array().into_iter().flatten())
+                    .any(|s| s["credentials"].get("error").is_some_and(|e| !e.is_null()));
+            });
             let _ = writeln!(out);
+            let _ = out.flush();
         }
         Format::Text => {
             if let Err(e) = resolver.config() {
@@ -183,7 +205,12 @@ pub fn run(args: ResolveArgs) -> ExitCode {
                     Ok(r) => failed |= print_resolution(&mut out, name, &r, keyring.as_ref()),
                     Err(e) => {
                         failed = true;
-                        let _ = writeln!(out, "{name}\n  error: {e}");
+                        let _ = writeln!(
+                            out,
+                            "{}\n  error: {}",
+                            escape_controls(name),
+                            escape_controls_lines(&e.to_string())
+                        );
                     }
                 }
             }
@@ -205,10 +232,10 @@ fn print_resolution(
     keyring: Option<&Keyring>,
 ) -> bool {
     let mut failed = false;
-    let _ = writeln!(out, "{name}");
+    let _ = writeln!(out, "{}", escape_controls(name));
     let desc = r.description();
     if !desc.is_empty() {
-        let _ = writeln!(out, "  {desc}");
+        let _ = writeln!(out, "  {}", escape_controls(&desc));
     }
     for (i, c) in r.candidates.iter().enumerate() {
         let entry = match &c.registry {
@@ -220,7 +247,7 @@ fn print_resolution(
         let credentials = keyring.map(|k| k.pull_source_credentials(c, None));
         match &c.sources {
             Err(e) => {
-                let _ = writeln!(out, "    error: {e}");
+                let _ = writeln!(out, "    error: {}", escape_controls_lines(&e.to_string()));
             }
             Ok(sources) => {
                 for (j, s) in sources.iter().enumerate() {
@@ -230,7 +257,8 @@ fn print_resolution(
                         flags.push_str("  (insecure)");
                     }
                     if let Some(e) = &s.error {
-                        flags.push_str(&format!("  refused: {e}"));
+                        let e = e.to_string();
+                        flags.push_str(&format!("  refused: {}", escape_controls_lines(&e)));
                     }
                     let _ = writeln!(out, "    {}. {role} {}{flags}", j + 1, s.reference);
                     let Some(sc) = credentials.as_ref().and_then(|v| v.get(j)) else {
