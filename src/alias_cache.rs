@@ -394,7 +394,7 @@ impl AliasCache {
     fn read_contents(&self) -> Result<AliasCacheContents, Error> {
         let display = self.display();
         let prefix = format!("loading short-name aliases config file {}: ", Q(&display));
-        let max = crate::config::Limits::default().max_file_size;
+        let max = crate::config::Limits::default().max_alias_file_size();
         let text = match crate::config::read_limited_display(&self.path, &display, max) {
             Ok(Some(text)) => text,
             Ok(None) => return Ok(AliasCacheContents::default()),

@@ -187,11 +187,20 @@ impl UserAliases {
         let prefix = format!("loading short-name aliases config file {}: ", Q(display));
         // Read under the readers' fcntl lock of the cache (shared with Podman, which rewrites
         // the file in place under its exclusive lock); the lock file is never created.
+        // A file that moved while being read (edited in place) is read again, at most three
+        // times; if it never settles its stamp is not kept, so the next check re-reads it.
         let read = crate::alias_cache::AliasCache::new(path).read_locked(|p| {
-            (
-                FileStamp::of(p),
-                crate::config::read_limited_display(p, display, limits.max_file_size),
-            )
+            let max = limits.max_alias_file_size();
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let before = FileStamp::of(p);
+                let read = crate::config::read_limited_display(p, display, max);
+                let settled = FileStamp::of(p) == before;
+                if settled || attempt == 3 {
+                    break (before.filter(|_| settled), read);
+                }
+            }
         });
         let (stamp, read) = match read {
             Ok(r) => r,

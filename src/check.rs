@@ -670,7 +670,8 @@ impl Checker {
         };
         let limits = sources.input_limits();
         let prefix = format!("loading short-name aliases config file {}: ", Q(&display));
-        let text = match config::read_limited_display(&path, &display, limits.max_file_size) {
+        let limit = limits.max_alias_file_size();
+        let text = match config::read_limited_display(&path, &display, limit) {
             Ok(Some(t)) => t,
             Ok(None) => return,
             Err(p) => {

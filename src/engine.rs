@@ -16,6 +16,21 @@
 //!   `auto_reload_registries`); extra paths (credential files) can be watched too and are
 //!   reported to a callback.
 //!
+//! # Consistency guarantee
+//!
+//! A snapshot never mixes a file's old and new content and never contains a file caught
+//! mid-write, as far as size, modification time, inode and status-change time can tell: every
+//! configuration file is stamped ([`FileStamp`]) before and after the snapshot is read, and
+//! the snapshot is swapped in only if no stamp moved (for the watcher: and only if the stamps
+//! are still those that were stable for the whole debounce interval). When something moved,
+//! nothing is swapped; the read is retried after the debounce (the watcher's, or 200 ms for
+//! [`Engine::reload`]), at most [`MAX_READ_ATTEMPTS`] times in all, each retry counted in
+//! [`EngineStats::unstable_reads`]. If the files never settle, the reload fails with kind
+//! `invalid-config/changed-while-reading`, the previous snapshot stays active, and the
+//! watcher tries again at its next poll. What `stat` cannot see is not detected: a writer
+//! that pauses mid-file for longer than the debounce, or rewrites a file with content of the
+//! same size within one timestamp tick.
+//!
 //! The user alias file is not part of the configuration: as in containers/image a broken user
 //! alias file is reported by the short-name lookups that read it, it does not fail a reload.
 //!
@@ -55,7 +70,7 @@ use std::time::Duration;
 use arc_swap::{ArcSwap, ArcSwapOption, Guard};
 
 use crate::config::ConfigSources;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::resolve::Resolver;
 
 pub use crate::fs::FileStamp;
@@ -198,9 +213,19 @@ pub struct EngineStats {
     pub reloads: u64,
     /// Reload attempts that failed and left the previous snapshot active.
     pub failed_reloads: u64,
+    /// Reads that found a configuration file changed while it was being read (the result
+    /// was discarded and the read retried, see the module's consistency guarantee).
+    pub unstable_reads: u64,
     /// The error of the latest reload attempt, if it failed.
     pub last_error: Option<Error>,
 }
+
+/// How many times one reload reads the configuration files at most when they keep changing
+/// while being read (see the module's consistency guarantee).
+pub const MAX_READ_ATTEMPTS: u32 = 5;
+
+/// The pause before [`Engine::reload`] reads again after the files moved during a read.
+const RELOAD_SETTLE: Duration = Duration::from_millis(200);
 
 /// Holds the active [`Resolver`] snapshot and replaces it atomically on reload.
 ///
@@ -215,6 +240,7 @@ pub struct Engine {
     generation: AtomicU64,
     reloads: AtomicU64,
     failed_reloads: AtomicU64,
+    unstable_reads: AtomicU64,
     last_error: ArcSwapOption<Error>,
 }
 
@@ -224,11 +250,18 @@ impl Engine {
     /// does) until a reload succeeds; the error is also available from
     /// [`Engine::last_error`]. Use [`Engine::try_new`] to refuse to start instead.
     pub fn new(sources: ConfigSources) -> Engine {
+        let unstable_reads = AtomicU64::new(0);
+        let (resolver, config) =
+            match read_consistently(&sources, None, RELOAD_SETTLE, &unstable_reads) {
+                Ok(r) => r,
+                // Never settled: serve what the last read gave, but record no stamps, so that
+                // the next reload_if_changed (or the watcher) reads again.
+                Err(_) => (Resolver::new(&sources), Fingerprint::default()),
+            };
         let seen = Seen {
-            config: Fingerprint::of_config(&sources),
+            config,
             user: Fingerprint::of_user_aliases(&sources),
         };
-        let resolver = Resolver::new(&sources);
         let last_error = resolver.config().err().map(Arc::new);
         Engine {
             sources,
@@ -237,6 +270,7 @@ impl Engine {
             generation: AtomicU64::new(0),
             reloads: AtomicU64::new(0),
             failed_reloads: AtomicU64::new(0),
+            unstable_reads,
             last_error: ArcSwapOption::new(last_error),
         }
     }
@@ -324,6 +358,7 @@ impl Engine {
             generation: self.generation(),
             reloads: self.reload_count(),
             failed_reloads: self.failed_reload_count(),
+            unstable_reads: self.unstable_reads.load(Ordering::Acquire),
             last_error: self.last_error(),
         }
     }
@@ -335,30 +370,52 @@ impl Engine {
     }
 
     /// Re-reads every source (main file, drop-ins, user alias file) and swaps the new
-    /// snapshot in if its configuration loads. On error the previous snapshot stays active,
-    /// the error is recorded ([`Engine::last_error`]) and returned. Reloads are serialised;
-    /// readers are never blocked.
+    /// snapshot in if its configuration loads and no file changed while it was read (see the
+    /// module's consistency guarantee: a read that raced with a writer is retried after
+    /// 200 ms, a bounded number of times). On error the previous snapshot stays active, the
+    /// error is recorded ([`Engine::last_error`]) and returned. Reloads are serialised;
+    /// readers are never blocked. Never waits on file content: special files (FIFOs,
+    /// devices, sockets) are refused without being opened for a blocking read.
     pub fn reload(&self) -> Result<ReloadOutcome, Error> {
         let mut seen = self.lock_seen();
-        self.reload_locked(&mut seen)
+        self.reload_locked(&mut seen, None, RELOAD_SETTLE)
     }
 
-    fn reload_locked(&self, seen: &mut Seen) -> Result<ReloadOutcome, Error> {
+    fn reload_locked(
+        &self,
+        seen: &mut Seen,
+        stable: Option<Fingerprint>,
+        settle: Duration,
+    ) -> Result<ReloadOutcome, Error> {
         self.reloads.fetch_add(1, Ordering::AcqRel);
-        // Stamps are taken before reading: a change racing with the load makes the next
-        // fingerprint differ, so it is never missed (at worst reloaded twice).
-        seen.config = Fingerprint::of_config(&self.sources);
+        let read = read_consistently(&self.sources, stable, settle, &self.unstable_reads);
+        // The user alias file's stamp is taken after the read: it has its own refresh.
         seen.user = Fingerprint::of_user_aliases(&self.sources);
-        let resolver = Resolver::new(&self.sources);
+        let resolver = match read {
+            Ok((resolver, config)) => {
+                seen.config = config;
+                resolver
+            }
+            Err(e) => {
+                // Nothing consistent was read: no stamps recorded, so the next
+                // reload_if_changed reads again.
+                seen.config = Fingerprint::default();
+                return Err(self.fail(e));
+            }
+        };
         if let Err(e) = resolver.config() {
-            self.failed_reloads.fetch_add(1, Ordering::AcqRel);
-            self.last_error.store(Some(Arc::new(e.clone())));
-            return Err(e);
+            return Err(self.fail(e));
         }
         self.current.store(Arc::new(resolver));
         self.last_error.store(None);
         let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
         Ok(ReloadOutcome::Reloaded { generation })
+    }
+
+    fn fail(&self, e: Error) -> Error {
+        self.failed_reloads.fetch_add(1, Ordering::AcqRel);
+        self.last_error.store(Some(Arc::new(e.clone())));
+        e
     }
 
     /// Reloads only if the configuration files changed since the last reload attempt (by
@@ -379,9 +436,21 @@ impl Engine {
     /// assert_eq!(engine.generation(), 0);
     /// ```
     pub fn reload_if_changed(&self) -> Result<ReloadOutcome, Error> {
+        self.reload_if_changed_from(Fingerprint::of_config(&self.sources), None, RELOAD_SETTLE)
+    }
+
+    /// [`Engine::reload_if_changed`] for the watcher: `config` is the configuration
+    /// fingerprint that stayed unchanged for the whole debounce, and a reload reads only if
+    /// the files still have exactly those stamps.
+    fn reload_if_changed_from(
+        &self,
+        config: Fingerprint,
+        stable: Option<Fingerprint>,
+        settle: Duration,
+    ) -> Result<ReloadOutcome, Error> {
         let mut seen = self.lock_seen();
-        if Fingerprint::of_config(&self.sources) != seen.config {
-            return self.reload_locked(&mut seen);
+        if config != seen.config {
+            return self.reload_locked(&mut seen, stable, settle);
         }
         let user = Fingerprint::of_user_aliases(&self.sources);
         if user == seen.user {
@@ -560,11 +629,72 @@ impl Drop for Watcher {
     }
 }
 
-fn watched(engine: &Engine, options: &WatchOptions) -> Fingerprint {
-    let mut fp = engine.fingerprint();
-    fp.entries
+/// Everything the watcher polls (configuration, user alias file, extra paths), with the
+/// configuration part on its own.
+fn watched(engine: &Engine, options: &WatchOptions) -> (Fingerprint, Fingerprint) {
+    let config = Fingerprint::of_config(&engine.sources);
+    let mut all = config.clone();
+    all.entries
+        .extend(Fingerprint::of_user_aliases(&engine.sources).entries);
+    all.entries
         .extend(Fingerprint::of_paths(options.extra_paths.iter().cloned()).entries);
-    fp
+    (all, config)
+}
+
+/// Reads the configuration of `sources` until a read is consistent: every configuration
+/// file has the same stamp after the read as before it and, when `stable` is given, as in
+/// `stable`. After a read that raced with a writer, waits `settle`, requires the stamps to
+/// stay put over that wait, and reads again; at most [`MAX_READ_ATTEMPTS`] reads. Returns
+/// the resolver and the stamps it was read from.
+fn read_consistently(
+    sources: &ConfigSources,
+    mut stable: Option<Fingerprint>,
+    settle: Duration,
+    unstable_reads: &AtomicU64,
+) -> Result<(Resolver, Fingerprint), Error> {
+    let mut moved: Vec<PathBuf> = Vec::new();
+    for attempt in 0..MAX_READ_ATTEMPTS {
+        if attempt > 0 {
+            unstable_reads.fetch_add(1, Ordering::AcqRel);
+            let settled = Fingerprint::of_config(sources);
+            thread::sleep(settle);
+            stable = Some(settled);
+        }
+        let before = Fingerprint::of_config(sources);
+        if let Some(expected) = &stable {
+            if *expected != before {
+                moved = paths_of(before.changed_paths(expected));
+                continue;
+            }
+        }
+        let resolver = Resolver::new(sources);
+        let after = Fingerprint::of_config(sources);
+        if after == before {
+            return Ok((resolver, before));
+        }
+        moved = paths_of(after.changed_paths(&before));
+    }
+    let shown: Vec<String> = moved
+        .iter()
+        .map(|p| format!("{:?}", p.to_string_lossy()))
+        .collect();
+    Err(Error::with_details(
+        ErrorKind::InvalidConfig("changed-while-reading"),
+        format!(
+            "reloading registries configuration: {} changed while being read, {} times in a \
+             row ({} ms apart); the previous configuration stays active",
+            shown.join(", "),
+            MAX_READ_ATTEMPTS,
+            settle.as_millis()
+        ),
+        moved.first().map(|p| p.to_string_lossy().into_owned()),
+        None,
+        None,
+    ))
+}
+
+fn paths_of(paths: Vec<&Path>) -> Vec<PathBuf> {
+    paths.into_iter().map(Path::to_path_buf).collect()
 }
 
 /// Sleeps for `d`; `false` when the watcher was stopped.
@@ -584,7 +714,7 @@ fn watch_loop(
         if !std::mem::take(&mut first) && !sleep(stopped, options.poll_interval) {
             return;
         }
-        let mut now = watched(engine, options);
+        let (mut now, mut config) = watched(engine, options);
         if now == last {
             continue;
         }
@@ -594,10 +724,10 @@ fn watch_loop(
                 return;
             }
             let again = watched(engine, options);
-            if again == now {
+            if again.0 == now {
                 break;
             }
-            now = again;
+            (now, config) = again;
         }
         let changed: Vec<PathBuf> = now
             .changed_paths(&last)
@@ -610,7 +740,14 @@ fn watch_loop(
             .cloned()
             .collect();
         last = now;
-        let outcome = engine.reload_if_changed();
+        let outcome = engine.reload_if_changed_from(config.clone(), Some(config), options.debounce);
+        if outcome
+            .as_ref()
+            .is_err_and(|e| e.kind() == ErrorKind::InvalidConfig("changed-while-reading"))
+        {
+            // Never settled: look again at the next poll even if nothing moves meanwhile.
+            last = Fingerprint::default();
+        }
         if let Some(f) = &options.on_change {
             f(&WatchEvent {
                 changed,

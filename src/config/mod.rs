@@ -30,7 +30,9 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-pub use paths::{ConfigSources, Limits, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D};
+pub use paths::{
+    ConfigSources, Limits, ALIAS_ENTRY_BUDGET, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D,
+};
 
 use crate::aliases::{AliasEntry, AliasMap};
 use crate::error::{Error, ErrorKind, Location};
