@@ -21,8 +21,12 @@
 //! A snapshot never mixes a file's old and new content and never contains a file caught
 //! mid-write, as far as size, modification time, inode and status-change time can tell: every
 //! configuration file is stamped ([`FileStamp`]) before and after the snapshot is read, and
-//! the snapshot is swapped in only if no stamp moved (for the watcher: and only if the stamps
-//! are still those that were stable for the whole debounce interval). When something moved,
+//! the snapshot is swapped in only if no stamp moved and the files had been unchanged for a
+//! whole settle interval before the read (for the watcher: the stamps are still those that
+//! were stable for its debounce; for [`Engine::reload`]: a file changed less than 200 ms
+//! ago is waited for, and must not move during that wait). [`Engine::new`] does not wait: it
+//! only re-reads a read that raced, and a file it caught mid-write is re-read by the next
+//! [`Engine::reload_if_changed`] (its stamp moves when the writer finishes). When something moved,
 //! nothing is swapped; the read is retried after the debounce (the watcher's, or 200 ms for
 //! [`Engine::reload`]), at most [`MAX_READ_ATTEMPTS`] times in all, each retry counted in
 //! [`EngineStats::unstable_reads`]. If the files never settle, the reload fails with kind
@@ -148,6 +152,16 @@ impl Fingerprint {
         self.entries.push((path, stamp));
     }
 
+    /// Whether a recorded file changed less than `quiet` ago (by its own timestamps): it may
+    /// still be being written.
+    fn changed_within(&self, quiet: Duration) -> bool {
+        let now = std::time::SystemTime::now();
+        self.entries
+            .iter()
+            .filter_map(|(_, s)| s.as_ref()?.changed_at())
+            .any(|t| now.duration_since(t).map_or(true, |age| age < quiet))
+    }
+
     /// The paths recorded, in order.
     pub fn paths(&self) -> impl Iterator<Item = &Path> {
         self.entries.iter().map(|(p, _)| p.as_path())
@@ -252,7 +266,9 @@ impl Engine {
     pub fn new(sources: ConfigSources) -> Engine {
         let unstable_reads = AtomicU64::new(0);
         let (resolver, config) =
-            match read_consistently(&sources, None, RELOAD_SETTLE, &unstable_reads) {
+            // Start-up does not wait for files to settle (only re-reads a read that raced);
+            // a file caught mid-write heals at the next reload_if_changed, its stamp moves.
+            match read_consistently(&sources, None, Duration::ZERO, &unstable_reads) {
                 Ok(r) => r,
                 // Never settled: serve what the last read gave, but record no stamps, so that
                 // the next reload_if_changed (or the watcher) reads again.
@@ -654,8 +670,15 @@ fn read_consistently(
 ) -> Result<(Resolver, Fingerprint), Error> {
     let mut moved: Vec<PathBuf> = Vec::new();
     for attempt in 0..MAX_READ_ATTEMPTS {
-        if attempt > 0 {
-            unstable_reads.fetch_add(1, Ordering::AcqRel);
+        // Without a debounced fingerprint (Engine::reload, Engine::new), a file changed less
+        // than the settle time ago may still be being written: wait for it to stay put.
+        let unsettled = attempt == 0
+            && stable.is_none()
+            && Fingerprint::of_config(sources).changed_within(settle);
+        if attempt > 0 || unsettled {
+            if attempt > 0 {
+                unstable_reads.fetch_add(1, Ordering::AcqRel);
+            }
             let settled = Fingerprint::of_config(sources);
             thread::sleep(settle);
             stable = Some(settled);

@@ -77,6 +77,19 @@ impl FileStamp {
         }
     }
 
+    /// When the file last changed: the later of its modification and status-change times
+    /// (`None` if the system reports neither).
+    pub fn changed_at(&self) -> Option<SystemTime> {
+        let ctime = u64::try_from(self.ctime.0).ok().map(|secs| {
+            SystemTime::UNIX_EPOCH
+                + std::time::Duration::new(secs, u32::try_from(self.ctime.1).unwrap_or(0))
+        });
+        match (self.modified, ctime) {
+            (Some(m), Some(c)) => Some(m.max(c)),
+            (m, c) => m.or(c),
+        }
+    }
+
     /// The size in bytes when the stamp was taken.
     pub fn len(&self) -> u64 {
         self.len
