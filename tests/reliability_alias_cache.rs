@@ -17,7 +17,11 @@ fn write_keeps_mode() {
     let path = dir.path().join("short-name-aliases.conf");
     let cache = AliasCache::new(&path);
     cache.add("a", "quay.io/a").unwrap();
-    assert_eq!(fs::metadata(&path).unwrap().mode() & 0o7777, 0o600, "new cache");
+    assert_eq!(
+        fs::metadata(&path).unwrap().mode() & 0o7777,
+        0o600,
+        "new cache"
+    );
     for mode in [0o644, 0o640, 0o664] {
         fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
         cache.add("b", &format!("quay.io/b{mode}")).unwrap();
@@ -46,7 +50,11 @@ fn write_as_root_keeps_owner_and_group() {
 
     let after = fs::metadata(&path).unwrap();
     assert_ne!(after.ino(), before.ino(), "replaced atomically (new inode)");
-    assert_eq!((after.uid(), after.gid()), (NOBODY, NOBODY), "owner and group kept");
+    assert_eq!(
+        (after.uid(), after.gid()),
+        (NOBODY, NOBODY),
+        "owner and group kept"
+    );
     assert_eq!(after.mode() & 0o7777, 0o644, "mode kept");
     assert_eq!(cache.list().unwrap().len(), 1);
 }
@@ -70,7 +78,10 @@ fn write_goes_through_a_symlink_and_replaces_its_target() {
     let cache = AliasCache::new(&link);
     cache.add("b", "quay.io/b").unwrap();
 
-    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
     assert!(fs::symlink_metadata(&hop).unwrap().file_type().is_symlink());
     let text = fs::read_to_string(&target).unwrap();
     assert!(text.contains("\"a\" = \"quay.io/a\"") && text.contains("\"b\" = \"quay.io/b\""));
@@ -96,7 +107,10 @@ fn a_dangling_symlink_creates_its_target() {
     let link = dir.path().join("short-name-aliases.conf");
     std::os::unix::fs::symlink("elsewhere.conf", &link).unwrap();
     AliasCache::new(&link).add("a", "quay.io/a").unwrap();
-    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
     assert!(fs::read_to_string(dir.path().join("elsewhere.conf"))
         .unwrap()
         .contains("quay.io/a"));
