@@ -238,12 +238,12 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Option<(Vec<u8>, FileStam
     Ok(Some((buf, stamp)))
 }
 
+/// A file's content as UTF-8, or the byte offset of its first invalid sequence.
+pub type Text = Result<String, usize>;
+
 /// [`read_limited`] for text: the file's content as UTF-8 (`Err` with the byte offset of the
 /// first invalid sequence otherwise), or `Ok(None)` when it does not exist.
-pub fn read_limited_text(
-    path: &Path,
-    limit: u64,
-) -> Result<Option<(Result<String, usize>, FileStamp)>, ReadError> {
+pub fn read_limited_text(path: &Path, limit: u64) -> Result<Option<(Text, FileStamp)>, ReadError> {
     Ok(read_limited(path, limit)?.map(|(bytes, stamp)| {
         let text = String::from_utf8(bytes).map_err(|e| e.utf8_error().valid_up_to());
         (text, stamp)
