@@ -43,6 +43,8 @@ fn write_as_root_keeps_owner_and_group() {
     std::os::unix::fs::chown(&path, Some(NOBODY), Some(NOBODY)).unwrap();
     fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
     let before = fs::metadata(&path).unwrap();
+    // A second link keeps the original inode allocated (so it cannot be reused).
+    fs::hard_link(&path, dir.path().join("original")).unwrap();
 
     let cache = AliasCache::new(&path);
     cache.add("b", "quay.io/b").unwrap();
