@@ -18,7 +18,7 @@
 //! assert_eq!(escape_controls("/etc/containers/registries.conf"), "/etc/containers/registries.conf");
 //! assert_eq!(escape_controls("Ünïcode"), "Ünïcode");
 //! assert_eq!(escape_controls("a\nb"), "a\\nb");
-//! assert_eq!(escape_controls_lines("a\u{1b}\nb"), "a\\x1b\nb");
+//! assert_eq!(escape_controls_lines("a\u{1b}\n\tb"), "a\\x1b\n\tb");
 //! ```
 
 use std::borrow::Cow;
@@ -74,12 +74,12 @@ pub fn escape_controls(s: &str) -> Cow<'_, str> {
     escape_with(s, |_| false)
 }
 
-/// [`escape_controls`] for multi-line text (messages): line breaks (`\n`) are kept, everything
-/// else is escaped the same way.
+/// [`escape_controls`] for multi-line text (messages, reports): the layout's line breaks and
+/// tabs (`\n`, `\t`) are kept, everything else is escaped the same way.
 ///
 /// ```
-/// assert_eq!(shortnames::escape::escape_controls_lines("one\n: two\u{7}"), "one\n: two\\x07");
+/// assert_eq!(shortnames::escape::escape_controls_lines("one\n:\ttwo\u{7}"), "one\n:\ttwo\\x07");
 /// ```
 pub fn escape_controls_lines(s: &str) -> Cow<'_, str> {
-    escape_with(s, |c| c == '\n')
+    escape_with(s, |c| c == '\n' || c == '\t')
 }

@@ -163,10 +163,10 @@ fn names_from_is_bounded() {
 }
 
 /// Whether `text` would reach a terminal with a control or reordering character in it
-/// (line breaks of the layout excepted).
+/// (line breaks and tabs of the layout excepted).
 fn has_raw_controls(text: &str) -> Option<char> {
     text.chars().find(|&c| {
-        (c.is_control() && c != '\n')
+        (c.is_control() && c != '\n' && c != '\t')
             || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
     })
 }
@@ -205,7 +205,22 @@ proptest! {
         let good = dir.path().join("good.conf");
         std::fs::write(&good, "unqualified-search-registries = [\"quay.io\"]\n").unwrap();
         let good_arg = good.to_str().unwrap().to_owned();
+        // Hostile content: a drop-in named with control characters, holding them in a
+        // comment (a TOML error, shown with its line) and an alias; an auth file whose key
+        // holds them.
+        std::fs::create_dir(dir.path().join("hd")).unwrap();
+        std::fs::write(
+            dir.path().join("hd").join(format!("{file}.conf")),
+            format!("[aliases]\n\"app\" = \"quay.io/team/app\"\n# {name}\n"),
+        )
+        .unwrap();
+        let auth = serde_json::json!({"auths": {name.clone(): {"auth": "dTpw"}}}).to_string();
+        std::fs::write(dir.path().join("auth.json"), auth).unwrap();
         let runs: Vec<Vec<&str>> = vec![
+            vec!["check", "--registries-conf", &good_arg, "--registries-conf-d", "hd"],
+            vec!["alias", "list", "--registries-conf", &good_arg, "--registries-conf-d", "hd", "--user-aliases", "u.conf"],
+            vec!["auth", "check", "auth.json"],
+            vec!["resolve", "--registries-conf", &good_arg, "--registries-conf-d", "d", "--auth-file", "auth.json", "quay.io/a/b"],
             vec!["resolve", "--registries-conf", &good_arg, "--registries-conf-d", "d", &name, "app"],
             vec!["resolve", "--registries-conf", &conf_arg, "--registries-conf-d", "d", &name],
             vec!["check", "--registries-conf", &conf_arg, "--registries-conf-d", "d"],

@@ -50,6 +50,10 @@ pub fn run(cli: Cli) -> ExitCode {
 
 /// Reports a usage problem (exit status 2).
 pub fn usage_error(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("shortnames: {msg}");
+    let msg = msg.to_string();
+    eprintln!(
+        "shortnames: {}",
+        shortnames::escape::escape_controls_lines(&msg)
+    );
     ExitCode::from(2)
 }

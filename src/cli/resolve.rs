@@ -171,7 +171,12 @@ pub fn run(args: ResolveArgs) -> ExitCode {
     if let Some(k) = &keyring {
         for d in k.diagnostics() {
             if d.severity() >= Severity::Warning || matches!(d, Diagnostic::SourceMissing { .. }) {
-                eprintln!("shortnames: credentials: {}: {d}", d.severity());
+                let text = d.to_string();
+                eprintln!(
+                    "shortnames: credentials: {}: {}",
+                    d.severity(),
+                    escape_controls_lines(&text)
+                );
             }
         }
     }
