@@ -24,7 +24,11 @@ const ALIASES: usize = 400;
 /// debounce, so the watcher's reload keeps starting as the next burst begins.
 const CYCLES: usize = 48;
 const BURST: usize = 25;
-const DEBOUNCE: Duration = Duration::from_millis(50);
+const DEBOUNCE: Duration = Duration::from_millis(100);
+
+/// The two tests run one after the other: a concurrent writer could delay the other test's
+/// writer mid-file beyond the debounce (the documented limit of the guarantee).
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// The writer's pause in the middle of a file: shorter than the debounce (a longer pause
 /// looks like a finished file to `stat`, the documented limit of the guarantee).
 const PAUSE: Duration = Duration::from_millis(2);
@@ -103,6 +107,7 @@ fn versions(engine: &Engine) -> Option<(usize, usize)> {
 
 #[test]
 fn in_place_rewrites_under_the_watcher_never_give_a_partial_snapshot() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("d")).unwrap();
     std::fs::write(dir.path().join("registries.conf"), "").unwrap();
@@ -148,12 +153,13 @@ fn in_place_rewrites_under_the_watcher_never_give_a_partial_snapshot() {
         })
     };
 
-    // Writer: a fixed schedule of bursts of rewrites, the gaps between bursts spread around
-    // the debounce (from 0.9 to 2 times it).
+    // Writer: a fixed schedule of bursts of rewrites. Every other gap is just longer than
+    // the debounce (by up to 6 ms), so the watcher's reload starts as the next burst begins;
+    // the others are long enough (2.5 times the debounce) for a reload to succeed.
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
     let mut last = [0usize; 2];
     let mut i = 0;
-    for _ in 0..CYCLES {
+    for cycle in 0..CYCLES {
         for _ in 0..BURST {
             i += 1;
             let k = 1 + i % 2;
@@ -164,7 +170,11 @@ fn in_place_rewrites_under_the_watcher_never_give_a_partial_snapshot() {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let debounce = DEBOUNCE.as_micros() as u64;
-        let gap = debounce * 9 / 10 + seed % (debounce * 11 / 10);
+        let gap = if cycle % 2 == 0 {
+            debounce + 500 + seed % 6_000
+        } else {
+            debounce * 5 / 2
+        };
         std::thread::sleep(Duration::from_micros(gap));
     }
     let rewrites = i;
@@ -200,6 +210,7 @@ fn in_place_rewrites_under_the_watcher_never_give_a_partial_snapshot() {
 /// swaps in a partial file either; a read that raced is retried after the settle time.
 #[test]
 fn reload_racing_with_in_place_rewrites_never_swaps_a_partial_file() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("d")).unwrap();
     std::fs::write(dir.path().join("registries.conf"), "").unwrap();
