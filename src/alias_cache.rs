@@ -19,8 +19,8 @@
 //! as root or for one's own file — then `fchmod`; mode 0600 for a new cache), is `fsync`ed,
 //! renamed over the cache, and the directory is `fsync`ed. When the cache path is a symbolic
 //! link, the write goes through it: the link's final target is replaced (atomically, in the
-//! target's directory) and the link stays. A
-//! writer killed at any point leaves either the old or the new file, never a truncated one.
+//! target's directory) and the link stays. A writer killed at any point leaves either the
+//! old or the new file, never a truncated one.
 //! Temporary files left behind by killed writers are removed by the next writer.
 //!
 //! Read-only operations ([`AliasCache::load`], [`AliasCache::lookup`], [`AliasCache::list`])

@@ -19,21 +19,25 @@
 //! # Consistency guarantee
 //!
 //! A snapshot never mixes a file's old and new content and never contains a file caught
-//! mid-write, as far as size, modification time, inode and status-change time can tell: every
-//! configuration file is stamped ([`FileStamp`]) before and after the snapshot is read, and
-//! the snapshot is swapped in only if no stamp moved and the files had been unchanged for a
-//! whole settle interval before the read (for the watcher: the stamps are still those that
-//! were stable for its debounce; for [`Engine::reload`]: a file changed less than 200 ms
-//! ago is waited for, and must not move during that wait). [`Engine::new`] does not wait: it
-//! only re-reads a read that raced, and a file it caught mid-write is re-read by the next
-//! [`Engine::reload_if_changed`] (its stamp moves when the writer finishes). When something moved,
-//! nothing is swapped; the read is retried after the debounce (the watcher's, or 200 ms for
-//! [`Engine::reload`]), at most [`MAX_READ_ATTEMPTS`] times in all, each retry counted in
-//! [`EngineStats::unstable_reads`]. If the files never settle, the reload fails with kind
-//! `invalid-config/changed-while-reading`, the previous snapshot stays active, and the
-//! watcher tries again at its next poll. What `stat` cannot see is not detected: a writer
-//! that pauses mid-file for longer than the debounce, or rewrites a file with content of the
-//! same size within one timestamp tick.
+//! mid-write, as far as size, modification time, inode and status-change time can tell:
+//!
+//! * every configuration file is stamped ([`FileStamp`]) before and after the snapshot is
+//!   read, and the snapshot is swapped in only if no stamp moved;
+//! * the files must also have been unchanged for a whole settle interval before the read: for
+//!   the watcher, the stamps must still be those that were stable for its debounce; for
+//!   [`Engine::reload`], a file changed less than 200 ms ago is waited for and must not move
+//!   during that wait;
+//! * when something moved, nothing is swapped: the read is retried after the settle interval,
+//!   at most [`MAX_READ_ATTEMPTS`] reads in all, each retry counted in
+//!   [`EngineStats::unstable_reads`]; if the files never settle, the reload fails with kind
+//!   `invalid-config/changed-while-reading`, the previous snapshot stays active, and the
+//!   watcher tries again at its next poll.
+//!
+//! [`Engine::new`] does not wait: it only re-reads a read that raced; a file it caught
+//! mid-write is read again by the next [`Engine::reload_if_changed`] (its stamp moves when
+//! the writer finishes). What `stat` cannot see is not detected: a writer that pauses
+//! mid-file for longer than the settle interval, or rewrites a file with content of the same
+//! size within one timestamp tick.
 //!
 //! The user alias file is not part of the configuration: as in containers/image a broken user
 //! alias file is reported by the short-name lookups that read it, it does not fail a reload.
@@ -238,7 +242,8 @@ pub struct EngineStats {
 /// while being read (see the module's consistency guarantee).
 pub const MAX_READ_ATTEMPTS: u32 = 5;
 
-/// The pause before [`Engine::reload`] reads again after the files moved during a read.
+/// The settle interval of [`Engine::reload`]: how long files must stay unchanged before a
+/// read (after a read that raced, or when they changed just before).
 const RELOAD_SETTLE: Duration = Duration::from_millis(200);
 
 /// Holds the active [`Resolver`] snapshot and replaces it atomically on reload.
