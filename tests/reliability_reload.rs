@@ -257,3 +257,51 @@ fn reload_racing_with_in_place_rewrites_never_swaps_a_partial_file() {
     engine.reload().unwrap();
     assert_eq!(versions(&engine), Some((300, 299)));
 }
+
+/// Files that never settle: the reload gives up after a bounded number of reads with
+/// `invalid-config/changed-while-reading`, and the previous snapshot keeps answering.
+#[test]
+fn a_file_that_never_settles_fails_the_reload_and_keeps_the_snapshot() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("d")).unwrap();
+    std::fs::write(dir.path().join("registries.conf"), "").unwrap();
+    for k in [1, 2] {
+        std::fs::write(path_of(dir.path(), k), content(k, 0)).unwrap();
+    }
+    let engine = Engine::new(
+        ConfigSources::new()
+            .registries_conf(dir.path().join("registries.conf"))
+            .registries_conf_d(dir.path().join("d")),
+    );
+    assert_eq!(versions(&engine), Some((0, 0)));
+    let done = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (done, path) = (done.clone(), path_of(dir.path(), 1));
+        std::thread::spawn(move || {
+            let mut v = 1;
+            while !done.load(Ordering::Acquire) {
+                rewrite_in_place(&path, &content(1, v));
+                v += 1;
+            }
+        })
+    };
+    let err = engine.reload().unwrap_err();
+    done.store(true, Ordering::Release);
+    writer.join().unwrap();
+    assert_eq!(
+        err.kind().as_str(),
+        "invalid-config/changed-while-reading",
+        "{err}"
+    );
+    assert!(err.to_string().contains("10-file.conf"), "{err}");
+    assert_eq!(engine.last_error().map(|e| e.kind()), Some(err.kind()));
+    assert_eq!(
+        versions(&engine),
+        Some((0, 0)),
+        "the previous snapshot stays"
+    );
+    // Once the writer stopped, a reload succeeds.
+    engine.reload().unwrap();
+    assert!(versions(&engine).is_some());
+}
