@@ -130,13 +130,13 @@ pub struct ResolveArgs {
 /// Default of `--names-from-limit`: 16 MiB (about half a million names).
 const NAMES_FROM_LIMIT: u64 = 16 << 20;
 
-/// The `--names-from` file: a regular file within the limit (never blocks on a FIFO).
-fn read_names_file(path: &std::path::Path, limit: u64) -> Result<String, String> {
+/// The `--names-from` file's bytes: a regular file within the limit (never blocks on a FIFO,
+/// never reads a device).
+fn read_names_file(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, String> {
     let shown = escape_controls(&path.to_string_lossy()).into_owned();
     let fail = |why: String| format!("cannot read names from {shown}: {why}");
-    match shortnames::fs::read_limited_text(path, limit) {
-        Ok(Some((Ok(text), _))) => Ok(text),
-        Ok(Some((Err(at), _))) => Err(fail(format!("invalid UTF-8 at byte {at}"))),
+    match shortnames::fs::read_limited(path, limit) {
+        Ok(Some((bytes, _))) => Ok(bytes),
         Ok(None) => Err(fail("no such file or directory".to_owned())),
         Err(e @ shortnames::fs::ReadError::TooLarge { .. }) => {
             Err(fail(format!("{e} (see --names-from-limit)")))
@@ -148,7 +148,12 @@ fn read_names_file(path: &std::path::Path, limit: u64) -> Result<String, String>
 fn read_names(args: &ResolveArgs) -> Result<Vec<String>, String> {
     let mut names = args.names.clone();
     if let Some(path) = &args.names_from {
-        let text = read_names_file(path, args.names_from_limit)?;
+        let bytes = read_names_file(path, args.names_from_limit)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            let shown = escape_controls(&path.to_string_lossy()).into_owned();
+            format!("cannot read names from {shown}: invalid UTF-8 at byte {at}")
+        })?;
         let mut lines: Vec<&str> = text.split('\n').collect();
         if text.ends_with('\n') {
             lines.pop();
