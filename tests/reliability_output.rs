@@ -9,26 +9,13 @@ use std::process::{Command, Output, Stdio};
 
 use proptest::prelude::*;
 use shortnames::credentials::{Format, Keyring, SourceId};
-use shortnames::{report, ConfigSources, Resolver};
+use shortnames::{report, Resolver};
 
-fn case_sources(case: &Path) -> ConfigSources {
-    let mut s = ConfigSources::new()
-        .fs_root(case)
-        .registries_conf_d("registries.conf.d")
-        .user_aliases("user-aliases.conf");
-    if case.join("registries.conf").exists() {
-        s = s.registries_conf("registries.conf");
-    }
-    s
-}
+use common::case_sources;
 
+/// The names of `case`, from its recorded document (the README's advice).
 fn names_of(case: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(case.join("names.txt")).unwrap();
-    let mut lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
-    if text.ends_with('\n') {
-        lines.pop();
-    }
-    lines
+    common::names(&common::expected(case))
 }
 
 /// The streamed writer gives exactly `serde_json::to_vec_pretty` of the whole document, for
