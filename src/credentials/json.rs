@@ -273,7 +273,9 @@ impl Reader<'_> {
     }
 
     /// After the opening quote: the index of the closing quote, the escapes' syntax checked.
-    fn scan_string(&mut self) -> Parsed<usize> {
+    /// `skipped`: the string is inside an array, where serde_json reports a control character
+    /// at its own position rather than after it.
+    fn scan_string(&mut self, skipped: bool) -> Parsed<usize> {
         loop {
             match self.peek() {
                 None => return self.fail(),
@@ -297,6 +299,7 @@ impl Reader<'_> {
                         _ => return self.fail(),
                     }
                 }
+                Some(c) if c < 0x20 && skipped => return Err(self.i),
                 Some(c) if c < 0x20 => return self.fail(),
                 Some(_) => self.i += 1,
             }
@@ -307,7 +310,7 @@ impl Reader<'_> {
     /// capacity (decoding only shrinks) and never copied.
     fn string(&mut self) -> Parsed<String> {
         let start = self.i;
-        let end = match self.scan_string() {
+        let end = match self.scan_string(false) {
             Ok(end) => end,
             // serde_json decodes as it goes: a bad surrogate before the syntax error is
             // reported first.
@@ -363,7 +366,7 @@ impl Reader<'_> {
                 }
                 Some(b'"') => {
                     self.i += 1;
-                    self.i = self.scan_string()? + 1;
+                    self.i = self.scan_string(true)? + 1;
                 }
                 Some(b'n') => self.literal(b"null")?,
                 Some(b't') => self.literal(b"true")?,
@@ -397,7 +400,7 @@ impl Reader<'_> {
 
     fn skip_key(&mut self) -> Parsed<()> {
         self.expect(b'"')?;
-        self.i = self.scan_string()? + 1;
+        self.i = self.scan_string(true)? + 1;
         self.expect(b':')
     }
 }
@@ -410,17 +413,87 @@ mod tests {
         parse(doc.as_bytes()).is_ok()
     }
 
-    /// Mutated documents (without arrays, whose content serde_json's `Value` checks more
-    /// strictly than the credential tree does): same verdict, same position.
+    /// The tree the credential parser built before this reader: serde_json driving a
+    /// visitor (strings as owned values, arrays ignored element by element). The oracle of
+    /// the differential test below.
+    #[derive(Debug, PartialEq)]
+    enum Oracle {
+        Null,
+        Scalar,
+        Str(String),
+        Array,
+        Object(Vec<(String, Oracle)>),
+    }
+
+    struct OracleVisitor;
+
+    impl<'de> serde::de::Visitor<'de> for OracleVisitor {
+        type Value = Oracle;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Oracle, E> {
+            Ok(Oracle::Scalar)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Oracle, E> {
+            Ok(Oracle::Scalar)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Oracle, E> {
+            Ok(Oracle::Scalar)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Oracle, E> {
+            Ok(Oracle::Scalar)
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Oracle, E> {
+            Ok(Oracle::Str(v.to_owned()))
+        }
+        fn visit_unit<E>(self) -> Result<Oracle, E> {
+            Ok(Oracle::Null)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Oracle, A::Error> {
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(Oracle::Array)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Oracle, A::Error> {
+            let mut members = Vec::new();
+            while let Some(k) = map.next_key::<String>()? {
+                members.push((k, map.next_value::<Oracle>()?));
+            }
+            Ok(Oracle::Object(members))
+        }
+    }
+
+    impl<'de> serde::Deserialize<'de> for Oracle {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(OracleVisitor)
+        }
+    }
+
+    fn as_oracle(j: &Json) -> Oracle {
+        match j {
+            Json::Null => Oracle::Null,
+            Json::Scalar => Oracle::Scalar,
+            Json::Str(s) => Oracle::Str(s.expose_secret().to_owned()),
+            Json::Array => Oracle::Array,
+            Json::Object(m) => {
+                Oracle::Object(m.iter().map(|(k, v)| (k.clone(), as_oracle(v))).collect())
+            }
+        }
+    }
+
+    /// Mutated documents: the same tree as the previous serde_json-driven parser, or the
+    /// same error at the same line and column.
     #[test]
-    fn errors_where_serde_json_reports_them() {
-        let seeds: [&[u8]; 4] = [
+    fn same_tree_and_errors_as_the_serde_json_parser() {
+        let seeds: [&[u8]; 6] = [
             br#"{"auths": {"quay.io": {"auth": "dTpw", "password": "a\nb\u0026c\ud83d\ude00"}}}"#,
             br#"{"a": -1.5e+3, "b": true, "c": null, "d": {"e": false, "f": "\"\\\/\b\f\r\t"}}"#,
             b"{\"k\\u00e9y\": \"v\\u00e9\", \"x\": 0}",
             b"{\"\xc3\xa9\": \"\xe2\x82\xac\"}",
+            br#"{"a": [1, {"b": ["\ud800", 2e5]}, [], {}], "c": [[["x"]]], "d": {"e": []}}"#,
+            br#"[{"a": 1}, "s", 0.5, [true, null]]"#,
         ];
-        let alphabet = b"{}\":,\\u0123456789abcdefABCDEFnrtbfeE.+-x \n\t\x01\xff\xc3\xa9";
+        let alphabet = b"{}[]\":,\\u0123456789abcdefABCDEFnrtbfeE.+-x \n\t\x01\xff\xc3\xa9";
         let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = move |n: usize| {
             rng ^= rng << 13;
@@ -428,8 +501,8 @@ mod tests {
             rng ^= rng << 17;
             (rng % n as u64) as usize
         };
-        let mut compared = 0;
-        for round in 0..20_000 {
+        let (mut valid, mut invalid) = (0, 0);
+        for round in 0..30_000 {
             let mut doc = seeds[round % seeds.len()].to_vec();
             for _ in 0..1 + next(3) {
                 let at = next(doc.len() + 1);
@@ -442,17 +515,19 @@ mod tests {
                     _ => {}
                 }
             }
-            if doc.contains(&b'[') {
-                continue;
-            }
-            let ours = parse(&doc).map(|_| ());
-            let theirs = serde_json::from_slice::<serde_json::Value>(&doc)
-                .map(|_| ())
-                .map_err(|e| (e.line(), e.column()));
+            let ours = parse(&doc).map(|t| as_oracle(&t));
+            let theirs = serde_json::from_slice::<Oracle>(&doc).map_err(|e| (e.line(), e.column()));
             assert_eq!(ours, theirs, "{:?}", String::from_utf8_lossy(&doc));
-            compared += 1;
+            if ours.is_ok() {
+                valid += 1;
+            } else {
+                invalid += 1;
+            }
         }
-        assert!(compared > 10_000);
+        assert!(
+            valid > 1_000 && invalid > 10_000,
+            "{valid} valid, {invalid} invalid"
+        );
     }
 
     #[test]
@@ -467,6 +542,17 @@ mod tests {
             "{\"a\":".repeat(128),
             "}".repeat(128)
         )));
+        // The limit and its position are the serde_json parser's.
+        for doc in [
+            format!("{}1{}", "{\"a\":".repeat(128), "}".repeat(128)),
+            format!("{}[1]{}", "{\"a\":".repeat(127), "}".repeat(127)),
+            format!("{}[{{}}]{}", "{\"a\":".repeat(126), "}".repeat(126)),
+        ] {
+            let theirs = serde_json::from_slice::<Oracle>(doc.as_bytes())
+                .map(|_| ())
+                .map_err(|e| (e.line(), e.column()));
+            assert_eq!(parse(doc.as_bytes()).map(|_| ()), theirs);
+        }
         // Arrays are skipped without a limit and without recursion.
         let arrays = format!("{{\"a\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
         assert!(accepts(&arrays));
