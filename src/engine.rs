@@ -21,7 +21,7 @@
 //! A snapshot never mixes a file's old and new content and never contains a file caught
 //! mid-write, as far as size, modification time, inode and status-change time can tell:
 //!
-//! * every configuration file is stamped ([`FileStamp`]) before and after the snapshot is
+//! * every configuration file is stamped (size, mtime, inode, ctime) before and after the snapshot is
 //!   read, and the snapshot is swapped in only if no stamp moved;
 //! * the files must also have been unchanged for a whole settle interval before the read: for
 //!   the watcher, the stamps must still be those that were stable for its debounce; for
@@ -81,10 +81,10 @@ use crate::config::ConfigSources;
 use crate::error::{Error, ErrorKind};
 use crate::resolve::Resolver;
 
-pub use crate::fs::FileStamp;
+pub(crate) use crate::fs::FileStamp;
 
-/// A cheap fingerprint of a set of files: each path with its [`FileStamp`] (or `None` when
-/// absent). Two equal fingerprints mean that, as far as `stat` can tell, nothing changed.
+/// A cheap fingerprint of a set of files: each path with its `stat` identity (device, inode,
+/// size, mtime, ctime; `None` when absent). Two equal fingerprints mean that, as far as `stat` can tell, nothing changed.
 ///
 /// ```
 /// use shortnames::{ConfigSources, engine::Fingerprint};

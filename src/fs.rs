@@ -18,7 +18,7 @@
 //! let dir = tempfile::tempdir().unwrap();
 //! let path = dir.path().join("a.conf");
 //! std::fs::write(&path, "x = 1\n").unwrap();
-//! let (bytes, _stamp) = read_limited(&path, 1024).unwrap().unwrap();
+//! let bytes = read_limited(&path, 1024).unwrap().unwrap();
 //! assert_eq!(bytes, b"x = 1\n");
 //!
 //! // Missing: `None`. Too large: an error. Special files: refused, never read.
@@ -39,7 +39,7 @@ use std::time::SystemTime;
 /// modification time, device, inode and status-change time. Two equal stamps mean that, as
 /// far as `stat` can tell, the file did not change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct FileStamp {
+pub(crate) struct FileStamp {
     len: u64,
     modified: Option<SystemTime>,
     dev: u64,
@@ -49,25 +49,14 @@ pub struct FileStamp {
 
 impl FileStamp {
     /// The stamp of `path`, or `None` when it cannot be `stat`ed (missing, no permission).
-    ///
-    /// ```
-    /// use shortnames::fs::FileStamp;
-    /// assert!(FileStamp::of("/nonexistent/shortnames".as_ref()).is_none());
-    /// let dir = tempfile::tempdir().unwrap();
-    /// let p = dir.path().join("f");
-    /// std::fs::write(&p, "a").unwrap();
-    /// let before = FileStamp::of(&p).unwrap();
-    /// std::fs::write(&p, "ab").unwrap();
-    /// assert_ne!(FileStamp::of(&p).unwrap(), before);
-    /// ```
-    pub fn of(path: &Path) -> Option<FileStamp> {
+    pub(crate) fn of(path: &Path) -> Option<FileStamp> {
         std::fs::metadata(path)
             .ok()
             .map(|m| FileStamp::from_metadata(&m))
     }
 
     /// The stamp described by `m` (from `stat` or `fstat`).
-    pub fn from_metadata(m: &Metadata) -> FileStamp {
+    pub(crate) fn from_metadata(m: &Metadata) -> FileStamp {
         FileStamp {
             len: m.len(),
             modified: m.modified().ok(),
@@ -79,7 +68,7 @@ impl FileStamp {
 
     /// When the file last changed: the later of its modification and status-change times
     /// (`None` if the system reports neither).
-    pub fn changed_at(&self) -> Option<SystemTime> {
+    pub(crate) fn changed_at(&self) -> Option<SystemTime> {
         let ctime = u64::try_from(self.ctime.0).ok().map(|secs| {
             SystemTime::UNIX_EPOCH
                 + std::time::Duration::new(secs, u32::try_from(self.ctime.1).unwrap_or(0))
@@ -88,16 +77,6 @@ impl FileStamp {
             (Some(m), Some(c)) => Some(m.max(c)),
             (m, c) => m.or(c),
         }
-    }
-
-    /// The size in bytes when the stamp was taken.
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
-    /// Whether the file was empty when the stamp was taken.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 }
 
@@ -178,17 +157,7 @@ fn require_regular(m: &Metadata) -> Result<(), ReadError> {
 /// regular file (or a symbolic link to one) is returned, with its metadata from `fstat`;
 /// `Ok(None)` when the path does not exist.
 ///
-/// ```
-/// use shortnames::fs::{open_regular, ReadError};
-/// let dir = tempfile::tempdir().unwrap();
-/// let f = dir.path().join("f");
-/// std::fs::write(&f, "abc").unwrap();
-/// std::os::unix::fs::symlink(&f, dir.path().join("link")).unwrap();
-/// let (_file, meta) = open_regular(&dir.path().join("link")).unwrap().unwrap();
-/// assert_eq!(meta.len(), 3);
-/// assert!(matches!(open_regular(dir.path()), Err(ReadError::Io { op: "read", .. })));
-/// ```
-pub fn open_regular(path: &Path) -> Result<Option<(File, Metadata)>, ReadError> {
+pub(crate) fn open_regular(path: &Path) -> Result<Option<(File, Metadata)>, ReadError> {
     match std::fs::metadata(path) {
         Ok(m) => require_regular(&m)?,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -217,10 +186,28 @@ pub fn open_regular(path: &Path) -> Result<Option<(File, Metadata)>, ReadError> 
     Ok(Some((file, meta)))
 }
 
-/// Reads a whole regular file of at most `limit` bytes (see [`open_regular`]), with the
-/// stamp of the open file taken before reading. `Ok(None)` when the path does not exist. A
-/// file that grows past the limit while being read is refused too.
-pub fn read_limited(path: &Path, limit: u64) -> Result<Option<(Vec<u8>, FileStamp)>, ReadError> {
+/// Reads a whole regular file (or a symbolic link to one) of at most `limit` bytes, opened
+/// without blocking (see the module documentation). `Ok(None)` when the path does not
+/// exist. A file that grows past the limit while being read is refused too.
+///
+/// ```
+/// use shortnames::fs::{read_limited, ReadError};
+/// let dir = tempfile::tempdir().unwrap();
+/// let f = dir.path().join("f");
+/// std::fs::write(&f, "abc").unwrap();
+/// std::os::unix::fs::symlink(&f, dir.path().join("link")).unwrap();
+/// assert_eq!(read_limited(&dir.path().join("link"), 3).unwrap().unwrap(), b"abc");
+/// assert!(matches!(read_limited(dir.path(), 3), Err(ReadError::Io { op: "read", .. })));
+/// ```
+pub fn read_limited(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, ReadError> {
+    Ok(read_stamped(path, limit)?.map(|(bytes, _)| bytes))
+}
+
+/// [`read_limited`] with the stamp of the open file, taken before reading.
+pub(crate) fn read_stamped(
+    path: &Path,
+    limit: u64,
+) -> Result<Option<(Vec<u8>, FileStamp)>, ReadError> {
     let Some((file, meta)) = open_regular(path)? else {
         return Ok(None);
     };
@@ -239,12 +226,15 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Option<(Vec<u8>, FileStam
 }
 
 /// A file's content as UTF-8, or the byte offset of its first invalid sequence.
-pub type Text = Result<String, usize>;
+pub(crate) type Text = Result<String, usize>;
 
 /// [`read_limited`] for text: the file's content as UTF-8 (`Err` with the byte offset of the
 /// first invalid sequence otherwise), or `Ok(None)` when it does not exist.
-pub fn read_limited_text(path: &Path, limit: u64) -> Result<Option<(Text, FileStamp)>, ReadError> {
-    Ok(read_limited(path, limit)?.map(|(bytes, stamp)| {
+pub(crate) fn read_limited_text(
+    path: &Path,
+    limit: u64,
+) -> Result<Option<(Text, FileStamp)>, ReadError> {
+    Ok(read_stamped(path, limit)?.map(|(bytes, stamp)| {
         let text = String::from_utf8(bytes).map_err(|e| e.utf8_error().valid_up_to());
         (text, stamp)
     }))
@@ -283,10 +273,27 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f");
         std::fs::write(&p, "abc").unwrap();
-        assert_eq!(read_limited(&p, 3).unwrap().unwrap().0, b"abc");
+        assert_eq!(read_limited(&p, 3).unwrap().unwrap(), b"abc");
         assert!(matches!(
             read_limited(&p, 2),
             Err(ReadError::TooLarge { limit: 2 })
         ));
+    }
+}
+
+#[cfg(test)]
+mod stamp_tests {
+    use super::*;
+
+    #[test]
+    fn stamps_change_with_the_file() {
+        assert!(FileStamp::of("/nonexistent/shortnames".as_ref()).is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        std::fs::write(&p, "a").unwrap();
+        let before = FileStamp::of(&p).unwrap();
+        assert!(before.changed_at().is_some());
+        std::fs::write(&p, "ab").unwrap();
+        assert_ne!(FileStamp::of(&p).unwrap(), before);
     }
 }

@@ -6,8 +6,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use shortnames::builtin::{self, BUILTIN_SEARCH_REGISTRIES};
-use shortnames::credentials::{Diagnostic, Format as AuthFormat, Keyring, Severity};
+use shortnames::config::{host_has_system_config, BUILTIN_SEARCH_REGISTRIES};
+use shortnames::credentials::{
+    CredentialDiagnostic as Diagnostic, CredentialSeverity as Severity, Format as AuthFormat,
+    Keyring,
+};
 use shortnames::escape::{escape_controls, escape_controls_lines};
 use shortnames::{report, ConfigSources, Resolution, Resolver};
 
@@ -15,6 +18,26 @@ use shortnames::{report, ConfigSources, Resolution, Resolver};
 pub enum Format {
     Text,
     Json,
+}
+
+/// The `--profile` values.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum ProfileArg {
+    /// Exactly the reference behaviour (the default).
+    #[default]
+    Compatible,
+    /// Case-insensitive hosts, strict ports, any-occurrence wildcards, blocked prefixes
+    /// enforced, authoritative system aliases, unknown keys are errors.
+    Hardened,
+}
+
+impl From<ProfileArg> for shortnames::Profile {
+    fn from(p: ProfileArg) -> shortnames::Profile {
+        match p {
+            ProfileArg::Compatible => shortnames::Profile::Compatible,
+            ProfileArg::Hardened => shortnames::Profile::Hardened,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -29,8 +52,8 @@ pub struct ConfigArgs {
     #[arg(long, value_name = "PATH")]
     pub user_aliases: Option<PathBuf>,
     /// Behaviour profile: `compatible` (exactly the reference) or `hardened`.
-    #[arg(long, value_enum, default_value_t = super::check::ProfileArg::Compatible)]
-    pub profile: super::check::ProfileArg,
+    #[arg(long, value_enum, default_value_t = ProfileArg::Compatible)]
+    pub profile: ProfileArg,
 }
 
 impl ConfigArgs {
@@ -44,7 +67,7 @@ impl ConfigArgs {
     /// The sources for resolution: the options as given, or, when none was given and the
     /// host has no system configuration, the built-in defaults (announced on stderr).
     pub fn sources_or_builtin(&self) -> ConfigSources {
-        if self.is_empty() && !builtin::host_has_system_config() {
+        if self.is_empty() && !host_has_system_config(&self.sources()) {
             announce_builtin_defaults();
             return self.sources().with_builtin_defaults();
         }
@@ -136,7 +159,7 @@ fn read_names_file(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, String
     let shown = escape_controls(&path.to_string_lossy()).into_owned();
     let fail = |why: String| format!("cannot read names from {shown}: {why}");
     match shortnames::fs::read_limited(path, limit) {
-        Ok(Some((bytes, _))) => Ok(bytes),
+        Ok(Some(bytes)) => Ok(bytes),
         Ok(None) => Err(fail("no such file or directory".to_owned())),
         Err(e @ shortnames::fs::ReadError::TooLarge { .. }) => {
             Err(fail(format!("{e} (see --names-from-limit)")))
