@@ -143,6 +143,7 @@ fn main_file_in_every_command() {
                 "alias list",
                 [&["alias", "list"][..], &conf, &["--user-aliases", "u.conf"]].concat(),
             ),
+            ("migrate", vec!["migrate", "special.conf"]),
         ];
         for (what, args) in commands {
             let r = run(dir.path(), &args);

@@ -3,7 +3,9 @@
 pub mod alias;
 pub mod auth;
 pub mod check;
+pub mod config_args;
 pub mod explain;
+pub mod migrate;
 pub mod resolve;
 
 use std::process::ExitCode;
@@ -35,6 +37,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Show the whole decision path for one name.
     Explain(explain::ExplainArgs),
+    /// Rewrite a version-1 registries.conf as the equivalent version-2 file.
+    Migrate(migrate::MigrateArgs),
 }
 
 /// Runs the parsed command line.
@@ -45,6 +49,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Auth(cmd) => auth::run(cmd),
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Migrate(args) => migrate::run(args),
     }
 }
 
