@@ -6,7 +6,9 @@ pub mod check;
 pub mod config_args;
 pub mod explain;
 pub mod migrate;
+pub mod render;
 pub mod resolve;
+pub mod scan;
 
 use std::process::ExitCode;
 
@@ -39,6 +41,11 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Rewrite a version-1 registries.conf as the equivalent version-2 file.
     Migrate(migrate::MigrateArgs),
+    /// What the Machine Config Operator lays down on OpenShift nodes, and what it costs them.
+    #[command(subcommand)]
+    Render(render::RenderCommand),
+    /// Check the images of Kubernetes manifests against a CRI-O node's configuration.
+    Scan(scan::ScanArgs),
 }
 
 /// Runs the parsed command line.
@@ -50,6 +57,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Migrate(args) => migrate::run(args),
+        Command::Render(cmd) => render::run(cmd),
+        Command::Scan(args) => scan::run(args),
     }
 }
 
