@@ -86,13 +86,20 @@ pub fn lookup_json(resolver: &Resolver, name: &str) -> Value {
 }
 
 fn lookup(resolver: &Resolver, name: &str, keyring: Option<&Keyring>) -> Value {
-    let local = match resolver.resolve_locally(name) {
+    lookup_bytes(resolver, name.as_bytes(), keyring)
+}
+
+/// A lookup of a name that may not be UTF-8 (shown with U+FFFD, like Go's JSON encoder).
+fn lookup_bytes(resolver: &Resolver, raw: &[u8], keyring: Option<&Keyring>) -> Value {
+    let lossy = String::from_utf8_lossy(raw);
+    let name = &*lossy;
+    let local = match resolver.resolve_locally_bytes(raw) {
         Ok(c) => {
             json!({"error": null, "candidates": c.iter().map(|r| r.as_str()).collect::<Vec<_>>()})
         }
         Err(e) => json!({"error": error_json(&e), "candidates": []}),
     };
-    let mut v = match resolver.resolve(name) {
+    let mut v = match resolver.resolve_bytes(raw) {
         Ok(r) => json!({
             "name": name,
             "is_short_name": is_short_name(name),
@@ -107,7 +114,7 @@ fn lookup(resolver: &Resolver, name: &str, keyring: Option<&Keyring>) -> Value {
         }),
         Err(e) => json!({
             "name": name,
-            "is_short_name": is_short_name(name),
+            "is_short_name": std::str::from_utf8(raw).is_ok() && is_short_name(name),
             "error": error_json(&e),
             "resolution": null,
             "origin": null,
@@ -119,12 +126,13 @@ fn lookup(resolver: &Resolver, name: &str, keyring: Option<&Keyring>) -> Value {
     v
 }
 
-/// The whole `expect.json` document for `names`.
-pub fn document<S: AsRef<str>>(resolver: &Resolver, names: &[S]) -> Value {
+/// The whole `expect.json` document for `names` (strings, or byte strings such as the lines
+/// of a names file, which may not be UTF-8).
+pub fn document<S: AsRef<[u8]>>(resolver: &Resolver, names: &[S]) -> Value {
     build_document(resolver, names, None)
 }
 
-fn build_document<S: AsRef<str>>(
+fn build_document<S: AsRef<[u8]>>(
     resolver: &Resolver,
     names: &[S],
     keyring: Option<&Keyring>,
@@ -136,7 +144,7 @@ fn build_document<S: AsRef<str>>(
     json!({
         "config_error": config_error,
         "config": config,
-        "lookups": names.iter().map(|n| lookup(resolver, n.as_ref(), keyring)).collect::<Vec<_>>(),
+        "lookups": names.iter().map(|n| lookup_bytes(resolver, n.as_ref(), keyring)).collect::<Vec<_>>(),
     })
 }
 
@@ -212,7 +220,7 @@ pub fn lookup_json_with_credentials(resolver: &Resolver, name: &str, keyring: &K
 /// assert!(source["credentials"]["credential"].is_null()); // anonymous
 /// assert_eq!(doc["credential_diagnostics"][0]["code"], "SourceMissing");
 /// ```
-pub fn document_with_credentials<S: AsRef<str>>(
+pub fn document_with_credentials<S: AsRef<[u8]>>(
     resolver: &Resolver,
     names: &[S],
     keyring: &Keyring,
@@ -248,7 +256,7 @@ pub fn document_with_credentials<S: AsRef<str>>(
 /// assert_eq!(streamed, whole);
 /// assert_eq!(errors, 1);
 /// ```
-pub fn write_document<W: Write, S: AsRef<str>>(
+pub fn write_document<W: Write, S: AsRef<[u8]>>(
     out: &mut W,
     resolver: &Resolver,
     names: impl IntoIterator<Item = S>,
@@ -267,7 +275,7 @@ pub fn write_document<W: Write, S: AsRef<str>>(
     out.write_all(b",\n  \"lookups\": [")?;
     let mut any = false;
     for name in names {
-        let v = lookup(resolver, name.as_ref(), keyring);
+        let v = lookup_bytes(resolver, name.as_ref(), keyring);
         each(&v);
         out.write_all(if any { b",\n    " } else { b"\n    " })?;
         write_nested(out, &v, 2)?;
