@@ -27,7 +27,12 @@ fn chart_files() -> Vec<Vec<u8>> {
     let mut dirs: Vec<_> = std::fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("the scan corpus is missing at {}: {e}", root.display()))
         .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("real-"))
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("real-")
+        })
         .collect();
     dirs.sort();
     let mut files = Vec::new();
@@ -58,7 +63,11 @@ fn chart_set(node: &NodeProfile) -> ChartSet {
     let per_copy: usize = reports.iter().map(|r| r.images.len()).sum();
     let one_copy_images = reports
         .iter()
-        .flat_map(|r| r.images.iter().filter_map(|i| i.image.as_str().map(str::to_owned)))
+        .flat_map(|r| {
+            r.images
+                .iter()
+                .filter_map(|i| i.image.as_str().map(str::to_owned))
+        })
         .collect();
     let copies = TARGET_IMAGES.div_ceil(per_copy);
     let files: Vec<Vec<u8>> = (0..copies).flat_map(|_| one.iter().cloned()).collect();

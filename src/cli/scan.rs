@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use shortnames::scan::{fix, sarif, FileReport, NodeProfile, Outcome, ScanReport};
+use shortnames::ResolutionKind;
 
 /// Largest manifest file read, in bytes.
 const MAX_MANIFEST: u64 = 256 << 20;
@@ -386,11 +387,20 @@ fn text_findings(f: &FileReport, warnings: &mut usize) -> String {
             let _ = writeln!(s, "{head}: error: {shown:?} ({what} {container}): {reason}");
         } else if v.short_name == Some(true) {
             *warnings += 1;
-            let target = v.candidates.join(", ");
+            let origin = printable(v.origin.as_deref().unwrap_or("?"));
+            let how = match (v.resolution, v.candidates.as_slice()) {
+                (Some(ResolutionKind::Alias), [c]) => {
+                    format!("is an alias on this node ({origin}): it pulls {c}")
+                }
+                (_, [c]) => format!("resolves through the only search registry ({origin}) to {c}"),
+                (_, cs) => format!(
+                    "is tried on each search registry in turn ({origin}): {}",
+                    cs.join(", ")
+                ),
+            };
             let _ = writeln!(
                 s,
-                "{head}: warning: short name {shown:?} ({what} {container}) resolves through {} on this node to {target}",
-                v.resolution.map_or("?", |r| r.as_str())
+                "{head}: warning: short name {shown:?} ({what} {container}) {how}"
             );
             if v.fix.is_some() && v.fix != v.docker_hub {
                 let _ = writeln!(

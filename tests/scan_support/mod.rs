@@ -226,10 +226,10 @@ fn compare_doc_error(doc: &Value, e: &Value, a: &Value, path: &str, diffs: &mut 
             am.get("kind")
         ));
     }
-    if !am
+    if am
         .get("message")
         .and_then(Value::as_str)
-        .is_some_and(|m| !m.is_empty())
+        .is_none_or(str::is_empty)
     {
         diffs.push(format!("{path}.message: not a non-empty string"));
     }
@@ -239,10 +239,10 @@ fn compare_doc_error(doc: &Value, e: &Value, a: &Value, path: &str, diffs: &mut 
         Some(l) if (lo..=hi).contains(&l) => {}
         other => diffs.push(format!("{path}.line: {other:?} not within {lo}..={hi}")),
     }
-    if !am
+    if am
         .get("column")
         .and_then(Value::as_i64)
-        .is_some_and(|c| c >= 1)
+        .is_none_or(|c| c < 1)
     {
         diffs.push(format!("{path}.column: not an integer >= 1"));
     }
