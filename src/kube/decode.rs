@@ -259,41 +259,33 @@ pub(crate) fn decode_chunk(text: &str, base: Base) -> Result<Option<Node>, Failu
                 b.complete_scalar(node, anchor, empty)
                     .map_err(|m| fail_at(m, text_start))?;
             }
-            Event::SequenceStart(anchor, ref tag) => {
-                let c = if anchor != 0 || tag.is_some() {
-                    loc.skip_props(start, text.len(), false)
-                } else {
-                    start
-                };
+            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
                 if b.stack.len() >= MAX_DEPTH {
                     return Err(fail_at(
                         format!("document nests deeper than {MAX_DEPTH} levels"),
                         start,
                     ));
                 }
-                b.stack.push(Frame::Seq {
-                    anchor,
-                    pos: loc.to_pos(c, c.byte),
-                    items: Vec::new(),
-                });
-            }
-            Event::MappingStart(anchor, ref tag) => {
+                // The collection's text starts after its anchor or tag, if any.
                 let c = if anchor != 0 || tag.is_some() {
                     loc.skip_props(start, text.len(), false)
                 } else {
                     start
                 };
-                if b.stack.len() >= MAX_DEPTH {
-                    return Err(fail_at(
-                        format!("document nests deeper than {MAX_DEPTH} levels"),
-                        start,
-                    ));
-                }
-                b.stack.push(Frame::Map {
-                    anchor,
-                    pos: loc.to_pos(c, c.byte),
-                    pairs: Vec::new(),
-                    key: None,
+                let pos = loc.to_pos(c, c.byte);
+                b.stack.push(if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Seq {
+                        anchor,
+                        pos,
+                        items: Vec::new(),
+                    }
+                } else {
+                    Frame::Map {
+                        anchor,
+                        pos,
+                        pairs: Vec::new(),
+                        key: None,
+                    }
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
