@@ -293,3 +293,46 @@ fn text_output_escapes_control_characters() {
         "{out}"
     );
 }
+
+#[test]
+fn fix_follows_symbolic_links_and_keeps_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("real.yaml"), POD).unwrap();
+    fs::set_permissions(
+        tmp.path().join("real.yaml"),
+        fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("real.yaml", tmp.path().join("link.yaml")).unwrap();
+    let run = shortnames(
+        tmp.path(),
+        &[
+            "scan",
+            "--node-profile",
+            "kubeadm-ubuntu",
+            "--fix",
+            "link.yaml",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(fs::symlink_metadata(tmp.path().join("link.yaml"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let fixed = fs::read_to_string(tmp.path().join("real.yaml")).unwrap();
+    assert!(
+        fixed.contains("image: docker.io/library/app:1\n"),
+        "{fixed}"
+    );
+    let mode = fs::metadata(tmp.path().join("real.yaml"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o640);
+    let leftovers: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 2, "{leftovers:?}");
+}

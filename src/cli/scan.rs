@@ -236,8 +236,9 @@ fn read_input(input: &Input) -> Result<Vec<u8>, String> {
 }
 
 /// Replaces `path`'s contents atomically (a temporary file in the same directory, renamed
-/// over it), keeping its permissions.
+/// over it), keeping its permissions; a symbolic link is followed, so the link stays a link.
 fn write_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let path = &std::fs::canonicalize(path)?;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
