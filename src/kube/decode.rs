@@ -427,14 +427,14 @@ fn is_merge(k: &Node) -> bool {
 }
 
 /// The key as the YAML-to-JSON conversion spells it.
-fn key_string(k: &Node) -> Result<String, String> {
-    Ok(match &k.value {
-        Value::String(s) => s.clone(),
+fn key_string(k: Value) -> Result<String, String> {
+    Ok(match k {
+        Value::String(s) => s,
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
         Value::UInt(u) => u.to_string(),
-        Value::Float(f) => go_float(*f),
+        Value::Float(f) => go_float(f),
         Value::Sequence(_) | Value::Mapping(_) => {
             return Err("a mapping key must be a scalar to convert to JSON".into())
         }
@@ -465,12 +465,13 @@ fn build_mapping(pairs: Vec<(Node, Node)>) -> Result<Mapping, String> {
             merges.push((m.entries.len(), v));
             continue;
         }
-        let name = key_string(&k)?;
+        let key_pos = k.pos;
+        let name = key_string(k.value)?;
         match index.get(&name) {
             Some(&i) => m.entries[i].2 = v,
             None => {
                 index.insert(name.clone(), m.entries.len());
-                m.entries.push((name, k.pos, v));
+                m.entries.push((name, key_pos, v));
             }
         }
     }
