@@ -66,49 +66,53 @@ pub fn run(args: ScanArgs) -> ExitCode {
         Ok(i) => i,
         Err(msg) => return super::usage_error(msg),
     };
-    let mut progress = Progress::new(inputs.len());
+    // Files are scanned in parallel (one worker per CPU); results keep command-line order.
+    let progress = std::sync::Mutex::new(Progress::new(inputs.len()));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Done>>> =
+        inputs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(inputs.len())
+        .max(1);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(input) = inputs.get(i) else { break };
+                if let Ok(mut p) = progress.lock() {
+                    p.show(i, &input.shown);
+                }
+                let done = process(&profile, input, args.fix, args.dry_run);
+                if let Ok(mut slot) = slots[i].lock() {
+                    *slot = Some(done);
+                }
+            });
+        }
+    });
+    if let Ok(mut p) = progress.lock() {
+        p.clear();
+    }
     let mut files = Vec::with_capacity(inputs.len());
     let mut diffs = String::new();
     let mut fixed = (0usize, 0usize);
     let mut read_failed = false;
-    for (n, input) in inputs.iter().enumerate() {
-        progress.show(n, &input.shown);
-        let bytes = match read_input(input) {
-            Ok(b) => b,
-            Err(msg) => {
-                progress.clear();
-                eprintln!("shortnames: {}: {msg}", input.shown);
-                read_failed = true;
-                continue;
-            }
+    for slot in slots {
+        let Some(done) = slot.into_inner().ok().flatten() else {
+            read_failed = true;
+            continue;
         };
-        let mut report = profile.scan_bytes(&input.shown, &bytes);
-        if args.fix {
-            let outcome = fix::apply(&bytes, &report);
-            for skipped in &outcome.skipped {
-                progress.clear();
-                eprintln!("shortnames: {}: {skipped}", input.shown);
-            }
-            if outcome.changed() {
-                fixed.0 += outcome.edits;
-                fixed.1 += 1;
-                if args.dry_run {
-                    diffs.push_str(&fix::unified_diff(&input.shown, &bytes, &outcome.fixed));
-                } else if let Some(path) = &input.path {
-                    if let Err(e) = write_in_place(path, &outcome.fixed) {
-                        progress.clear();
-                        eprintln!("shortnames: {}: {e}", input.shown);
-                        read_failed = true;
-                        continue;
-                    }
-                }
-                // Report the files as they now stand (or would).
-                report = profile.scan_bytes(&input.shown, &outcome.fixed);
-            }
+        for m in &done.messages {
+            eprintln!("shortnames: {m}");
         }
-        files.push(report);
+        read_failed |= done.failed;
+        diffs.push_str(&done.diff);
+        if done.edits > 0 {
+            fixed.0 += done.edits;
+            fixed.1 += 1;
+        }
+        files.extend(done.report);
     }
-    progress.clear();
     let report = ScanReport::new(&profile, files);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -136,6 +140,57 @@ pub fn run(args: ScanArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     ExitCode::from(u8::from(report.summary.errors > 0))
+}
+
+/// What scanning (and fixing) one file gave.
+struct Done {
+    report: Option<FileReport>,
+    diff: String,
+    edits: usize,
+    messages: Vec<String>,
+    failed: bool,
+}
+
+/// Reads, scans and (with `fix`) rewrites one input.
+fn process(profile: &NodeProfile, input: &Input, fix: bool, dry_run: bool) -> Done {
+    let mut done = Done {
+        report: None,
+        diff: String::new(),
+        edits: 0,
+        messages: Vec::new(),
+        failed: false,
+    };
+    let bytes = match read_input(input) {
+        Ok(b) => b,
+        Err(msg) => {
+            done.messages.push(format!("{}: {msg}", input.shown));
+            done.failed = true;
+            return done;
+        }
+    };
+    let mut report = profile.scan_bytes(&input.shown, &bytes);
+    if fix {
+        let outcome = fix::apply(&bytes, &report);
+        for skipped in &outcome.skipped {
+            done.messages.push(format!("{}: {skipped}", input.shown));
+        }
+        if outcome.changed() {
+            if dry_run {
+                done.diff = fix::unified_diff(&input.shown, &bytes, &outcome.fixed);
+            } else if let Some(path) = &input.path {
+                if let Err(e) = write_in_place(path, &outcome.fixed) {
+                    done.messages.push(format!("{}: {e}", input.shown));
+                    done.failed = true;
+                    return done;
+                }
+            }
+            done.edits = outcome.edits;
+            // Report the file as it now stands (or would).
+            report = profile.scan_bytes(&input.shown, &outcome.fixed);
+        }
+    }
+    done.report = Some(report);
+    done
 }
 
 /// A built-in name, or a directory (an argument with a `/`, or `.`/`..`, or a name that is not
