@@ -81,7 +81,7 @@ pub fn run(args: ScanArgs) -> ExitCode {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(input) = inputs.get(i) else { break };
                 if let Ok(mut p) = progress.lock() {
-                    p.show(i, &input.shown);
+                    p.tick(&input.shown);
                 }
                 let done = process(&profile, input, args.fix, args.dry_run);
                 if let Ok(mut slot) = slots[i].lock() {
@@ -317,28 +317,39 @@ fn write_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
-/// A one-line progress indicator on a terminal's stderr.
+/// A one-line progress indicator on a terminal's stderr, redrawn at most ten times a second.
 struct Progress {
     total: usize,
+    done: usize,
     on: bool,
     shown: bool,
+    last: Option<std::time::Instant>,
 }
 
 impl Progress {
     fn new(total: usize) -> Progress {
         Progress {
             total,
+            done: 0,
             on: total >= PROGRESS_FROM && std::io::stderr().is_terminal(),
             shown: false,
+            last: None,
         }
     }
 
-    fn show(&mut self, n: usize, name: &str) {
-        if !self.on {
+    /// One more file is being scanned.
+    fn tick(&mut self, name: &str) {
+        self.done += 1;
+        if !self.on
+            || self
+                .last
+                .is_some_and(|t| t.elapsed() < std::time::Duration::from_millis(100))
+        {
             return;
         }
+        self.last = Some(std::time::Instant::now());
         let name: String = printable(name).chars().take(60).collect();
-        eprint!("\r\x1b[Kscanning {}/{}: {name}", n + 1, self.total);
+        eprint!("\r\x1b[Kscanning {}/{}: {name}", self.done, self.total);
         self.shown = true;
     }
 
