@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use shortnames::check::{check, CheckOptions};
 use shortnames::diagnostics::Severity;
+use shortnames::diagnostics::{check, CheckOptions};
 use shortnames::{Config, ConfigSources, Profile};
 
 fn corpus() -> Vec<PathBuf> {

@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_json::Value;
-use shortnames::check::{check, CheckOptions};
 use shortnames::diagnostics::Severity;
+use shortnames::diagnostics::{check, CheckOptions};
 use shortnames::ConfigSources;
 
 fn sources_for(case: &Path) -> ConfigSources {

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
-use shortnames::explain::{explain, ExplainOptions};
+use shortnames::diagnostics::{explain, ExplainOptions};
 
 use super::resolve::{ConfigArgs, Format};
 
