@@ -3,7 +3,9 @@
 pub mod alias;
 pub mod auth;
 pub mod check;
+pub mod config_args;
 pub mod explain;
+pub mod migrate;
 pub mod resolve;
 #[cfg(feature = "yaml")]
 pub mod scan;
@@ -37,6 +39,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Show the whole decision path for one name.
     Explain(explain::ExplainArgs),
+    /// Rewrite a version-1 registries.conf as the equivalent version-2 file.
+    Migrate(migrate::MigrateArgs),
     /// Check the images of Kubernetes manifests against a CRI-O node's configuration.
     #[cfg(feature = "yaml")]
     Scan(scan::ScanArgs),
@@ -50,6 +54,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Auth(cmd) => auth::run(cmd),
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Migrate(args) => migrate::run(args),
         #[cfg(feature = "yaml")]
         Command::Scan(args) => scan::run(args),
     }

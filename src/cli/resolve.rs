@@ -6,12 +6,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use shortnames::config::{host_has_system_config, BUILTIN_SEARCH_REGISTRIES};
 use shortnames::credentials::{
     CredentialDiagnostic as Diagnostic, CredentialSeverity as Severity, Format as AuthFormat,
     Keyring,
 };
-use shortnames::{report, ConfigSources, Resolution, Resolver};
+use shortnames::{report, Resolution, Resolver};
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Format {
@@ -19,85 +18,7 @@ pub enum Format {
     Json,
 }
 
-/// The `--profile` values.
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
-pub enum ProfileArg {
-    /// Exactly the reference behaviour (the default).
-    #[default]
-    Compatible,
-    /// Case-insensitive hosts, strict ports, any-occurrence wildcards, blocked prefixes
-    /// enforced, authoritative system aliases, unknown keys are errors.
-    Hardened,
-}
-
-impl From<ProfileArg> for shortnames::Profile {
-    fn from(p: ProfileArg) -> shortnames::Profile {
-        match p {
-            ProfileArg::Compatible => shortnames::Profile::Compatible,
-            ProfileArg::Hardened => shortnames::Profile::Hardened,
-        }
-    }
-}
-
-#[derive(Args)]
-pub struct ConfigArgs {
-    /// The main registries.conf (explicit: a missing file is an error).
-    #[arg(long, value_name = "PATH")]
-    pub registries_conf: Option<PathBuf>,
-    /// The only drop-in directory (missing = no drop-ins).
-    #[arg(long, value_name = "DIR")]
-    pub registries_conf_d: Option<PathBuf>,
-    /// The user short-name alias file (read only; missing = none).
-    #[arg(long, value_name = "PATH")]
-    pub user_aliases: Option<PathBuf>,
-    /// Behaviour profile: `compatible` (exactly the reference) or `hardened`.
-    #[arg(long, value_enum, default_value_t = ProfileArg::Compatible)]
-    pub profile: ProfileArg,
-}
-
-impl ConfigArgs {
-    /// Whether no configuration option was given at all.
-    pub fn is_empty(&self) -> bool {
-        self.registries_conf.is_none()
-            && self.registries_conf_d.is_none()
-            && self.user_aliases.is_none()
-    }
-
-    /// The sources for resolution: the options as given, or, when none was given and the
-    /// host has no system configuration, the built-in defaults (announced on stderr).
-    pub fn sources_or_builtin(&self) -> ConfigSources {
-        if self.is_empty() && !host_has_system_config(&self.sources()) {
-            announce_builtin_defaults();
-            return self.sources().with_builtin_defaults();
-        }
-        self.sources()
-    }
-
-    pub fn sources(&self) -> ConfigSources {
-        let mut s = ConfigSources::new();
-        if let Some(p) = &self.registries_conf {
-            s = s.registries_conf(p);
-        }
-        if let Some(p) = &self.registries_conf_d {
-            s = s.registries_conf_d(p);
-        }
-        if let Some(p) = &self.user_aliases {
-            s = s.user_aliases(p);
-        }
-        s.profile(self.profile.into())
-    }
-}
-
-/// Says on stderr that the built-in defaults are in use.
-pub fn announce_builtin_defaults() {
-    eprintln!(
-        "shortnames: no {} or {} on this host and no configuration option given: \
-         using the built-in alias table and search list ({})",
-        shortnames::config::SYSTEM_REGISTRIES_CONF,
-        shortnames::config::SYSTEM_REGISTRIES_CONF_D,
-        BUILTIN_SEARCH_REGISTRIES.join(", ")
-    );
-}
+pub use super::config_args::ConfigArgs;
 
 #[derive(Args)]
 pub struct CredentialArgs {

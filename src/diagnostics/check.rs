@@ -27,7 +27,6 @@
 //! ```
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
@@ -162,6 +161,16 @@ pub fn check(sources: &ConfigSources, options: &CheckOptions) -> CheckReport {
     };
     c.load_all(sources);
     c.analyse(sources);
+    if sources.compat_target() == config::Compat::V5_40 {
+        // What stops working compared with v5.23 (Podman 4 → Podman 6).
+        for f in config::upgrade_findings(sources) {
+            let d = Diagnostic::new(Severity::Warning, format!("upgrade/{}", f.code), f.message);
+            c.push(match f.file {
+                Some(file) => d.at(&*file, None),
+                None => d,
+            });
+        }
+    }
     let order: HashMap<String, usize> = c
         .report
         .files
@@ -202,8 +211,36 @@ struct Checker {
     loaded: Vec<Loaded>,
 }
 
-const MAIN: &str = "registries configuration";
-const DROP_IN: &str = "drop-in registries configuration";
+/// The checker's side of the one walk over the files: every file is checked, every problem
+/// recorded.
+struct Walk<'a> {
+    checker: &'a mut Checker,
+    sources: &'a ConfigSources,
+}
+
+impl config::discovery::Visitor for Walk<'_> {
+    fn file(
+        &mut self,
+        path: &config::discovery::FilePath,
+        role: config::discovery::Role,
+        text: &str,
+    ) -> Result<(), crate::Error> {
+        self.checker
+            .load_one(&path.display, text.to_owned(), role, self.sources);
+        Ok(())
+    }
+
+    fn problem(&mut self, e: crate::Error) -> Result<(), crate::Error> {
+        self.checker.push(Diagnostic::from_error(&e));
+        Ok(())
+    }
+
+    fn shadowed(&mut self, f: config::ShadowedFile) {
+        let message = format!("not read: {} has the same file name and wins", f.by);
+        self.checker
+            .push(Diagnostic::new(Severity::Info, "drop-in-shadowed", message).at(&*f.path, None));
+    }
+}
 
 impl Checker {
     fn push(&mut self, d: Diagnostic) {
@@ -211,72 +248,33 @@ impl Checker {
     }
 
     fn load_all(&mut self, sources: &ConfigSources) {
-        let limits = *sources.input_limits();
-        let main = sources.main_file();
-        match config::read_limited_display(
-            &sources.io_path(&main.path),
-            &main.display,
-            limits.max_file_size,
-        ) {
-            Ok(Some(text)) => self.load_one(&main.display, text, false, sources),
-            Ok(None) if !main.explicit => {}
-            Ok(None) => self.push(
-                Diagnostic::new(
-                    Severity::Error,
-                    "invalid-config/io",
-                    format!(
-                        "loading {MAIN} {}: open {}: no such file or directory",
-                        Q(&main.display),
-                        main.display
-                    ),
-                )
-                .at(main.display.clone(), None),
-            ),
-            Err(p) => self.push(
-                Diagnostic::new(
-                    Severity::Error,
-                    p.kind.as_str(),
-                    format!("loading {MAIN} {}: {}", Q(&main.display), p.message),
-                )
-                .at(main.display.clone(), None),
-            ),
-        }
-        for (name, contents) in sources.prepended_drop_ins() {
-            self.load_one(name, contents.to_owned(), true, sources);
-        }
-        for dir in sources.drop_in_dirs() {
-            let found = match config::paths::discover_drop_ins(sources, &dir) {
-                Ok(f) => f,
-                Err(e) => {
-                    self.push(Diagnostic::from_error(&e));
-                    continue;
-                }
-            };
-            for display in found {
-                let io_path = sources.io_path(Path::new(&display));
-                match config::read_limited_display(&io_path, &display, limits.max_file_size) {
-                    Ok(Some(text)) => self.load_one(&display, text, true, sources),
-                    Ok(None) => {}
-                    Err(p) => self.push(
-                        Diagnostic::new(
-                            Severity::Error,
-                            p.kind.as_str(),
-                            format!("loading {DROP_IN} {}: {}", Q(&display), p.message),
-                        )
-                        .at(display.clone(), None),
-                    ),
-                }
-            }
-        }
+        let mut walk = Walk {
+            checker: self,
+            sources,
+        };
+        // Problems are recorded as they come; the walk itself does not stop.
+        let _ = config::discovery::walk(sources, &mut walk);
     }
 
-    fn load_one(&mut self, display: &str, text: String, drop_in: bool, sources: &ConfigSources) {
+    fn load_one(
+        &mut self,
+        display: &str,
+        text: String,
+        role: config::discovery::Role,
+        sources: &ConfigSources,
+    ) {
+        let drop_in = role != config::discovery::Role::Main;
         self.report.files.push(display.to_owned());
         self.report.sources.insert(display, text.clone());
         let origin: Arc<str> = Arc::from(display);
-        let what = if drop_in { DROP_IN } else { MAIN };
-        let (config, problems) =
-            file::load_collect(&text, &origin, drop_in, sources.input_limits());
+        let what = sources.compat_target().prefix_kind(role);
+        let (config, problems) = file::load_collect(
+            &text,
+            &origin,
+            drop_in,
+            sources.compat_target(),
+            sources.input_limits(),
+        );
         for p in problems {
             let mut d = Diagnostic::new(
                 Severity::Error,
