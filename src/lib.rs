@@ -112,8 +112,9 @@
 //!   crate is the library only.
 //! * `oci`: [`Reference::to_oci`](crate::Reference) converts to `oci-spec`'s distribution
 //!   reference.
-//! * `yaml` (enabled by `cli`): [`kube`], the Kubernetes-manifest reader, and [`scan`], what a
-//!   CRI-O node does with the images of manifests.
+//! * `yaml` (enabled by `cli`): Kubernetes manifests — the shared reader [`kube`], [`scan`]
+//!   (what a CRI-O node does with the images of manifests), and `render` (what the Machine
+//!   Config Operator lays down on OpenShift nodes).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -131,6 +132,8 @@ mod pull_sources;
 mod quote;
 pub mod reference;
 mod registry_index;
+#[cfg(feature = "yaml")]
+pub mod render;
 pub mod report;
 pub mod resolve;
 #[cfg(feature = "yaml")]

@@ -18,13 +18,24 @@ pub struct CheckArgs {
     /// Exit with status 1 when there are warnings (and no errors).
     #[arg(long)]
     strict: bool,
+    /// Check what MCO renders from these cluster objects (IDMS, ITMS, ICSP, Image `cluster`)
+    /// instead of a registries.conf (repeat for several files).
+    #[arg(long, value_name = "FILE")]
+    cluster_objects: Vec<std::path::PathBuf>,
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
-    let report = check(
-        &args.config.sources_or_builtin(),
-        &CheckOptions::default().profile(args.config.profile.into()),
-    );
+    let report = if args.cluster_objects.is_empty() {
+        check(
+            &args.config.sources_or_builtin(),
+            &CheckOptions::default().profile(args.config.profile.into()),
+        )
+    } else {
+        match super::render::cluster_objects_report(&args.cluster_objects) {
+            Ok(r) => r,
+            Err(code) => return code,
+        }
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {

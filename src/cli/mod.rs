@@ -6,6 +6,7 @@ pub mod check;
 pub mod config_args;
 pub mod explain;
 pub mod migrate;
+pub mod render;
 pub mod resolve;
 #[cfg(feature = "yaml")]
 pub mod scan;
@@ -41,6 +42,9 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Rewrite a version-1 registries.conf as the equivalent version-2 file.
     Migrate(migrate::MigrateArgs),
+    /// What the Machine Config Operator lays down on OpenShift nodes, and what it costs them.
+    #[command(subcommand)]
+    Render(render::RenderCommand),
     /// Check the images of Kubernetes manifests against a CRI-O node's configuration.
     #[cfg(feature = "yaml")]
     Scan(scan::ScanArgs),
@@ -55,6 +59,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Migrate(args) => migrate::run(args),
+        Command::Render(cmd) => render::run(cmd),
         #[cfg(feature = "yaml")]
         Command::Scan(args) => scan::run(args),
     }

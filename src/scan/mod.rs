@@ -21,7 +21,7 @@
 //! assert_ne!(v.fix, v.docker_hub);
 //! ```
 
-mod builtin;
+pub(crate) mod builtin;
 mod extract;
 pub mod fix;
 mod profile;
