@@ -13,6 +13,7 @@
 //! * [`credentials`]: first byte selects the format (even: `config.json`, odd: `.dockercfg`),
 //!   the rest is the document.
 //! * [`resolve`]: `drop-in` `\0` `names, one per line`; the drop-in is layered in memory.
+//! * [`decoders`]: the bytes of one registries.conf (as read from a file).
 //!
 //! For example `reference(b"quay.io/a/b:1")` or
 //! `resolve(b"unqualified-search-registries = [\"quay.io\"]\0app\nquay.io/x")`.
@@ -218,4 +219,11 @@ pub fn resolve(data: &[u8]) {
         }
         let _ = resolver.resolve_locally(name);
     }
+}
+
+/// The fast TOML scanner against the full decoder: never a panic; when the fast scanner
+/// decodes the input, the full decoder reads the same values at the same spans (and the user
+/// alias file decoders agree on the aliases).
+pub fn decoders(data: &[u8]) {
+    shortnames::config::fuzz_decoders(data);
 }

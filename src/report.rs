@@ -84,13 +84,20 @@ pub fn lookup_json(resolver: &Resolver, name: &str) -> Value {
 }
 
 fn lookup(resolver: &Resolver, name: &str, keyring: Option<&Keyring>) -> Value {
-    let local = match resolver.resolve_locally(name) {
+    lookup_bytes(resolver, name.as_bytes(), keyring)
+}
+
+/// A lookup of a name that may not be UTF-8 (shown with U+FFFD, like Go's JSON encoder).
+fn lookup_bytes(resolver: &Resolver, raw: &[u8], keyring: Option<&Keyring>) -> Value {
+    let lossy = String::from_utf8_lossy(raw);
+    let name = &*lossy;
+    let local = match resolver.resolve_locally_bytes(raw) {
         Ok(c) => {
             json!({"error": null, "candidates": c.iter().map(|r| r.as_str()).collect::<Vec<_>>()})
         }
         Err(e) => json!({"error": error_json(&e), "candidates": []}),
     };
-    let mut v = match resolver.resolve(name) {
+    let mut v = match resolver.resolve_bytes(raw) {
         Ok(r) => json!({
             "name": name,
             "is_short_name": is_short_name(name),
@@ -105,7 +112,7 @@ fn lookup(resolver: &Resolver, name: &str, keyring: Option<&Keyring>) -> Value {
         }),
         Err(e) => json!({
             "name": name,
-            "is_short_name": is_short_name(name),
+            "is_short_name": std::str::from_utf8(raw).is_ok() && is_short_name(name),
             "error": error_json(&e),
             "resolution": null,
             "origin": null,
@@ -117,12 +124,13 @@ fn lookup(resolver: &Resolver, name: &str, keyring: Option<&Keyring>) -> Value {
     v
 }
 
-/// The whole `expect.json` document for `names`.
-pub fn document<S: AsRef<str>>(resolver: &Resolver, names: &[S]) -> Value {
+/// The whole `expect.json` document for `names` (strings, or byte strings such as the lines
+/// of a names file, which may not be UTF-8).
+pub fn document<S: AsRef<[u8]>>(resolver: &Resolver, names: &[S]) -> Value {
     build_document(resolver, names, None)
 }
 
-fn build_document<S: AsRef<str>>(
+fn build_document<S: AsRef<[u8]>>(
     resolver: &Resolver,
     names: &[S],
     keyring: Option<&Keyring>,
@@ -134,7 +142,7 @@ fn build_document<S: AsRef<str>>(
     json!({
         "config_error": config_error,
         "config": config,
-        "lookups": names.iter().map(|n| lookup(resolver, n.as_ref(), keyring)).collect::<Vec<_>>(),
+        "lookups": names.iter().map(|n| lookup_bytes(resolver, n.as_ref(), keyring)).collect::<Vec<_>>(),
     })
 }
 
@@ -210,7 +218,7 @@ pub fn lookup_json_with_credentials(resolver: &Resolver, name: &str, keyring: &K
 /// assert!(source["credentials"]["credential"].is_null()); // anonymous
 /// assert_eq!(doc["credential_diagnostics"][0]["code"], "SourceMissing");
 /// ```
-pub fn document_with_credentials<S: AsRef<str>>(
+pub fn document_with_credentials<S: AsRef<[u8]>>(
     resolver: &Resolver,
     names: &[S],
     keyring: &Keyring,

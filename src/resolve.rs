@@ -412,6 +412,38 @@ impl Resolver {
         })
     }
 
+    /// [`Resolver::resolve`] for input that may not be UTF-8 (a line of a names file): such
+    /// input never parses, and fails like the reference, its bytes quoted
+    /// (`cannot parse input: "busy\xffbox": invalid reference format`).
+    ///
+    /// ```
+    /// # use shortnames::{ConfigSources, Resolver};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let resolver = Resolver::new(&ConfigSources::new().registries_conf_d(dir.path()));
+    /// let e = resolver.resolve_bytes(b"busy\xffbox").unwrap_err();
+    /// assert_eq!(e.to_string(), r#"cannot parse input: "busy\xffbox": invalid reference format"#);
+    /// ```
+    pub fn resolve_bytes(&self, name: &[u8]) -> Result<Resolution<'_>, Error> {
+        match std::str::from_utf8(name) {
+            Ok(name) => self.resolve(name),
+            Err(_) => {
+                if self.mode_override.is_none() {
+                    self.snapshot()?;
+                }
+                Err(non_utf8_input(name))
+            }
+        }
+    }
+
+    /// [`Resolver::resolve_locally`] for input that may not be UTF-8 (see
+    /// [`Resolver::resolve_bytes`]).
+    pub fn resolve_locally_bytes(&self, name: &[u8]) -> Result<Vec<Reference>, Error> {
+        match std::str::from_utf8(name) {
+            Ok(name) => self.resolve_locally(name),
+            Err(_) => Err(non_utf8_input(name)),
+        }
+    }
+
     /// `shortnames.ResolveLocally`: the names under which the image may already be stored
     /// locally: the alias (if any), `localhost/<name>`, then each search registry.
     ///
@@ -544,6 +576,20 @@ pub(crate) struct TracedSources<'a> {
 enum Input {
     FullyQualified(Reference),
     Short(Reference),
+}
+
+/// The parse error of input that is not UTF-8 (the grammar refuses it whatever it holds).
+fn non_utf8_input(name: &[u8]) -> Error {
+    let lossy = String::from_utf8_lossy(name);
+    let e = match Reference::parse_short(&lossy) {
+        Err(e) => e,
+        Ok(_) => unreachable!("U+FFFD is not in the reference grammar"),
+    };
+    Error::reference(
+        ErrorKind::InvalidReference,
+        format_args!("cannot parse input: {}: ", crate::quote::QB(name)),
+        &e,
+    )
 }
 
 /// `parseUnnormalizedShortName` (rule 29); a fully-qualified name comes back normalised with

@@ -28,7 +28,8 @@ fn conformance_corpus() {
     for case in &cases {
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
         let want = common::expected(case);
-        let names = common::names(&want);
+        let names = common::names_bytes(case);
+        assert_eq!(names.len(), common::names(&want).len(), "{name}: names.txt");
         let resolver = Resolver::new(&sources_for(case));
         let got = report::document(&resolver, &names);
         match common::compare("", &got, &want) {

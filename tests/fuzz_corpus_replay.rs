@@ -70,6 +70,11 @@ fn resolve_corpus() {
     replay("resolve", harness::resolve);
 }
 
+#[test]
+fn decoders_corpus() {
+    replay("decoders", harness::decoders);
+}
+
 /// The replay can fail: an input breaking an invariant is reported with its path.
 #[test]
 #[should_panic(expected = "fails")]

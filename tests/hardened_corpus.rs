@@ -101,6 +101,14 @@ fn hardened_changes_only_the_known_holes() {
             &Resolver::new(&s.clone().profile(Profile::Hardened)),
             &names,
         );
+        // The hardened profile refuses unknown keys, which the reference ignores (x-* cases
+        // hold keys v5.23.1 does not know).
+        if compatible["config_error"].is_null()
+            && hardened["config_error"]["kind"] == "invalid-config/unknown-key"
+        {
+            changed += 1;
+            continue;
+        }
         assert_eq!(
             compatible["config_error"], hardened["config_error"],
             "{name}"

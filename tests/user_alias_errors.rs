@@ -70,7 +70,7 @@ fn planted_broken_user_alias_files_give_one_error_everywhere() {
             "non-UTF-8",
             b"[aliases]\n\"app\" = \"quay.io/app\xff\"\n".to_vec(),
             "invalid-user-aliases/toml",
-            "invalid UTF-8 at byte 30",
+            "invalid UTF-8 byte: 0xff (at byte 30)",
         ),
         (
             "over the entry limit",

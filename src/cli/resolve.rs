@@ -66,16 +66,18 @@ pub struct ResolveArgs {
     names: Vec<String>,
 }
 
-fn read_names(args: &ResolveArgs) -> Result<Vec<String>, String> {
-    let mut names = args.names.clone();
+/// The names to resolve: the arguments, then the lines of `--names-from` — byte strings, taken
+/// verbatim (a line that is not UTF-8 is one name, which fails to parse on its own); the file
+/// ends with `\n`, an empty file holds no names.
+fn read_names(args: &ResolveArgs) -> Result<Vec<Vec<u8>>, String> {
+    let mut names: Vec<Vec<u8>> = args.names.iter().map(|n| n.clone().into_bytes()).collect();
     if let Some(path) = &args.names_from {
-        let text = std::fs::read_to_string(path)
+        let text = std::fs::read(path)
             .map_err(|e| format!("cannot read names from {}: {e}", path.display()))?;
-        let mut lines: Vec<&str> = text.split('\n').collect();
-        if text.ends_with('\n') {
-            lines.pop();
+        let body = text.strip_suffix(b"\n").unwrap_or(&text);
+        if !text.is_empty() {
+            names.extend(body.split(|&b| b == b'\n').map(<[u8]>::to_vec));
         }
-        names.extend(lines.into_iter().map(str::to_owned));
     }
     Ok(names)
 }
@@ -85,7 +87,7 @@ pub fn run(args: ResolveArgs) -> ExitCode {
         Ok(n) => n,
         Err(e) => return super::usage_error(e),
     };
-    if names.is_empty() {
+    if names.is_empty() && args.names_from.is_none() {
         return super::usage_error("no names given (pass NAME... or --names-from FILE)");
     }
     let resolver = Resolver::new(&args.config.sources_or_builtin());
@@ -122,8 +124,9 @@ pub fn run(args: ResolveArgs) -> ExitCode {
             if let Err(e) = resolver.config() {
                 eprintln!("error: {}", e.located());
             }
-            for name in &names {
-                match resolver.resolve(name) {
+            for raw in &names {
+                let name = &*String::from_utf8_lossy(raw);
+                match resolver.resolve_bytes(raw) {
                     Ok(r) => failed |= print_resolution(&mut out, name, &r, keyring.as_ref()),
                     Err(e) => {
                         failed = true;

@@ -1,435 +1,322 @@
 //! Decoding one TOML file into the union of the v2 and v1 schemas (resolution rules 6–9),
 //! keeping the span of every key and value for located diagnostics.
 //!
-//! The decoder reproduces the reference's (BurntSushi/toml) matching: a TOML key matches a field
-//! whose name is equal or, failing that, equal under Unicode simple case folding; unknown keys are
-//! ignored (and recorded as warnings); a known key with the wrong type is an error.
+//! The text is read by [`super::toml`] (which accepts and rejects what the reference's TOML
+//! decoder, BurntSushi/toml 1.2.0, does); the values are then matched against the one schema
+//! ([`super::schema`]) the way that decoder does it: a TOML key matches a field whose name is
+//! equal or, failing that, equal under Unicode simple case folding; unknown keys are ignored
+//! (and recorded as warnings); a known key with a value of the wrong type is an error — except
+//! for `aliases`, a map, where a value that is not a table is silently ignored.
 
-use std::ops::Range;
+use super::schema::{self, Field, Id, Kind};
+use super::toml::{self, Node, Table, Value};
 
-use toml_edit::{ImDocument, InlineTable, Item, Table, Value};
-
-/// A byte range in the source text.
-pub(crate) type Span = Option<Range<usize>>;
-
-/// A decoded string with its key path and spans.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct SpStr {
-    pub value: String,
-    /// Span of the value.
-    pub span: Span,
-    /// Dotted key path, e.g. `registry[1].location`.
-    pub key: String,
-}
-
-/// A `[[registry.mirror]]` table.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RawMirror {
-    pub location: SpStr,
-    pub insecure: bool,
-    pub pull_from_mirror: SpStr,
-    pub key: String,
-    pub span: Span,
-}
-
-/// A `[[registry]]` table.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RawRegistry {
-    pub prefix: SpStr,
-    pub location: SpStr,
-    pub insecure: bool,
-    pub blocked: bool,
-    pub mirror_by_digest_only: bool,
-    pub pull_from_mirror: SpStr,
-    pub mirrors: Vec<RawMirror>,
-    pub key: String,
-    pub span: Span,
-    pub insecure_span: Span,
-    pub blocked_span: Span,
-}
-
-/// An `[aliases]` entry.
-#[derive(Debug, Clone)]
-pub(crate) struct RawAlias {
-    pub name: String,
-    pub name_span: Span,
-    pub value: String,
-    pub value_span: Span,
-}
-
-impl RawAlias {
-    /// The key path of the entry's value, e.g. `aliases."ubi9"`.
-    pub(crate) fn key(&self) -> String {
-        RawAlias::key_of(&self.name)
-    }
-
-    /// The key path of the value of alias `name`.
-    pub(crate) fn key_of(name: &str) -> String {
-        format!("aliases.{}", crate::quote::Q(name))
-    }
-}
-
-/// A key the schema does not know (ignored, like the reference does).
-#[derive(Debug, Clone)]
-pub(crate) struct UnknownKey {
-    pub key: String,
-    pub span: Span,
-}
-
-/// One file, decoded. `None` = key absent (drives merging, rule 9).
-#[derive(Debug, Default)]
-pub(crate) struct RawFile {
-    pub registries: Vec<RawRegistry>,
-    pub registries_span: Span,
-    pub usr: Option<Vec<SpStr>>,
-    pub usr_span: Span,
-    pub credential_helpers: Option<Vec<SpStr>>,
-    pub short_name_mode: SpStr,
-    pub aliases: Vec<RawAlias>,
-    pub additional_layer_store_auth_helper: SpStr,
-    pub v1_search: Vec<SpStr>,
-    pub v1_insecure: Vec<SpStr>,
-    pub v1_block: Vec<SpStr>,
-    pub v1_span: Span,
-    /// A version-1 table has a `registries` key (even an empty list): v5.40 refuses the file.
-    pub v1_defined: bool,
-    pub unknown: Vec<UnknownKey>,
-}
-
-/// A decoding failure: TOML syntax or a value of the wrong type.
-#[derive(Debug, Clone)]
-pub(crate) struct DecodeError {
-    /// Text after `toml: ` (not part of the compatibility contract).
-    pub message: String,
-    pub span: Span,
-    pub key: Option<String>,
-}
-
-/// A decoded alias-only file (the user alias cache): only `[aliases]` is read.
-#[derive(Debug, Default)]
-pub(crate) struct RawAliasFile {
-    pub aliases: Vec<RawAlias>,
-    pub unknown: Vec<UnknownKey>,
-}
+pub(crate) use super::raw::{
+    DecodeError, RawAlias, RawAliasFile, RawFile, RawMirror, RawRegistry, SpStr, Span, UnknownKey,
+};
 
 // ---------------------------------------------------------------------------------------------
-
-/// Go's `strings.EqualFold` restricted to what can equal an ASCII field name.
-pub(crate) fn fold_eq(key: &str, field: &str) -> bool {
-    let mut k = key.chars();
-    for f in field.bytes() {
-        let Some(c) = k.next() else { return false };
-        let c = match c {
-            '\u{17F}' => 's',  // LATIN SMALL LETTER LONG S
-            '\u{212A}' => 'k', // KELVIN SIGN
-            c if c.is_ascii() => c.to_ascii_lowercase(),
-            _ => return false,
-        };
-        if c as u32 != f.to_ascii_lowercase() as u32 {
-            return false;
-        }
-    }
-    k.next().is_none()
-}
-
-/// Which of `fields` a TOML key decodes into: an exact match, else a case-folded one.
-pub(crate) fn match_field(key: &str, fields: &[&'static str]) -> Option<&'static str> {
-    fields
-        .iter()
-        .find(|f| **f == key)
-        .or_else(|| fields.iter().find(|f| fold_eq(key, f)))
-        .copied()
-}
-
-/// A view of a table-like TOML node.
-#[derive(Clone, Copy)]
-enum Node<'a> {
-    Item(&'a Item),
-    Value(&'a Value),
-}
-
-impl<'a> Node<'a> {
-    fn span(&self) -> Span {
-        match self {
-            Node::Item(i) => i.span(),
-            Node::Value(v) => v.span(),
-        }
-    }
-
-    fn type_name(&self) -> &'static str {
-        match *self {
-            Node::Item(Item::None) => "none",
-            Node::Item(Item::Value(v)) | Node::Value(v) => match v {
-                Value::String(_) => "string",
-                Value::Integer(_) => "integer",
-                Value::Float(_) => "float",
-                Value::Boolean(_) => "bool",
-                Value::Datetime(_) => "datetime",
-                Value::Array(_) => "array",
-                Value::InlineTable(_) => "table",
-            },
-            Node::Item(Item::Table(_)) => "table",
-            Node::Item(Item::ArrayOfTables(_)) => "array of tables",
-        }
-    }
-
-    fn as_value(&self) -> Option<&'a Value> {
-        match *self {
-            Node::Item(Item::Value(v)) | Node::Value(v) => Some(v),
-            _ => None,
-        }
-    }
-
-    /// The entries of a table or inline table, in document order, with key spans.
-    fn entries(&self) -> Option<Vec<(&'a str, Span, Node<'a>)>> {
-        match self {
-            Node::Item(Item::Table(t)) => Some(table_entries(t)),
-            Node::Item(Item::Value(Value::InlineTable(t))) | Node::Value(Value::InlineTable(t)) => {
-                Some(inline_entries(t))
-            }
-            _ => None,
-        }
-    }
-}
-
-fn table_entries(t: &Table) -> Vec<(&str, Span, Node<'_>)> {
-    t.iter()
-        .filter(|(_, item)| !item.is_none())
-        .map(|(k, item)| (k, t.key(k).and_then(|k| k.span()), Node::Item(item)))
-        .collect()
-}
-
-fn inline_entries(t: &InlineTable) -> Vec<(&str, Span, Node<'_>)> {
-    t.iter()
-        .map(|(k, v)| (k, t.key(k).and_then(|k| k.span()), Node::Value(v)))
-        .collect()
-}
 
 fn join_key(parent: &str, key: &str) -> String {
     if parent.is_empty() {
         key.to_owned()
     } else {
-        format!("{parent}.{key}")
+        let mut s = String::with_capacity(parent.len() + 1 + key.len());
+        s.push_str(parent);
+        s.push('.');
+        s.push_str(key);
+        s
+    }
+}
+
+fn type_error(key: &str, node: &Node, want: &str) -> DecodeError {
+    let message = if want == "struct" {
+        format!(
+            "(last key {}): type mismatch for struct: expected table but found {}",
+            crate::quote::Q(key),
+            node.value.go_type()
+        )
+    } else {
+        format!(
+            "(last key {}): incompatible types: TOML value has type {}; destination has type {want}",
+            crate::quote::Q(key),
+            node.value.go_type()
+        )
+    };
+    DecodeError {
+        message,
+        span: node.span.clone(),
+        key: Some(key.to_owned()),
+    }
+}
+
+impl From<toml::TomlError> for DecodeError {
+    fn from(e: toml::TomlError) -> DecodeError {
+        let mut message = match &e.last_key {
+            Some(k) => format!("(last key {}): {}", crate::quote::Q(k), e.message),
+            None => e.message,
+        };
+        if let Some(line) = e.message_line {
+            message = line_prefixed(line, &message);
+        }
+        DecodeError {
+            message,
+            span: e.span,
+            key: e.last_key,
+        }
+    }
+}
+
+/// The reference's wording: `line N (last key "k"): ...` or `line N: ...` (before it, the
+/// caller writes `toml: `).
+fn with_line(mut e: DecodeError, text: &str) -> DecodeError {
+    if e.message.starts_with("line ") {
+        return e;
+    }
+    let at = e.span.as_ref().map_or(0, |s| s.start.min(text.len()));
+    let line = 1 + text.as_bytes()[..at]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count();
+    e.message = line_prefixed(line, &e.message);
+    e
+}
+
+fn line_prefixed(line: usize, message: &str) -> String {
+    if message.starts_with('(') {
+        format!("line {line} {message}")
+    } else {
+        format!("line {line}: {message}")
+    }
+}
+
+/// Turns file bytes into text for the decoders (see [`toml::text_from_bytes`]).
+pub(crate) fn text_from_bytes(bytes: Vec<u8>) -> Result<String, DecodeError> {
+    toml::text_from_bytes(bytes).map_err(DecodeError::from)
+}
+
+fn string(key: &str, node: &Node) -> Result<SpStr, DecodeError> {
+    match &node.value {
+        Value::String(s) => Ok(SpStr {
+            value: s.clone(),
+            span: node.span.clone(),
+            key: key.to_owned(),
+        }),
+        _ => Err(type_error(key, node, "string")),
+    }
+}
+
+fn boolean(key: &str, node: &Node) -> Result<bool, DecodeError> {
+    match node.value {
+        Value::Bool(b) => Ok(b),
+        _ => Err(type_error(key, node, "bool")),
+    }
+}
+
+fn strings(key: &str, node: &Node) -> Result<Vec<SpStr>, DecodeError> {
+    match &node.value {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| string(&format!("{key}[{i}]"), v))
+            .collect(),
+        // An array of tables is a Go slice too: its elements fail as strings.
+        Value::Tables(list) if !list.is_empty() => Err(DecodeError {
+            message: format!(
+                "(last key {}): incompatible types: TOML value has type map[string]interface {{}}; destination has type string",
+                crate::quote::Q(key)
+            ),
+            span: list[0].span.clone(),
+            key: Some(format!("{key}[0]")),
+        }),
+        _ => Err(type_error(key, node, "slice")),
+    }
+}
+
+/// The tables of a `[]struct` field.
+fn table_list<'a>(key: &str, node: &'a Node) -> Result<Vec<&'a Table>, DecodeError> {
+    match &node.value {
+        Value::Tables(list) => Ok(list.iter().collect()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match &v.value {
+                Value::Table(t) => Ok(t),
+                _ => Err(type_error(&format!("{key}[{i}]"), v, "struct")),
+            })
+            .collect(),
+        _ => Err(type_error(key, node, "slice")),
+    }
+}
+
+/// The fields of a table-valued field.
+fn sub_fields(f: &Field) -> &'static [Field] {
+    match f.kind {
+        Kind::StructList(sub) | Kind::Struct(sub) => sub,
+        _ => &[],
     }
 }
 
 struct Decoder {
     unknown: Vec<UnknownKey>,
-}
-
-fn type_error(key: &str, node: &Node<'_>, want: &str) -> DecodeError {
-    DecodeError {
-        message: format!(
-            "incompatible types: TOML value has type {}; destination has type {want} (key \"{key}\")",
-            node.type_name()
-        ),
-        span: node.span(),
-        key: Some(key.to_owned()),
-    }
+    quirks: Vec<toml::Quirk>,
 }
 
 impl Decoder {
-    fn string(&self, key: &str, node: Node<'_>) -> Result<SpStr, DecodeError> {
-        match node.as_value() {
-            Some(Value::String(s)) => Ok(SpStr {
-                value: s.value().clone(),
-                span: node.span(),
-                key: key.to_owned(),
-            }),
-            _ => Err(type_error(key, &node, "string")),
+    /// The entries of `t` with the field each decodes into (unknown keys recorded).
+    fn fields<'t>(
+        &mut self,
+        t: &'t Table,
+        fields: &'static [Field],
+        parent: &str,
+    ) -> Vec<(&'static Field, String, &'t toml::Entry)> {
+        let mut out = Vec::with_capacity(t.entries.len());
+        for e in &t.entries {
+            let path = join_key(parent, &e.key);
+            match schema::lookup(fields, &e.key) {
+                Some(f) => out.push((f, path, e)),
+                None => self.unknown.push(UnknownKey {
+                    key: path,
+                    span: e.key_span.clone(),
+                }),
+            }
         }
+        out
     }
 
-    fn boolean(&self, key: &str, node: Node<'_>) -> Result<bool, DecodeError> {
-        match node.as_value() {
-            Some(Value::Boolean(b)) => Ok(*b.value()),
-            _ => Err(type_error(key, &node, "boolean")),
-        }
-    }
-
-    fn strings(&self, key: &str, node: Node<'_>) -> Result<Vec<SpStr>, DecodeError> {
-        let Some(Value::Array(a)) = node.as_value() else {
-            return Err(type_error(key, &node, "[]string"));
-        };
-        a.iter()
-            .enumerate()
-            .map(|(i, v)| self.string(&format!("{key}[{i}]"), Node::Value(v)))
-            .collect()
-    }
-
-    fn unknown(&mut self, key: String, span: Span) {
-        self.unknown.push(UnknownKey { key, span });
-    }
-
-    /// The elements of an array of tables (or an array of inline tables).
-    fn table_list<'a>(&self, key: &str, node: Node<'a>) -> Result<Vec<TableView<'a>>, DecodeError> {
-        match node {
-            Node::Item(Item::ArrayOfTables(a)) => Ok(a.iter().map(TableView::Table).collect()),
-            _ => match node.as_value() {
-                Some(Value::Array(a)) => a
-                    .iter()
-                    .map(|v| match v {
-                        Value::InlineTable(t) => Ok(TableView::Inline(t)),
-                        other => Err(type_error(key, &Node::Value(other), "struct")),
-                    })
-                    .collect(),
-                _ => Err(type_error(key, &node, "[]struct")),
-            },
-        }
-    }
-
-    fn mirror(&mut self, key: &str, t: TableView<'_>) -> Result<RawMirror, DecodeError> {
+    fn mirror(
+        &mut self,
+        key: &str,
+        t: &Table,
+        fields: &'static [Field],
+    ) -> Result<RawMirror, DecodeError> {
         let mut m = RawMirror {
             key: key.to_owned(),
-            span: t.span(),
+            span: t.span.clone(),
             ..RawMirror::default()
         };
-        for (k, kspan, node) in t.entries() {
-            let path = join_key(key, k);
-            match match_field(k, &["location", "insecure", "pull-from-mirror"]) {
-                Some("location") => m.location = self.string(&path, node)?,
-                Some("insecure") => m.insecure = self.boolean(&path, node)?,
-                Some("pull-from-mirror") => m.pull_from_mirror = self.string(&path, node)?,
-                _ => self.unknown(path, kspan),
+        for (f, path, e) in self.fields(t, fields, key) {
+            match f.id {
+                Id::Location => m.location = string(&path, &e.node)?,
+                Id::Insecure => m.insecure = boolean(&path, &e.node)?,
+                Id::PullFromMirror => m.pull_from_mirror = string(&path, &e.node)?,
+                _ => unreachable!("not a mirror field"),
             }
         }
         Ok(m)
     }
 
-    fn registry(&mut self, key: &str, t: TableView<'_>) -> Result<RawRegistry, DecodeError> {
+    fn registry(
+        &mut self,
+        key: &str,
+        t: &Table,
+        fields: &'static [Field],
+    ) -> Result<RawRegistry, DecodeError> {
         let mut r = RawRegistry {
             key: key.to_owned(),
-            span: t.span(),
+            span: t.span.clone(),
             ..RawRegistry::default()
         };
-        for (k, kspan, node) in t.entries() {
-            let path = join_key(key, k);
-            const FIELDS: &[&str] = &[
-                "prefix",
-                "location",
-                "insecure",
-                "pull-from-mirror",
-                "blocked",
-                "mirror",
-                "mirror-by-digest-only",
-            ];
-            match match_field(k, FIELDS) {
-                Some("prefix") => r.prefix = self.string(&path, node)?,
-                Some("location") => r.location = self.string(&path, node)?,
-                Some("insecure") => {
-                    r.insecure = self.boolean(&path, node)?;
-                    r.insecure_span = node.span().or(kspan);
+        for (f, path, e) in self.fields(t, fields, key) {
+            let node = &e.node;
+            match f.id {
+                Id::Prefix => r.prefix = string(&path, node)?,
+                Id::Location => r.location = string(&path, node)?,
+                Id::Insecure => {
+                    r.insecure = boolean(&path, node)?;
+                    r.insecure_span = node.span.clone().or(e.key_span.clone());
                 }
-                Some("pull-from-mirror") => r.pull_from_mirror = self.string(&path, node)?,
-                Some("blocked") => {
-                    r.blocked = self.boolean(&path, node)?;
-                    r.blocked_span = node.span().or(kspan);
+                Id::PullFromMirror => r.pull_from_mirror = string(&path, node)?,
+                Id::Blocked => {
+                    r.blocked = boolean(&path, node)?;
+                    r.blocked_span = node.span.clone().or(e.key_span.clone());
                 }
-                Some("mirror-by-digest-only") => {
-                    r.mirror_by_digest_only = self.boolean(&path, node)?
-                }
-                Some("mirror") => {
-                    let list = self.table_list(&path, node)?;
+                Id::MirrorByDigestOnly => r.mirror_by_digest_only = boolean(&path, node)?,
+                Id::Mirror => {
+                    let list = table_list(&path, node)?;
                     r.mirrors = Vec::with_capacity(list.len());
                     for (i, t) in list.into_iter().enumerate() {
-                        r.mirrors.push(self.mirror(&format!("{path}[{i}]"), t)?);
+                        let m = self.mirror(&format!("{path}[{i}]"), t, sub_fields(f))?;
+                        r.mirrors.push(m);
                     }
                 }
-                _ => self.unknown(path, kspan),
+                _ => unreachable!("not a registry field"),
             }
         }
         Ok(r)
     }
 
+    /// A `map[string]string`: a table's string values; anything but a table is ignored.
     fn aliases(
         &mut self,
         key: &str,
-        node: Node<'_>,
+        node: &Node,
         out: &mut Vec<RawAlias>,
     ) -> Result<(), DecodeError> {
-        let Some(entries) = node.entries() else {
-            return Err(type_error(key, &node, "map[string]string"));
+        let Value::Table(t) = &node.value else {
+            self.quirks.push(toml::Quirk {
+                code: "aliases-not-a-table",
+                message: format!(
+                    "`{key}` is a {}, not a table: the reference ignores it (no alias is defined, no error)",
+                    node.value.type_name()
+                ),
+                span: node.span.clone(),
+                key: Some(key.to_owned()),
+            });
+            return Ok(());
         };
         out.clear();
-        out.reserve(entries.len());
-        for (k, kspan, v) in entries {
-            let Some(Value::String(value)) = v.as_value() else {
-                let path = format!("{key}.{}", crate::quote::Q(k));
-                return Err(type_error(&path, &v, "string"));
+        out.reserve(t.entries.len());
+        for e in &t.entries {
+            let Value::String(value) = &e.node.value else {
+                let path = format!("{key}.{}", crate::quote::Q(&e.key));
+                let mut err = type_error(&path, &e.node, "string");
+                // The message names the key the reference's way (`aliases.foo`).
+                let shown = toml::key_string(&[key.to_owned(), e.key.clone()]);
+                err.message = err.message.replacen(
+                    &crate::quote::Q(&path).to_string(),
+                    &crate::quote::Q(&shown).to_string(),
+                    1,
+                );
+                return Err(err);
             };
             out.push(RawAlias {
-                name: k.to_owned(),
-                name_span: kspan,
-                value: value.value().clone(),
-                value_span: v.span(),
+                name: e.key.clone(),
+                name_span: e.key_span.clone(),
+                value: value.clone(),
+                value_span: e.node.span.clone(),
             });
         }
         Ok(())
     }
 
-    fn v1(&mut self, key: &str, node: Node<'_>, file: &mut RawFile) -> Result<(), DecodeError> {
-        let Some(entries) = node.entries() else {
-            return Err(type_error(key, &node, "struct"));
+    fn v1(
+        &mut self,
+        key: &str,
+        node: &Node,
+        fields: &'static [Field],
+        file: &mut RawFile,
+    ) -> Result<(), DecodeError> {
+        let Value::Table(t) = &node.value else {
+            return Err(type_error(key, node, "struct"));
         };
-        file.v1_span = node.span();
-        for (k, kspan, sub) in entries {
-            let path = join_key(key, k);
-            let which = match_field(k, &["search", "insecure", "block"]);
-            let Some(which) = which else {
-                self.unknown(path, kspan);
-                continue;
+        file.v1_span = node.span.clone();
+        for (f, path, e) in self.fields(t, fields, key) {
+            let Value::Table(inner) = &e.node.value else {
+                return Err(type_error(&path, &e.node, "struct"));
             };
-            let Some(inner) = sub.entries() else {
-                return Err(type_error(&path, &sub, "struct"));
-            };
-            for (k2, kspan2, list) in inner {
-                let path2 = join_key(&path, k2);
-                if match_field(k2, &["registries"]).is_none() {
-                    self.unknown(path2, kspan2);
-                    continue;
-                }
+            for (_, path2, e2) in self.fields(inner, sub_fields(f), &path) {
                 file.v1_defined = true;
-                let values = self.strings(&path2, list)?;
-                match which {
-                    "search" => file.v1_search = values,
-                    "insecure" => file.v1_insecure = values,
+                let values = strings(&path2, &e2.node)?;
+                match f.id {
+                    Id::V1Search => file.v1_search = values,
+                    Id::V1Insecure => file.v1_insecure = values,
                     _ => file.v1_block = values,
                 }
             }
         }
         Ok(())
     }
-}
-
-/// A table or an inline table.
-#[derive(Clone, Copy)]
-enum TableView<'a> {
-    Table(&'a Table),
-    Inline(&'a InlineTable),
-}
-
-impl<'a> TableView<'a> {
-    fn entries(&self) -> Vec<(&'a str, Span, Node<'a>)> {
-        match self {
-            TableView::Table(t) => table_entries(t),
-            TableView::Inline(t) => inline_entries(t),
-        }
-    }
-
-    fn span(&self) -> Span {
-        match self {
-            TableView::Table(t) => t.span(),
-            TableView::Inline(t) => t.span(),
-        }
-    }
-}
-
-fn parse_document(text: &str) -> Result<ImDocument<&str>, DecodeError> {
-    ImDocument::parse(text).map_err(|e| DecodeError {
-        message: e.message().trim_end().replace('\n', "; "),
-        span: e.span(),
-        key: None,
-    })
 }
 
 /// Decodes a registries.conf or drop-in file.
@@ -440,48 +327,47 @@ pub(crate) fn decode_file(text: &str) -> Result<RawFile, DecodeError> {
     decode_file_full(text)
 }
 
-/// Decodes with the full TOML parser (any valid TOML, exact errors).
+/// Decodes with the full TOML reader (any input, the reference's decisions and errors).
 pub(crate) fn decode_file_full(text: &str) -> Result<RawFile, DecodeError> {
-    let doc = parse_document(text)?;
+    decode_root(text).map_err(|e| with_line(e, text))
+}
+
+fn decode_root(text: &str) -> Result<RawFile, DecodeError> {
+    let (root, quirks) = toml::parse_with_quirks(text)?;
     let mut d = Decoder {
         unknown: Vec::new(),
+        quirks,
     };
     let mut file = RawFile::default();
-    for (k, kspan, node) in table_entries(doc.as_table()) {
-        const FIELDS: &[&str] = &[
-            "registry",
-            "unqualified-search-registries",
-            "credential-helpers",
-            "short-name-mode",
-            "aliases",
-            "additional-layer-store-auth-helper",
-            "registries",
-        ];
-        match match_field(k, FIELDS) {
-            Some("registry") => {
-                let list = d.table_list(k, node)?;
-                file.registries_span = node.span().or(kspan);
+    for (f, path, e) in d.fields(&root, schema::ROOT, "") {
+        let node = &e.node;
+        let k = path.as_str();
+        match f.id {
+            Id::Registry => {
+                let list = table_list(k, node)?;
+                file.registries_span = node.span.clone().or(e.key_span.clone());
                 file.registries = Vec::with_capacity(list.len());
                 for (i, t) in list.into_iter().enumerate() {
-                    let r = d.registry(&format!("registry[{i}]"), t)?;
+                    let r = d.registry(&format!("registry[{i}]"), t, sub_fields(f))?;
                     file.registries.push(r);
                 }
             }
-            Some("unqualified-search-registries") => {
-                file.usr = Some(d.strings(k, node)?);
-                file.usr_span = node.span().or(kspan);
+            Id::UnqualifiedSearchRegistries => {
+                file.usr = Some(strings(k, node)?);
+                file.usr_span = node.span.clone().or(e.key_span.clone());
             }
-            Some("credential-helpers") => file.credential_helpers = Some(d.strings(k, node)?),
-            Some("short-name-mode") => file.short_name_mode = d.string(k, node)?,
-            Some("aliases") => d.aliases("aliases", node, &mut file.aliases)?,
-            Some("additional-layer-store-auth-helper") => {
-                file.additional_layer_store_auth_helper = d.string(k, node)?
+            Id::CredentialHelpers => file.credential_helpers = Some(strings(k, node)?),
+            Id::ShortNameMode => file.short_name_mode = string(k, node)?,
+            Id::Aliases => d.aliases("aliases", node, &mut file.aliases)?,
+            Id::AdditionalLayerStoreAuthHelper => {
+                file.additional_layer_store_auth_helper = string(k, node)?
             }
-            Some("registries") => d.v1("registries", node, &mut file)?,
-            _ => d.unknown(k.to_owned(), kspan),
+            Id::V1Registries => d.v1("registries", node, sub_fields(f), &mut file)?,
+            _ => unreachable!("not a top-level field"),
         }
     }
     file.unknown = d.unknown;
+    file.quirks = d.quirks;
     Ok(file)
 }
 
@@ -498,45 +384,127 @@ pub(crate) fn decode_alias_file(text: &str) -> Result<RawAliasFile, DecodeError>
         {
             return Ok(RawAliasFile {
                 aliases: file.aliases,
-                unknown: Vec::new(),
+                ..RawAliasFile::default()
             });
         }
     }
     decode_alias_file_full(text)
 }
 
-/// [`decode_alias_file`] with the full TOML parser.
+/// [`decode_alias_file`] with the full TOML reader.
 pub(crate) fn decode_alias_file_full(text: &str) -> Result<RawAliasFile, DecodeError> {
-    let doc = parse_document(text)?;
+    decode_alias_root(text).map_err(|e| with_line(e, text))
+}
+
+fn decode_alias_root(text: &str) -> Result<RawAliasFile, DecodeError> {
+    let (root, quirks) = toml::parse_with_quirks(text)?;
     let mut d = Decoder {
         unknown: Vec::new(),
+        quirks,
     };
     let mut out = RawAliasFile::default();
-    for (k, kspan, node) in table_entries(doc.as_table()) {
-        match match_field(k, &["aliases"]) {
-            Some(_) => d.aliases("aliases", node, &mut out.aliases)?,
-            None => d.unknown(k.to_owned(), kspan),
-        }
+    for (_, _, e) in d.fields(&root, schema::ALIAS_FILE, "") {
+        d.aliases("aliases", &e.node, &mut out.aliases)?;
     }
     out.unknown = d.unknown;
+    out.quirks = d.quirks;
     Ok(out)
+}
+
+/// A comparable rendering of everything a decoder produces: values, key paths and spans.
+pub(crate) fn summary(f: &RawFile) -> String {
+    use std::fmt::Write;
+    fn sp(s: &SpStr) -> String {
+        format!("{:?}@{:?}/{}", s.value, s.span, s.key)
+    }
+    fn list(l: &[SpStr]) -> String {
+        l.iter().map(sp).collect::<Vec<_>>().join(", ")
+    }
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "usr={:?}@{:?} ch={:?} mode={} alsah={}",
+        f.usr.as_deref().map(list),
+        f.usr_span,
+        f.credential_helpers.as_deref().map(list),
+        sp(&f.short_name_mode),
+        sp(&f.additional_layer_store_auth_helper),
+    );
+    let _ = writeln!(s, "registries@{:?}", f.registries_span);
+    for r in &f.registries {
+        let _ = writeln!(
+            s,
+            "reg {}@{:?} p={} l={} i={}@{:?} b={}@{:?} d={} pfm={}",
+            r.key,
+            r.span,
+            sp(&r.prefix),
+            sp(&r.location),
+            r.insecure,
+            r.insecure_span,
+            r.blocked,
+            r.blocked_span,
+            r.mirror_by_digest_only,
+            sp(&r.pull_from_mirror)
+        );
+        for m in &r.mirrors {
+            let _ = writeln!(
+                s,
+                "  mirror {}@{:?} l={} i={} pfm={}",
+                m.key,
+                m.span,
+                sp(&m.location),
+                m.insecure,
+                sp(&m.pull_from_mirror)
+            );
+        }
+    }
+    for a in &f.aliases {
+        let _ = writeln!(
+            s,
+            "alias {:?}@{:?}={:?}@{:?}",
+            a.name, a.name_span, a.value, a.value_span
+        );
+    }
+    let _ = writeln!(
+        s,
+        "v1@{:?} search=[{}] insecure=[{}] block=[{}]",
+        f.v1_span,
+        list(&f.v1_search),
+        list(&f.v1_insecure),
+        list(&f.v1_block)
+    );
+    for u in &f.unknown {
+        let _ = writeln!(s, "unknown {}@{:?}", u.key, u.span);
+    }
+    for q in &f.quirks {
+        let _ = writeln!(s, "quirk {}@{:?} {:?}", q.code, q.span, q.key);
+    }
+    s
+}
+
+/// The fast scanner's contract, for tests and the fuzzer: when it decodes `text`, the full
+/// decoder decodes it too, to the same values with the same spans. Returns whether the fast
+/// scanner took the file; panics on a disagreement.
+pub(crate) fn check_agreement(text: &str) -> bool {
+    let Some(fast) = super::fastscan::scan_file(text) else {
+        return false;
+    };
+    match decode_file_full(text) {
+        Ok(full) => {
+            let (a, b) = (summary(&fast), summary(&full));
+            assert!(
+                a == b,
+                "fast scanner and full decoder disagree on {text:?}:\nfast:\n{a}\nfull:\n{b}"
+            );
+        }
+        Err(e) => panic!("fast scanner accepted {text:?}, the full decoder refuses it: {e:?}"),
+    }
+    true
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keys_fold_like_go() {
-        assert!(fold_eq(
-            "Unqualified-Search-Registries",
-            "unqualified-search-registries"
-        ));
-        assert!(fold_eq("\u{17F}hort-name-mode", "short-name-mode"));
-        assert!(fold_eq("bloc\u{212A}ed", "blocked"));
-        assert!(!fold_eq("registries", "registry"));
-        assert!(!fold_eq("locatio", "location"));
-    }
 
     #[test]
     fn decodes_v2_with_spans() {
@@ -559,5 +527,244 @@ mod tests {
         assert!(decode_file("[registry]\nlocation = \"x\"\n").is_err());
         assert!(decode_file("[aliases]\na = 1\n").is_err());
         assert!(decode_file("a = 1\na = 2\n").is_err());
+    }
+
+    #[test]
+    fn a_non_table_aliases_value_is_ignored() {
+        for text in [
+            "aliases = 3\n",
+            "[[aliases]]\na = \"b\"\n",
+            "aliases = [\"x\"]\n",
+        ] {
+            let f = decode_file(text).unwrap();
+            assert!(f.aliases.is_empty(), "{text}");
+            assert!(f.unknown.is_empty(), "{text}");
+            assert!(decode_alias_file(text).unwrap().aliases.is_empty());
+        }
+    }
+
+    #[test]
+    fn later_keys_are_unknown() {
+        let f = decode_file("additional-layer-store-auth-helper = 1\n").unwrap();
+        assert_eq!(f.unknown[0].key, "additional-layer-store-auth-helper");
+    }
+}
+
+/// The fast scanner against the full decoder.
+#[cfg(test)]
+mod fast_scanner_tests {
+    use super::*;
+    use crate::config::fastscan::scan_file;
+
+    #[test]
+    fn agrees_with_the_full_decoder_on_the_subset() {
+        let text = r#"# a comment
+unqualified-search-registries = ["registry.access.redhat.com", "docker.io",]
+Short-Name-Mode = "enforcing"   # trailing comment
+credential-helpers = []
+
+[aliases]
+"ubi9" = "registry.access.redhat.com/ubi9"
+bare-key = "quay.io/x"
+
+[[registry]]
+prefix = "quay.io"
+location = "mirror.example.net/quay"
+insecure = true
+blocked = false
+[[registry.mirror]]
+location = "m1.example.net"
+pull-from-mirror = "digest-only"
+[[registry.mirror]]
+location = "m2.example.net"
+insecure = true
+
+[[Registry]]
+location = "x.io"
+"#;
+        // `[[Registry]]` is not in the subset: the whole file goes to the full decoder.
+        assert!(scan_file(text).is_none());
+        let text = text.replace("[[Registry]]", "[[registry]]");
+        let fast = scan_file(&text).expect("in the subset");
+        let full = decode_file_full(&text).unwrap();
+        assert_eq!(summary(&fast), summary(&full));
+    }
+
+    #[test]
+    fn leaves_everything_else_to_the_full_decoder() {
+        for text in [
+            "a = 1\n",
+            "[aliases]\nx = 'literal'\n",
+            "[aliases]\nx = \"esc\\u0041\"\n",
+            "[aliases]\nx = \"a\"\nx = \"b\"\n",
+            "[aliases]\n[aliases]\n",
+            "[registries.search]\nregistries = []\n",
+            "[[registry.mirror]]\nlocation = \"m\"\n",
+            "[[registry]]\nlocation = \"x\"\nmirror = []\n",
+            "[[registry]]\ninsecure = \"yes\"\n",
+            "[[registry]]\nbogus = true\n",
+            "short-name-mode = \"\"\"x\"\"\"\n",
+            "a.b = \"c\"\n",
+            "x = \"a\"\rb = 1\n",
+            "x = \"a\"\r",
+            "registry = []\n[aliases]\n",
+            "[aliases] x = \"y\"\n",
+            "[aliases]\nk = { a = \"b\" }\n",
+        ] {
+            assert!(scan_file(text).is_none(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_full_decoder_on_every_corpus_file() {
+        let cases =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/cases");
+        let Ok(dirs) = std::fs::read_dir(&cases) else {
+            eprintln!("corpus not found at {}; skipped", cases.display());
+            return;
+        };
+        let (mut fast_count, mut total) = (0, 0);
+        for case in dirs.flatten() {
+            let mut files = vec![
+                case.path().join("registries.conf"),
+                case.path().join("user-aliases.conf"),
+            ];
+            if let Ok(d) = std::fs::read_dir(case.path().join("registries.conf.d")) {
+                files.extend(d.flatten().map(|e| e.path()));
+            }
+            for f in files {
+                let Ok(text) = std::fs::read_to_string(&f) else {
+                    continue;
+                };
+                total += 1;
+                if let Some(fast) = scan_file(&text) {
+                    fast_count += 1;
+                    let full = decode_file_full(&text).unwrap_or_else(|e| {
+                        panic!(
+                            "{}: fast path accepted, full decoder failed: {e:?}",
+                            f.display()
+                        )
+                    });
+                    assert_eq!(summary(&fast), summary(&full), "{}", f.display());
+                }
+            }
+        }
+        eprintln!("fast path took {fast_count} of {total} corpus files");
+        assert!(fast_count > 0);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn fast_path_never_disagrees(lines in proptest::collection::vec(proptest::prop_oneof![
+            proptest::strategy::Just("[[registry]]".to_owned()),
+            proptest::strategy::Just("[[registry.mirror]]".to_owned()),
+            proptest::strategy::Just("[aliases]".to_owned()),
+            proptest::strategy::Just("# c".to_owned()),
+            r#"[ \t]{0,2}(prefix|location|Location|pull-from-mirror|short-name-mode|unqualified-search-registries|credential-helpers|insecure|blocked|bogus|"quoted") ?= ?("[a-z.:/# \\]{0,8}"|true|false|\[("[a-z.]{0,4}", ?){0,2}\]|1)[ \t]{0,2}(# x)?"#,
+            r#""?[a-z0-9/._-]{0,8}"? = "[a-z0-9/._:-]{0,10}""#,
+        ], 0..10)) {
+            let text = lines.join("\n");
+            if let Some(fast) = scan_file(&text) {
+                let full = decode_file_full(&text);
+                proptest::prop_assert!(full.is_ok(), "fast accepted, full rejected: {:?} {:?}", text, full.err());
+                proptest::prop_assert_eq!(summary(&fast), summary(&full.unwrap()), "{}", text);
+            }
+        }
+    }
+}
+
+/// The issue-12 property: files made of the subset's lines mixed with the constructs the
+/// reference's decoder reads its own way (redefined and extended tables, inline tables, a
+/// non-table `aliases`, keys of later releases, Go-only date-times, out-of-range floats,
+/// line-ending backslashes before blank lines, literal and multi-line strings, CRLF line ends,
+/// byte-order marks). Whenever the fast scanner takes such a file, the full decoder reads the
+/// same values at the same spans; and the fast scanner does take a good share of them.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRunner};
+
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            // The subset.
+            4 => prop_oneof![
+                Just("[[registry]]".to_owned()),
+                Just("[[registry.mirror]]".to_owned()),
+                Just("[aliases]".to_owned()),
+                Just("# comment".to_owned()),
+                Just(String::new()),
+            ],
+            6 => r#"[ \t]{0,2}(prefix|location|Location|pull-from-mirror|short-name-mode|unqualified-search-registries|credential-helpers|insecure|blocked|mirror-by-digest-only|"quoted") ?= ?("[a-z.:/# ]{0,8}"|true|false|\[("[a-z.]{0,4}", ?){0,2}\])[ \t]{0,2}(# x)?"#,
+            4 => r#""?[a-z0-9/._-]{1,8}"? = "[a-z0-9/._:-]{0,10}""#,
+            // The constructs of issue 12.
+            1 => Just("x = { a.b = 1, a = 2 }".to_owned()),
+            1 => Just("a.b.c = 1".to_owned()),
+            1 => Just("a.b = 2".to_owned()),
+            1 => Just("a = {b = 1}".to_owned()),
+            1 => Just("a.c = 2".to_owned()),
+            1 => Just("[t]".to_owned()),
+            1 => Just("x.b = 1".to_owned()),
+            1 => Just("[t.x]".to_owned()),
+            1 => Just("aliases = 3".to_owned()),
+            1 => Just("[[aliases]]".to_owned()),
+            1 => Just("additional-layer-store-auth-helper = 1".to_owned()),
+            1 => Just("additional-layer-store-auth-helper = \"h\"".to_owned()),
+            1 => r"d = (1979-05-27T[0-9]{1,2}:32:00(\.[0-9]{1,11})?(Z|[+-][0-9]{2}:[0-9]{2})?|[0-9]{2}:[0-9]{2}:[0-9]{2}|2000-02-(2[89]|30))",
+            1 => Just("f = -1e400".to_owned()),
+            1 => Just("location = \"\"\"quay.\\\n\n   io\"\"\"".to_owned()),
+            1 => Just("app = \"\"\"example.com/\\\n  app\"\"\"".to_owned()),
+            1 => Just("x = '''quay.io/a\nb'''".to_owned()),
+            1 => Just("location = 'lit.example.com'".to_owned()),
+            1 => Just("registry = [{location = \"r.example.com\", a.b = 1}]".to_owned()),
+            1 => Just("mirror = [{location = \"m.example.com\"}]".to_owned()),
+            1 => Just("unqualified-search-registries = [\"a.io\"]".to_owned()),
+            1 => Just("unqualified-search-registries = [\"b.io\"]".to_owned()),
+            1 => Just("[registries.search]".to_owned()),
+            1 => Just("registries = [\"v1.example.com\"]".to_owned()),
+        ]
+    }
+
+    fn file() -> impl Strategy<Value = (Vec<String>, u8)> {
+        (proptest::collection::vec(line(), 0..12), 0u8..8)
+    }
+
+    fn text_of(lines: &[String], variant: u8) -> Option<String> {
+        let nl = if variant == 1 { "\r\n" } else { "\n" };
+        let mut bytes = lines.join(nl).into_bytes();
+        match variant {
+            2 => bytes.splice(0..0, [0xff, 0xfe]).for_each(drop),
+            3 => bytes.splice(0..0, [0xef, 0xbb, 0xbf]).for_each(drop),
+            _ => {}
+        }
+        super::text_from_bytes(bytes).ok()
+    }
+
+    #[test]
+    fn fast_scanner_and_full_decoder_agree_on_exotic_files() {
+        let mut runner = TestRunner::new(Config {
+            cases: 2000,
+            ..Config::default()
+        });
+        let strategy = file();
+        let (mut taken, mut total) = (0, 0);
+        for _ in 0..2000 {
+            let (lines, variant) = strategy.new_tree(&mut runner).unwrap().current();
+            let Some(text) = text_of(&lines, variant) else {
+                continue;
+            };
+            total += 1;
+            // The full decoder never panics; the fast scanner agrees with it when it answers.
+            let _ = super::decode_file_full(&text);
+            if super::check_agreement(&text) {
+                taken += 1;
+            }
+        }
+        assert!(total > 1500);
+        assert!(
+            taken * 20 > total,
+            "the fast scanner took only {taken} of {total} files"
+        );
     }
 }

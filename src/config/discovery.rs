@@ -259,6 +259,8 @@ pub(crate) enum Role {
 pub(crate) struct FilePath {
     pub io: PathBuf,
     pub display: Arc<str>,
+    /// The shown path with the name's bytes as they are (messages quote them: `"\xff.conf"`).
+    pub name: PathBuf,
 }
 
 /// A drop-in that a higher-priority directory's file of the same name hides (v5.40).
@@ -590,6 +592,7 @@ fn walk_layout(
     let fp = |p: &Path| FilePath {
         io: sources.io_path(p),
         display: Arc::from(lossy(p)),
+        name: p.to_path_buf(),
     };
     let read = |f: &FilePath, role: Role| -> Result<Option<String>, Error> {
         let prefix = compat.prefix_kind(role);
@@ -654,6 +657,7 @@ fn walk_layout(
         let f = FilePath {
             io: PathBuf::from(name),
             display: Arc::from(name.as_str()),
+            name: PathBuf::from(name),
         };
         visitor.file(&f, Role::DropIn, contents)?;
     }
@@ -718,6 +722,7 @@ fn list_v5_23(
                 out.push(FilePath {
                     io: io_dir,
                     display: Arc::from(display.as_str()),
+                    name: dir.to_path_buf(),
                 });
             }
             continue;
@@ -736,6 +741,7 @@ fn join(sources: &ConfigSources, dir: &Path, name: &OsStr) -> FilePath {
     FilePath {
         io: sources.io_path(&p),
         display: Arc::from(lossy(&p)),
+        name: p,
     }
 }
 

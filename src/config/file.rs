@@ -231,6 +231,14 @@ fn validate(
         .drain(..)
         .map(|u| Warning::unknown_key(origin, u.key, ctx.loc(&u.span)))
         .collect();
+    // Constructs other TOML tools read differently (the reference's reading is applied).
+    warnings.extend(raw.quirks.drain(..).map(|q| Warning {
+        kind: q.code,
+        message: q.message,
+        file: origin.clone(),
+        key: q.key,
+        location: ctx.loc(&q.span),
+    }));
 
     // Rule 10: v1/v2 detection.
     let v1_nonempty =

@@ -12,8 +12,9 @@ use std::sync::Arc;
 
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, Value};
 
-use super::decode::{self, fold_eq};
+use super::decode;
 use super::file::{self, FileConfig};
+use super::schema::fold_eq;
 use super::{Compat, Limits};
 use crate::error::{Error, ErrorKind};
 use crate::quote::Q;

@@ -26,6 +26,9 @@ pub(crate) mod fastscan;
 pub(crate) mod file;
 pub(crate) mod migrate;
 pub(crate) mod paths;
+pub(crate) mod raw;
+pub(crate) mod schema;
+pub(crate) mod toml;
 pub(crate) mod upgrade;
 
 pub use builtin::{
@@ -48,7 +51,7 @@ pub use upgrade::{upgrade_findings, UpgradeFinding};
 
 use crate::error::{Error, ErrorKind, Location};
 use crate::profile::Profile;
-use crate::quote::Q;
+use crate::quote::{Q, QP};
 use crate::reference::Reference;
 use aliases::{AliasEntry, AliasMap};
 
@@ -245,7 +248,9 @@ pub struct Config {
     pub search_registries_origin: Arc<str>,
     /// Credential helpers (default `["containers-auth.json"]`).
     pub credential_helpers: Vec<String>,
-    /// `additional-layer-store-auth-helper` (parsed and exposed, no behaviour).
+    /// `additional-layer-store-auth-helper` (no behaviour). The key exists from
+    /// containers/image v5.32 on; under the v5.23 schema the decoder applies it is an unknown
+    /// key, so this stays empty.
     pub additional_layer_store_auth_helper: String,
     /// The effective `[[registry]]` entries, sorted by prefix (byte order).
     pub registries: Vec<Arc<Registry>>,
@@ -388,16 +393,35 @@ pub(crate) fn read_limited_display(
     if buf.len() as u64 > max {
         return Err(too_large());
     }
-    match String::from_utf8(buf) {
-        Ok(s) => Ok(Some(s)),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            Err(ReadProblem {
-                kind: ErrorKind::InvalidConfig("toml"),
-                message: format!("toml: invalid UTF-8 at byte {at}"),
-                at_open: false,
-            })
-        }
+    decode::text_from_bytes(buf)
+        .map(Some)
+        .map_err(|e| ReadProblem {
+            kind: ErrorKind::InvalidConfig("toml"),
+            message: format!("toml: {}", e.message),
+            at_open: false,
+        })
+}
+
+/// The fuzz harness of the decoders (`fuzz/harness.rs`, target `decoders`): no panic; when
+/// the fast scanner decodes the file bytes, the full decoder reads the same values at the same
+/// spans, and the alias-file decoders agree. Not part of the API.
+#[doc(hidden)]
+pub fn fuzz_decoders(data: &[u8]) {
+    let Ok(text) = decode::text_from_bytes(data.to_vec()) else {
+        return;
+    };
+    decode::check_agreement(&text);
+    if let (Ok(fast), Ok(full)) = (
+        decode::decode_alias_file(&text),
+        decode::decode_alias_file_full(&text),
+    ) {
+        let names = |f: &decode::RawAliasFile| -> Vec<(String, String)> {
+            f.aliases
+                .iter()
+                .map(|a| (a.name.clone(), a.value.clone()))
+                .collect()
+        };
+        assert_eq!(names(&fast), names(&full), "alias file {text:?}");
     }
 }
 
@@ -455,9 +479,10 @@ impl Merged {
 fn refuse_unknown_keys(
     sources: &ConfigSources,
     prefix_kind: &str,
-    display: &str,
+    name: &Path,
     f: &file::FileConfig,
 ) -> Result<(), Error> {
+    let display = &*name.to_string_lossy();
     if !sources.selected_profile().is_hardened() {
         return Ok(());
     }
@@ -467,7 +492,7 @@ fn refuse_unknown_keys(
             ErrorKind::InvalidConfig("unknown-key"),
             format!(
                 "loading {prefix_kind} {}: unknown key {} (refused by the hardened profile)",
-                Q(display),
+                QP(name),
                 Q(w.key.as_deref().unwrap_or_default())
             ),
             Some(display.to_owned()),
@@ -477,11 +502,12 @@ fn refuse_unknown_keys(
     }
 }
 
-fn wrap(prefix_kind: &str, display: &str, p: file::FileProblem) -> Error {
+/// `loading <what> "<file>": <problem>` (the file name quoted from its bytes).
+fn wrap(prefix_kind: &str, name: &Path, p: file::FileProblem) -> Error {
     Error::with_details(
         p.kind,
-        format!("loading {prefix_kind} {}: {}", Q(display), p.message),
-        Some(display.to_owned()),
+        format!("loading {prefix_kind} {}: {}", QP(name), p.message),
+        Some(name.to_string_lossy().into_owned()),
         p.key,
         p.location,
     )
@@ -503,7 +529,6 @@ impl discovery::Visitor for Loader<'_> {
     ) -> Result<(), Error> {
         let compat = self.sources.compat_target();
         let prefix = compat.prefix_kind(role);
-        let display = &*path.display;
         let drop_in = role != discovery::Role::Main;
         let f = file::load(
             text,
@@ -512,8 +537,8 @@ impl discovery::Visitor for Loader<'_> {
             compat,
             self.sources.input_limits(),
         )
-        .map_err(|p| wrap(prefix, display, p))?;
-        refuse_unknown_keys(self.sources, prefix, display, &f)?;
+        .map_err(|p| wrap(prefix, &path.name, p))?;
+        refuse_unknown_keys(self.sources, prefix, &path.name, &f)?;
         // v5.23: the main file is the search-list origin even when it sets no list.
         if role == discovery::Role::Main && compat == Compat::V5_23 {
             self.merged.usr_origin = path.display.clone();

@@ -27,6 +27,7 @@
 //! ```
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
@@ -37,7 +38,7 @@ use crate::config::{self, file, ConfigSources, Registry, ShortNameMode};
 use crate::diagnostics::{Diagnostic, Severity, SourceTexts};
 use crate::error::{Lines, Location};
 use crate::profile::Profile;
-use crate::quote::Q;
+use crate::quote::{Q, QP};
 use crate::reference::Reference;
 use crate::registry_index::RegistryIndex;
 
@@ -226,7 +227,7 @@ impl config::discovery::Visitor for Walk<'_> {
         text: &str,
     ) -> Result<(), crate::Error> {
         self.checker
-            .load_one(&path.display, text.to_owned(), role, self.sources);
+            .load_one(&path.name, text.to_owned(), role, self.sources);
         Ok(())
     }
 
@@ -258,11 +259,12 @@ impl Checker {
 
     fn load_one(
         &mut self,
-        display: &str,
+        name: &Path,
         text: String,
         role: config::discovery::Role,
         sources: &ConfigSources,
     ) {
+        let display = &*name.to_string_lossy();
         let drop_in = role != config::discovery::Role::Main;
         self.report.files.push(display.to_owned());
         self.report.sources.insert(display, text.clone());
@@ -279,7 +281,7 @@ impl Checker {
             let mut d = Diagnostic::new(
                 Severity::Error,
                 p.kind.as_str(),
-                format!("loading {what} {}: {}", Q(display), p.message),
+                format!("loading {what} {}: {}", QP(name), p.message),
             )
             .at(display, p.location);
             d.key = p.key;
@@ -303,7 +305,7 @@ impl Checker {
                     d.code = "invalid-config/unknown-key".into();
                     d.message = format!(
                         "loading {what} {}: unknown key {} (refused by the hardened profile)",
-                        Q(display),
+                        QP(name),
                         Q(w.key.as_deref().unwrap_or_default())
                     );
                 }
@@ -670,6 +672,16 @@ impl Checker {
         // `alias list` and `explain`.
         let read = crate::user_aliases::read(&path, &display, sources.input_limits());
         if let Some(text) = read.text {
+            // Constructs other TOML tools read differently (only when the file decodes).
+            if let Ok(raw) = decode::decode_alias_file_full(&text) {
+                let lines = crate::error::Lines::new(&text);
+                for q in &raw.quirks {
+                    let mut d = Diagnostic::new(Severity::Warning, q.code, q.message.clone())
+                        .at(display.clone(), lines.span(&q.span));
+                    d.key = q.key.clone();
+                    self.push(d);
+                }
+            }
             self.report.files.push(display.clone());
             self.report.sources.insert(display.clone(), text);
         }
@@ -849,30 +861,7 @@ fn suggest_key(path: &str) -> Option<&'static str> {
         .map(strip_index)
         .collect::<Vec<_>>()
         .join(".");
-    let known: &[&'static str] = match parent_kind.as_str() {
-        "" => &[
-            "unqualified-search-registries",
-            "short-name-mode",
-            "credential-helpers",
-            "additional-layer-store-auth-helper",
-            "registry",
-            "aliases",
-            "registries",
-        ],
-        "registry" => &[
-            "prefix",
-            "location",
-            "insecure",
-            "blocked",
-            "mirror-by-digest-only",
-            "pull-from-mirror",
-            "mirror",
-        ],
-        "registry.mirror" => &["location", "insecure", "pull-from-mirror"],
-        "registries" => &["search", "insecure", "block"],
-        "registries.search" | "registries.insecure" | "registries.block" => &["registries"],
-        _ => &[],
-    };
+    let known = crate::config::schema::fields_at(&parent_kind);
     let lower = key.to_lowercase();
     let limit = (lower.chars().count() / 3).clamp(1, 3);
     known
