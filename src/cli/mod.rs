@@ -8,6 +8,7 @@ pub mod explain;
 pub mod migrate;
 pub mod render;
 pub mod resolve;
+#[cfg(feature = "yaml")]
 pub mod scan;
 
 use std::process::ExitCode;
@@ -45,6 +46,7 @@ enum Command {
     #[command(subcommand)]
     Render(render::RenderCommand),
     /// Check the images of Kubernetes manifests against a CRI-O node's configuration.
+    #[cfg(feature = "yaml")]
     Scan(scan::ScanArgs),
 }
 
@@ -58,6 +60,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Migrate(args) => migrate::run(args),
         Command::Render(cmd) => render::run(cmd),
+        #[cfg(feature = "yaml")]
         Command::Scan(args) => scan::run(args),
     }
 }
