@@ -14,9 +14,13 @@
 //! `fcntl` locks do not exclude threads of the same process.
 //!
 //! Unlike containers/image (which truncates and rewrites the file in place), every write
-//! here is atomic: the new content goes to a temporary file in the same directory
-//! (mode 0600), is `fsync`ed, renamed over the cache, and the directory is `fsync`ed. A
-//! writer killed at any point leaves either the old or the new file, never a truncated one.
+//! here is atomic: the new content goes to a temporary file in the same directory, which
+//! gets the owner, group and mode of the file it replaces (`fchown` — when permitted, i.e.
+//! as root or for one's own file — then `fchmod`; mode 0600 for a new cache), is `fsync`ed,
+//! renamed over the cache, and the directory is `fsync`ed. When the cache path is a symbolic
+//! link, the write goes through it: the link's final target is replaced (atomically, in the
+//! target's directory) and the link stays. A writer killed at any point leaves either the
+//! old or the new file, never a truncated one.
 //! Temporary files left behind by killed writers are removed by the next writer.
 //!
 //! Read-only operations ([`AliasCache::load`], [`AliasCache::lookup`], [`AliasCache::list`])
@@ -352,61 +356,113 @@ impl AliasCache {
             .map(|a| (a.name, a.value))
             .collect();
         modify(&mut entries)?;
-        self.remove_stale_temp_files(&dir);
-        self.replace_atomically(&dir, serialize(&entries).as_bytes())
+        // Write through a symbolic link: the file replaced is the link's final target, in
+        // its own directory (the link itself stays).
+        let target = resolve_links(&self.path)?;
+        let target_dir = parent_dir(&target);
+        remove_stale_temp_files(&target, &target_dir);
+        replace_atomically(&target, &target_dir, serialize(&entries).as_bytes())
     }
+}
 
-    /// Prefix of the temporary files of this cache: `.<file name>.tmp-`.
-    fn temp_prefix(&self) -> String {
-        let name = self.path.file_name().unwrap_or(OsStr::new(CACHE_FILE_NAME));
-        format!(".{}.tmp-", name.to_string_lossy())
+/// Prefix of the temporary files of the cache file `target`: `.<file name>.tmp-`.
+fn temp_prefix(target: &Path) -> String {
+    let name = target.file_name().unwrap_or(OsStr::new(CACHE_FILE_NAME));
+    format!(".{}.tmp-", name.to_string_lossy())
+}
+
+/// Removes temporary files left by killed writers. Only called under the exclusive lock,
+/// when no other writer following this protocol can be between creating and renaming its
+/// temporary file. Best effort: failures are ignored.
+fn remove_stale_temp_files(target: &Path, dir: &Path) {
+    let prefix = temp_prefix(target);
+    let Ok(read_dir) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in read_dir.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = fs::remove_file(entry.path());
+        }
     }
+}
 
-    /// Removes temporary files left by killed writers. Only called under the exclusive lock,
-    /// when no other writer following this protocol can be between creating and renaming
-    /// its temporary file. Best effort: failures are ignored.
-    fn remove_stale_temp_files(&self, dir: &Path) {
-        let prefix = self.temp_prefix();
-        let Ok(read_dir) = fs::read_dir(dir) else {
-            return;
-        };
-        for entry in read_dir.flatten() {
-            if entry.file_name().to_string_lossy().starts_with(&prefix) {
-                let _ = fs::remove_file(entry.path());
+/// Most symbolic links followed to find the cache file (Linux's `MAXSYMLINKS`).
+const MAX_LINKS: usize = 40;
+
+/// `path` with every symbolic link of its last component followed (a dangling link gives
+/// the path it points to, which the write then creates).
+fn resolve_links(path: &Path) -> Result<PathBuf, Error> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&current) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = fs::read_link(&current)
+                    .map_err(|e| io_error("reading symbolic link", &current, e))?;
+                current = if link.is_absolute() {
+                    link
+                } else {
+                    parent_dir(&current).join(link)
+                };
             }
+            _ => return Ok(current),
         }
     }
+    Err(io_error(
+        "following symbolic links",
+        path,
+        io::Error::from_raw_os_error(rustix::io::Errno::LOOP.raw_os_error()),
+    ))
+}
 
-    /// Temp file in `dir` (0600), write, fsync, rename over the cache, fsync `dir`.
-    fn replace_atomically(&self, dir: &Path, content: &[u8]) -> Result<(), Error> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let tmp = dir.join(format!(
-            "{}{}-{}",
-            self.temp_prefix(),
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let write = || -> Result<(), Error> {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(CACHE_FILE_MODE)
-                .open(&tmp)
-                .map_err(|e| io_error("creating temporary file", &tmp, e))?;
-            f.write_all(content)
-                .map_err(|e| io_error("writing", &tmp, e))?;
-            f.sync_all().map_err(|e| io_error("syncing", &tmp, e))?;
-            drop(f);
-            fs::rename(&tmp, &self.path).map_err(|e| io_error("replacing", &self.path, e))
-        };
-        if let Err(e) = write() {
-            let _ = fs::remove_file(&tmp);
-            return Err(e);
+/// Temp file in `dir` (0600), write, give it the owner, group and mode of the file it
+/// replaces, fsync, rename over `target`, fsync `dir`.
+fn replace_atomically(target: &Path, dir: &Path, content: &[u8]) -> Result<(), Error> {
+    use std::os::unix::fs::MetadataExt;
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let tmp = dir.join(format!(
+        "{}{}-{}",
+        temp_prefix(target),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let previous = fs::metadata(target).ok().filter(|m| m.is_file());
+    let write = || -> Result<(), Error> {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(CACHE_FILE_MODE)
+            .open(&tmp)
+            .map_err(|e| io_error("creating temporary file", &tmp, e))?;
+        f.write_all(content)
+            .map_err(|e| io_error("writing", &tmp, e))?;
+        if let Some(m) = &previous {
+            // Keep the owner and group (possible as root, or when they are already ours);
+            // a chown that is not permitted leaves the writer's own, as before.
+            let mine = f.metadata().map(|t| (t.uid(), t.gid())).ok();
+            if mine != Some((m.uid(), m.gid())) {
+                let owner = rustix::fs::Uid::from_raw(m.uid());
+                let group = rustix::fs::Gid::from_raw(m.gid());
+                match rustix::fs::fchown(&f, Some(owner), Some(group)) {
+                    Ok(()) | Err(rustix::io::Errno::PERM) => {}
+                    Err(e) => return Err(io_error("changing owner of", &tmp, e.into())),
+                }
+            }
+            // After the chown (which may clear set-id bits): the mode of the file replaced.
+            let mode = rustix::fs::Mode::from_raw_mode(m.mode() & 0o7777);
+            rustix::fs::fchmod(&f, mode)
+                .map_err(|e| io_error("changing mode of", &tmp, e.into()))?;
         }
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| io_error("syncing directory", dir, e))
+        f.sync_all().map_err(|e| io_error("syncing", &tmp, e))?;
+        drop(f);
+        fs::rename(&tmp, target).map_err(|e| io_error("replacing", target, e))
+    };
+    if let Err(e) = write() {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
     }
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io_error("syncing directory", dir, e))
 }
 
 /// The default alias-cache path as containers/image computes it (rule 4, §1.1): effective

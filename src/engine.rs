@@ -16,6 +16,29 @@
 //!   `auto_reload_registries`); extra paths (credential files) can be watched too and are
 //!   reported to a callback.
 //!
+//! # Consistency guarantee
+//!
+//! A snapshot never mixes a file's old and new content and never contains a file caught
+//! mid-write, as far as size, modification time, inode and status-change time can tell:
+//!
+//! * every configuration file is stamped (size, mtime, inode, ctime) before and after the snapshot is
+//!   read, and the snapshot is swapped in only if no stamp moved;
+//! * the files must also have been unchanged for a whole settle interval before the read: for
+//!   the watcher, the stamps must still be those that were stable for its debounce; for
+//!   [`Engine::reload`], a file changed less than 200 ms ago is waited for and must not move
+//!   during that wait;
+//! * when something moved, nothing is swapped: the read is retried after the settle interval,
+//!   at most [`MAX_READ_ATTEMPTS`] reads in all, each retry counted in
+//!   [`EngineStats::unstable_reads`]; if the files never settle, the reload fails with kind
+//!   `invalid-config/changed-while-reading`, the previous snapshot stays active, and the
+//!   watcher tries again at its next poll.
+//!
+//! [`Engine::new`] does not wait: it only re-reads a read that raced; a file it caught
+//! mid-write is read again by the next [`Engine::reload_if_changed`] (its stamp moves when
+//! the writer finishes). What `stat` cannot see is not detected: a writer that pauses
+//! mid-file for longer than the settle interval, or rewrites a file with content of the same
+//! size within one timestamp tick.
+//!
 //! The user alias file is not part of the configuration: as in containers/image a broken user
 //! alias file is reported by the short-name lookups that read it, it does not fail a reload.
 //!
@@ -50,45 +73,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use arc_swap::{ArcSwap, ArcSwapOption, Guard};
 
 use crate::config::ConfigSources;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::resolve::Resolver;
 
-/// The identity of one file as seen by `stat` (following symbolic links).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct FileStamp {
-    len: u64,
-    modified: Option<SystemTime>,
-    #[cfg(unix)]
-    dev: u64,
-    #[cfg(unix)]
-    ino: u64,
-    #[cfg(unix)]
-    ctime: (i64, i64),
-}
-
-impl FileStamp {
-    /// The stamp of `path`, or `None` when it cannot be `stat`ed (missing, no permission).
-    pub(crate) fn of(path: &Path) -> Option<FileStamp> {
-        let m = fs::metadata(path).ok()?;
-        #[cfg(unix)]
-        use std::os::unix::fs::MetadataExt;
-        Some(FileStamp {
-            len: m.len(),
-            modified: m.modified().ok(),
-            #[cfg(unix)]
-            dev: m.dev(),
-            #[cfg(unix)]
-            ino: m.ino(),
-            #[cfg(unix)]
-            ctime: (m.ctime(), m.ctime_nsec()),
-        })
-    }
-}
+pub(crate) use crate::fs::FileStamp;
 
 /// A cheap fingerprint of a set of files: each path with its `stat` identity (device, inode,
 /// size, mtime, ctime; `None` when absent). Two equal fingerprints mean that, as far as `stat` can tell, nothing changed.
@@ -160,6 +153,16 @@ impl Fingerprint {
         self.entries.push((path, stamp));
     }
 
+    /// Whether a recorded file changed less than `quiet` ago (by its own timestamps): it may
+    /// still be being written.
+    fn changed_within(&self, quiet: Duration) -> bool {
+        let now = std::time::SystemTime::now();
+        self.entries
+            .iter()
+            .filter_map(|(_, s)| s.as_ref()?.changed_at())
+            .any(|t| now.duration_since(t).map_or(true, |age| age < quiet))
+    }
+
     /// The paths recorded, in order.
     pub fn paths(&self) -> impl Iterator<Item = &Path> {
         self.entries.iter().map(|(p, _)| p.as_path())
@@ -225,9 +228,20 @@ pub struct EngineStats {
     pub reloads: u64,
     /// Reload attempts that failed and left the previous snapshot active.
     pub failed_reloads: u64,
+    /// Reads that found a configuration file changed while it was being read (the result
+    /// was discarded and the read retried, see the module's consistency guarantee).
+    pub unstable_reads: u64,
     /// The error of the latest reload attempt, if it failed.
     pub last_error: Option<Error>,
 }
+
+/// How many times one reload reads the configuration files at most when they keep changing
+/// while being read (see the module's consistency guarantee).
+pub const MAX_READ_ATTEMPTS: u32 = 5;
+
+/// The settle interval of [`Engine::reload`]: how long files must stay unchanged before a
+/// read (after a read that raced, or when they changed just before).
+const RELOAD_SETTLE: Duration = Duration::from_millis(200);
 
 /// Holds the active [`Resolver`] snapshot and replaces it atomically on reload.
 ///
@@ -242,6 +256,7 @@ pub struct Engine {
     generation: AtomicU64,
     reloads: AtomicU64,
     failed_reloads: AtomicU64,
+    unstable_reads: AtomicU64,
     last_error: ArcSwapOption<Error>,
 }
 
@@ -251,11 +266,20 @@ impl Engine {
     /// does) until a reload succeeds; the error is also available from
     /// [`Engine::last_error`]. Use [`Engine::try_new`] to refuse to start instead.
     pub fn new(sources: ConfigSources) -> Engine {
+        let unstable_reads = AtomicU64::new(0);
+        let (resolver, config) =
+            // Start-up does not wait for files to settle (only re-reads a read that raced);
+            // a file caught mid-write heals at the next reload_if_changed, its stamp moves.
+            match read_consistently(&sources, None, Duration::ZERO, &unstable_reads) {
+                Ok(r) => r,
+                // Never settled: serve what the last read gave, but record no stamps, so that
+                // the next reload_if_changed (or the watcher) reads again.
+                Err(_) => (Resolver::new(&sources), Fingerprint::default()),
+            };
         let seen = Seen {
-            config: Fingerprint::of_config(&sources),
+            config,
             user: Fingerprint::of_user_aliases(&sources),
         };
-        let resolver = Resolver::new(&sources);
         let last_error = resolver.config().err().map(Arc::new);
         Engine {
             sources,
@@ -264,6 +288,7 @@ impl Engine {
             generation: AtomicU64::new(0),
             reloads: AtomicU64::new(0),
             failed_reloads: AtomicU64::new(0),
+            unstable_reads,
             last_error: ArcSwapOption::new(last_error),
         }
     }
@@ -351,6 +376,7 @@ impl Engine {
             generation: self.generation(),
             reloads: self.reload_count(),
             failed_reloads: self.failed_reload_count(),
+            unstable_reads: self.unstable_reads.load(Ordering::Acquire),
             last_error: self.last_error(),
         }
     }
@@ -362,30 +388,52 @@ impl Engine {
     }
 
     /// Re-reads every source (main file, drop-ins, user alias file) and swaps the new
-    /// snapshot in if its configuration loads. On error the previous snapshot stays active,
-    /// the error is recorded ([`Engine::last_error`]) and returned. Reloads are serialised;
-    /// readers are never blocked.
+    /// snapshot in if its configuration loads and no file changed while it was read (see the
+    /// module's consistency guarantee: a read that raced with a writer is retried after
+    /// 200 ms, a bounded number of times). On error the previous snapshot stays active, the
+    /// error is recorded ([`Engine::last_error`]) and returned. Reloads are serialised;
+    /// readers are never blocked. Never waits on file content: special files (FIFOs,
+    /// devices, sockets) are refused without being opened for a blocking read.
     pub fn reload(&self) -> Result<ReloadOutcome, Error> {
         let mut seen = self.lock_seen();
-        self.reload_locked(&mut seen)
+        self.reload_locked(&mut seen, None, RELOAD_SETTLE)
     }
 
-    fn reload_locked(&self, seen: &mut Seen) -> Result<ReloadOutcome, Error> {
+    fn reload_locked(
+        &self,
+        seen: &mut Seen,
+        stable: Option<Fingerprint>,
+        settle: Duration,
+    ) -> Result<ReloadOutcome, Error> {
         self.reloads.fetch_add(1, Ordering::AcqRel);
-        // Stamps are taken before reading: a change racing with the load makes the next
-        // fingerprint differ, so it is never missed (at worst reloaded twice).
-        seen.config = Fingerprint::of_config(&self.sources);
+        let read = read_consistently(&self.sources, stable, settle, &self.unstable_reads);
+        // The user alias file's stamp is taken after the read: it has its own refresh.
         seen.user = Fingerprint::of_user_aliases(&self.sources);
-        let resolver = Resolver::new(&self.sources);
+        let resolver = match read {
+            Ok((resolver, config)) => {
+                seen.config = config;
+                resolver
+            }
+            Err(e) => {
+                // Nothing consistent was read: no stamps recorded, so the next
+                // reload_if_changed reads again.
+                seen.config = Fingerprint::default();
+                return Err(self.fail(e));
+            }
+        };
         if let Err(e) = resolver.config() {
-            self.failed_reloads.fetch_add(1, Ordering::AcqRel);
-            self.last_error.store(Some(Arc::new(e.clone())));
-            return Err(e);
+            return Err(self.fail(e));
         }
         self.current.store(Arc::new(resolver));
         self.last_error.store(None);
         let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
         Ok(ReloadOutcome::Reloaded { generation })
+    }
+
+    fn fail(&self, e: Error) -> Error {
+        self.failed_reloads.fetch_add(1, Ordering::AcqRel);
+        self.last_error.store(Some(Arc::new(e.clone())));
+        e
     }
 
     /// Reloads only if the configuration files changed since the last reload attempt (by
@@ -406,9 +454,21 @@ impl Engine {
     /// assert_eq!(engine.generation(), 0);
     /// ```
     pub fn reload_if_changed(&self) -> Result<ReloadOutcome, Error> {
+        self.reload_if_changed_from(Fingerprint::of_config(&self.sources), None, RELOAD_SETTLE)
+    }
+
+    /// [`Engine::reload_if_changed`] for the watcher: `config` is the configuration
+    /// fingerprint that stayed unchanged for the whole debounce, and a reload reads only if
+    /// the files still have exactly those stamps.
+    fn reload_if_changed_from(
+        &self,
+        config: Fingerprint,
+        stable: Option<Fingerprint>,
+        settle: Duration,
+    ) -> Result<ReloadOutcome, Error> {
         let mut seen = self.lock_seen();
-        if Fingerprint::of_config(&self.sources) != seen.config {
-            return self.reload_locked(&mut seen);
+        if config != seen.config {
+            return self.reload_locked(&mut seen, stable, settle);
         }
         let user = Fingerprint::of_user_aliases(&self.sources);
         if user == seen.user {
@@ -587,11 +647,79 @@ impl Drop for Watcher {
     }
 }
 
-fn watched(engine: &Engine, options: &WatchOptions) -> Fingerprint {
-    let mut fp = engine.fingerprint();
-    fp.entries
+/// Everything the watcher polls (configuration, user alias file, extra paths), with the
+/// configuration part on its own.
+fn watched(engine: &Engine, options: &WatchOptions) -> (Fingerprint, Fingerprint) {
+    let config = Fingerprint::of_config(&engine.sources);
+    let mut all = config.clone();
+    all.entries
+        .extend(Fingerprint::of_user_aliases(&engine.sources).entries);
+    all.entries
         .extend(Fingerprint::of_paths(options.extra_paths.iter().cloned()).entries);
-    fp
+    (all, config)
+}
+
+/// Reads the configuration of `sources` until a read is consistent: every configuration
+/// file has the same stamp after the read as before it and, when `stable` is given, as in
+/// `stable`. After a read that raced with a writer, waits `settle`, requires the stamps to
+/// stay put over that wait, and reads again; at most [`MAX_READ_ATTEMPTS`] reads. Returns
+/// the resolver and the stamps it was read from.
+fn read_consistently(
+    sources: &ConfigSources,
+    mut stable: Option<Fingerprint>,
+    settle: Duration,
+    unstable_reads: &AtomicU64,
+) -> Result<(Resolver, Fingerprint), Error> {
+    let mut moved: Vec<PathBuf> = Vec::new();
+    for attempt in 0..MAX_READ_ATTEMPTS {
+        // Without a debounced fingerprint (Engine::reload, Engine::new), a file changed less
+        // than the settle time ago may still be being written: wait for it to stay put.
+        let unsettled = attempt == 0
+            && stable.is_none()
+            && Fingerprint::of_config(sources).changed_within(settle);
+        if attempt > 0 || unsettled {
+            if attempt > 0 {
+                unstable_reads.fetch_add(1, Ordering::AcqRel);
+            }
+            let settled = Fingerprint::of_config(sources);
+            thread::sleep(settle);
+            stable = Some(settled);
+        }
+        let before = Fingerprint::of_config(sources);
+        if let Some(expected) = &stable {
+            if *expected != before {
+                moved = paths_of(before.changed_paths(expected));
+                continue;
+            }
+        }
+        let resolver = Resolver::new(sources);
+        let after = Fingerprint::of_config(sources);
+        if after == before {
+            return Ok((resolver, before));
+        }
+        moved = paths_of(after.changed_paths(&before));
+    }
+    let shown: Vec<String> = moved
+        .iter()
+        .map(|p| format!("{:?}", p.to_string_lossy()))
+        .collect();
+    Err(Error::with_details(
+        ErrorKind::InvalidConfig("changed-while-reading"),
+        format!(
+            "reloading registries configuration: {} changed while being read, {} times in a \
+             row ({} ms apart); the previous configuration stays active",
+            shown.join(", "),
+            MAX_READ_ATTEMPTS,
+            settle.as_millis()
+        ),
+        moved.first().map(|p| p.to_string_lossy().into_owned()),
+        None,
+        None,
+    ))
+}
+
+fn paths_of(paths: Vec<&Path>) -> Vec<PathBuf> {
+    paths.into_iter().map(Path::to_path_buf).collect()
 }
 
 /// Sleeps for `d`; `false` when the watcher was stopped.
@@ -611,7 +739,7 @@ fn watch_loop(
         if !std::mem::take(&mut first) && !sleep(stopped, options.poll_interval) {
             return;
         }
-        let mut now = watched(engine, options);
+        let (mut now, mut config) = watched(engine, options);
         if now == last {
             continue;
         }
@@ -621,10 +749,10 @@ fn watch_loop(
                 return;
             }
             let again = watched(engine, options);
-            if again == now {
+            if again.0 == now {
                 break;
             }
-            now = again;
+            (now, config) = again;
         }
         let changed: Vec<PathBuf> = now
             .changed_paths(&last)
@@ -637,7 +765,14 @@ fn watch_loop(
             .cloned()
             .collect();
         last = now;
-        let outcome = engine.reload_if_changed();
+        let outcome = engine.reload_if_changed_from(config.clone(), Some(config), options.debounce);
+        if outcome
+            .as_ref()
+            .is_err_and(|e| e.kind() == ErrorKind::InvalidConfig("changed-while-reading"))
+        {
+            // Never settled: look again at the next poll even if nothing moves meanwhile.
+            last = Fingerprint::default();
+        }
         if let Some(f) = &options.on_change {
             f(&WatchEvent {
                 changed,

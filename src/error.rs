@@ -253,17 +253,19 @@ pub struct Located<'a>(&'a Error);
 impl fmt::Display for Located<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = &self.0.inner;
+        // Terminal-safe: file names, keys and messages can hold control characters.
+        use crate::escape::{escape_controls, escape_controls_lines};
         if let Some(file) = &e.file {
-            write!(f, "{file}")?;
+            write!(f, "{}", escape_controls(file))?;
             if let Some(l) = e.location {
                 write!(f, ":{l}")?;
             }
             f.write_str(": ")?;
         }
         if let Some(key) = &e.key {
-            write!(f, "key `{key}`: ")?;
+            write!(f, "key `{}`: ", escape_controls(key))?;
         }
-        f.write_str(&e.message)
+        f.write_str(&escape_controls_lines(&e.message))
     }
 }
 

@@ -112,8 +112,9 @@
 //!   crate is the library only.
 //! * `oci`: [`Reference::to_oci`](crate::Reference) converts to `oci-spec`'s distribution
 //!   reference.
-//! * `yaml` (enabled by `cli`): Kubernetes manifests — the shared reader `kube`, `scan`, and
-//!   `render` (what the Machine Config Operator lays down on OpenShift nodes).
+//! * `yaml` (enabled by `cli`): Kubernetes manifests — the shared reader [`kube`], [`scan`]
+//!   (what a CRI-O node does with the images of manifests), and `render` (what the Machine
+//!   Config Operator lays down on OpenShift nodes).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -123,6 +124,8 @@ pub mod credentials;
 pub mod diagnostics;
 pub mod engine;
 mod error;
+pub mod escape;
+pub mod fs;
 #[cfg(feature = "yaml")]
 pub mod kube;
 mod lock;

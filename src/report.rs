@@ -13,6 +13,8 @@
 //! assert_eq!(doc["config"]["short_name_mode"], "permissive");
 //! ```
 
+use std::io::{self, Write};
+
 use serde_json::{json, Value};
 
 use crate::config::Config;
@@ -230,4 +232,82 @@ pub fn document_with_credentials<S: AsRef<[u8]>>(
         .map(credentials::diagnostic_json)
         .collect();
     doc
+}
+
+// ---------------------------------------------------------------------------------------
+// Streaming
+
+/// Writes the document of `names` to `out` one lookup at a time: exactly the bytes of
+/// `serde_json::to_writer_pretty` applied to [`document`] (or, with a keyring, to
+/// [`document_with_credentials`]), but holding only one lookup in memory at a time, so that
+/// memory stays constant however many names are resolved. `each` sees every lookup (as
+/// [`lookup_json`] builds it) before it is written, e.g. to compute an exit status. No
+/// trailing newline is written.
+///
+/// ```
+/// use shortnames::{report, ConfigSources, Resolver};
+/// let dir = tempfile::tempdir().unwrap();
+/// let resolver = Resolver::new(&ConfigSources::new().registries_conf_d(dir.path().join("d")));
+/// let names = ["quay.io/a/b", "bad name"];
+/// let mut streamed = Vec::new();
+/// let mut errors = 0;
+/// report::write_document(&mut streamed, &resolver, names, None, |l| errors += usize::from(!l["error"].is_null())).unwrap();
+/// let whole = serde_json::to_vec_pretty(&report::document(&resolver, &names)).unwrap();
+/// assert_eq!(streamed, whole);
+/// assert_eq!(errors, 1);
+/// ```
+pub fn write_document<W: Write, S: AsRef<[u8]>>(
+    out: &mut W,
+    resolver: &Resolver,
+    names: impl IntoIterator<Item = S>,
+    keyring: Option<&Keyring>,
+    mut each: impl FnMut(&Value),
+) -> io::Result<()> {
+    let (config_error, config) = match resolver.config() {
+        Ok(c) => (Value::Null, config_json(c)),
+        Err(e) => (error_json(&e), Value::Null),
+    };
+    out.write_all(b"{\n  \"config_error\": ")?;
+    write_nested(out, &config_error, 1)?;
+    out.write_all(b",\n  \"config\": ")?;
+    write_nested(out, &config, 1)?;
+    drop((config_error, config));
+    out.write_all(b",\n  \"lookups\": [")?;
+    let mut any = false;
+    for name in names {
+        let v = lookup_bytes(resolver, name.as_ref(), keyring);
+        each(&v);
+        out.write_all(if any { b",\n    " } else { b"\n    " })?;
+        write_nested(out, &v, 2)?;
+        any = true;
+    }
+    out.write_all(if any { b"\n  ]" } else { b"]" })?;
+    if let Some(k) = keyring {
+        let diags: Value = k
+            .diagnostics()
+            .iter()
+            .map(credentials::diagnostic_json)
+            .collect();
+        out.write_all(b",\n  \"credential_diagnostics\": ")?;
+        write_nested(out, &diags, 1)?;
+    }
+    out.write_all(b"\n}")
+}
+
+/// `v` pretty-printed as serde_json does, its lines indented by `level` steps of two spaces
+/// (the first line is not indented: it follows a key or a separator). JSON strings never
+/// hold a raw newline, so every newline of the output is a line break of the layout.
+fn write_nested<W: Write>(out: &mut W, v: &Value, level: usize) -> io::Result<()> {
+    let text = serde_json::to_vec_pretty(v).map_err(io::Error::other)?;
+    let indent = "  ".repeat(level);
+    let mut lines = text.split(|&b| b == b'\n');
+    if let Some(first) = lines.next() {
+        out.write_all(first)?;
+    }
+    for line in lines {
+        out.write_all(b"\n")?;
+        out.write_all(indent.as_bytes())?;
+        out.write_all(line)?;
+    }
+    Ok(())
 }

@@ -7,8 +7,8 @@
 //! limits (file size, then the number of entries), decodes the TOML and validates every entry
 //! with the system table's rules.
 
-use std::fs::File;
 use std::io;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ use crate::error::{Error, ErrorKind, Lines};
 use crate::lock::{FileLock, LockKind};
 use crate::quote::Q;
 
-pub(crate) use crate::engine::FileStamp;
+pub(crate) use crate::fs::FileStamp;
 
 /// One validated entry with its value exactly as stored (the writer keeps it unnormalised).
 #[derive(Debug, Clone)]
@@ -58,9 +58,23 @@ pub(crate) fn read(path: &Path, display: &str, limits: &Limits) -> UserFileRead 
 
 /// [`read`] for a caller that already holds the cache lock (the writer, exclusively).
 pub(crate) fn read_unlocked(path: &Path, display: &str, limits: &Limits) -> UserFileRead {
-    let stamp = FileStamp::of(path);
     let prefix = load_prefix(display);
-    let text = match read_limited_display(path, display, limits.max_file_size) {
+    // The size limit of alias files is derived from the alias-count limit, so that the count
+    // limit is reachable. A file that moved while being read (edited in place) is read
+    // again, at most three times; if it never settles its stamp is not kept, so the next
+    // check reads it again.
+    let max = limits.max_alias_file_size();
+    let mut attempt = 0;
+    let (stamp, read) = loop {
+        attempt += 1;
+        let before = FileStamp::of(path);
+        let read = read_limited_display(path, display, max);
+        let settled = FileStamp::of(path) == before;
+        if settled || attempt == 3 {
+            break (before.filter(|_| settled), read);
+        }
+    };
+    let text = match read {
         Ok(Some(t)) => t,
         Ok(None) => {
             return UserFileRead {
@@ -182,7 +196,12 @@ pub(crate) fn lock_path(path: &Path) -> PathBuf {
 /// reading unlocked sees old or new content.
 fn read_lock(path: &Path, display: &str) -> Result<Option<FileLock>, Error> {
     let lock_path = lock_path(path);
-    let file = match File::open(&lock_path) {
+    // O_NONBLOCK: a FIFO planted as the lock file must not block the reader.
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(&lock_path)
+    {
         Ok(f) => f,
         Err(e)
             if e.kind() == io::ErrorKind::NotFound

@@ -118,7 +118,9 @@ fn user_alias_file_over_the_limit_fails_short_name_lookups_only() {
     .unwrap();
     let mut big = aliases_file(1);
     big.push('#');
-    big.push_str(&"x".repeat(4 * MIB));
+    // User alias files have their own limit, derived from the alias-count limit.
+    let limit = shortnames::config::Limits::default().max_alias_file_size() as usize;
+    big.push_str(&"x".repeat(limit));
     std::fs::write(dir.path().join("user-aliases.conf"), &big).unwrap();
     let resolver = Resolver::new(&sources(dir.path()));
     assert!(resolver.config().is_ok());

@@ -88,6 +88,7 @@ fn edit(
     };
     match op(&cache) {
         Ok(done) => {
+            let done = shortnames::escape::escape_controls_lines(&done);
             let _ = writeln!(std::io::stdout(), "{done}");
             ExitCode::SUCCESS
         }
@@ -237,7 +238,9 @@ fn print_table(out: &mut impl Write, rows: &[Row]) {
                 (None, None) => "effective (tombstone: no alias for this name)".to_owned(),
                 (None, Some(_)) => "effective".to_owned(),
             };
+            // Terminal-safe: file names can hold control characters.
             [r.name.clone(), target, file, status]
+                .map(|c| shortnames::escape::escape_controls(&c).into_owned())
         })
         .collect();
     let header = ["NAME", "TARGET", "FILE", "STATUS"].map(str::to_owned);

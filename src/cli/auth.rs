@@ -54,7 +54,8 @@ fn check(args: CheckArgs) -> ExitCode {
     let mut out = stdout.lock();
     match args.format {
         Format::Text => {
-            let _ = out.write_all(report.render_text().as_bytes());
+            let text = report.render_text();
+            let _ = out.write_all(shortnames::escape::escape_controls_lines(&text).as_bytes());
         }
         Format::Json => {
             let _ = serde_json::to_writer_pretty(&mut out, &report.to_json());

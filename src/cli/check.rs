@@ -44,7 +44,8 @@ pub fn run(args: CheckArgs) -> ExitCode {
             let _ = writeln!(out);
         }
         Format::Text => {
-            let _ = out.write_all(report.render_text().as_bytes());
+            let text = report.render_text();
+            let _ = out.write_all(shortnames::escape::escape_controls_lines(&text).as_bytes());
         }
     }
     ExitCode::from(report.exit_code(args.strict))

@@ -20,8 +20,16 @@ pub struct MigrateArgs {
 
 pub fn run(args: MigrateArgs) -> ExitCode {
     let shown = args.file.to_string_lossy().into_owned();
-    let text = match std::fs::read_to_string(&args.file) {
-        Ok(t) => t,
+    // The crate's bounded, non-blocking reader: a FIFO or device is refused, never read.
+    let limit = shortnames::config::Limits::default().max_file_size;
+    let text = match shortnames::fs::read_limited(&args.file, limit) {
+        Ok(Some(bytes)) => match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(_) => return super::usage_error(format!("cannot read {shown}: invalid UTF-8")),
+        },
+        Ok(None) => {
+            return super::usage_error(format!("cannot read {shown}: no such file or directory"))
+        }
         Err(e) => return super::usage_error(format!("cannot read {shown}: {e}")),
     };
     let m = match migrate(&text, &shown) {

@@ -10,6 +10,7 @@ pub mod migrate;
 pub mod pull;
 pub mod render;
 pub mod resolve;
+#[cfg(feature = "yaml")]
 pub mod scan;
 
 use std::process::ExitCode;
@@ -47,6 +48,7 @@ enum Command {
     #[command(subcommand)]
     Render(render::RenderCommand),
     /// Check the images of Kubernetes manifests against a CRI-O node's configuration.
+    #[cfg(feature = "yaml")]
     Scan(scan::ScanArgs),
     /// Fetch an image's digest, media type and config from the first endpoint that has it.
     #[cfg(feature = "oci-client")]
@@ -69,6 +71,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Migrate(args) => migrate::run(args),
         Command::Render(cmd) => render::run(cmd),
+        #[cfg(feature = "yaml")]
         Command::Scan(args) => scan::run(args),
         #[cfg(feature = "oci-client")]
         Command::Inspect(args) => pull::inspect(args),
@@ -81,6 +84,10 @@ pub fn run(cli: Cli) -> ExitCode {
 
 /// Reports a usage problem (exit status 2).
 pub fn usage_error(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("shortnames: {msg}");
+    let msg = msg.to_string();
+    eprintln!(
+        "shortnames: {}",
+        shortnames::escape::escape_controls_lines(&msg)
+    );
     ExitCode::from(2)
 }

@@ -10,6 +10,7 @@ use shortnames::credentials::{
     CredentialDiagnostic as Diagnostic, CredentialSeverity as Severity, Format as AuthFormat,
     Keyring,
 };
+use shortnames::escape::{escape_controls, escape_controls_lines};
 use shortnames::{report, Resolution, Resolver};
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -58,6 +59,10 @@ pub struct ResolveArgs {
     /// Read names from FILE, one per line (verbatim; an empty line is the empty name).
     #[arg(long, value_name = "FILE")]
     names_from: Option<PathBuf>,
+    /// Largest --names-from file accepted, in bytes (default 16 MiB); FILE must be a regular
+    /// file (a FIFO, device or socket is refused).
+    #[arg(long, value_name = "BYTES", default_value_t = NAMES_FROM_LIMIT)]
+    names_from_limit: u64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -66,14 +71,31 @@ pub struct ResolveArgs {
     names: Vec<String>,
 }
 
+/// Default of `--names-from-limit`: 16 MiB (about half a million names).
+const NAMES_FROM_LIMIT: u64 = 16 << 20;
+
+/// The `--names-from` file's bytes: a regular file within the limit (never blocks on a FIFO,
+/// never reads a device).
+fn read_names_file(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, String> {
+    let shown = escape_controls(&path.to_string_lossy()).into_owned();
+    let fail = |why: String| format!("cannot read names from {shown}: {why}");
+    match shortnames::fs::read_limited(path, limit) {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err(fail("no such file or directory".to_owned())),
+        Err(e @ shortnames::fs::ReadError::TooLarge { .. }) => {
+            Err(fail(format!("{e} (see --names-from-limit)")))
+        }
+        Err(e) => Err(fail(e.to_string())),
+    }
+}
+
 /// The names to resolve: the arguments, then the lines of `--names-from` — byte strings, taken
 /// verbatim (a line that is not UTF-8 is one name, which fails to parse on its own); the file
 /// ends with `\n`, an empty file holds no names.
 fn read_names(args: &ResolveArgs) -> Result<Vec<Vec<u8>>, String> {
     let mut names: Vec<Vec<u8>> = args.names.iter().map(|n| n.clone().into_bytes()).collect();
     if let Some(path) = &args.names_from {
-        let text = std::fs::read(path)
-            .map_err(|e| format!("cannot read names from {}: {e}", path.display()))?;
+        let text = read_names_file(path, args.names_from_limit)?;
         let body = text.strip_suffix(b"\n").unwrap_or(&text);
         if !text.is_empty() {
             names.extend(body.split(|&b| b == b'\n').map(<[u8]>::to_vec));
@@ -95,7 +117,12 @@ pub fn run(args: ResolveArgs) -> ExitCode {
     if let Some(k) = &keyring {
         for d in k.diagnostics() {
             if d.severity() >= Severity::Warning || matches!(d, Diagnostic::SourceMissing { .. }) {
-                eprintln!("shortnames: credentials: {}: {d}", d.severity());
+                let text = d.to_string();
+                eprintln!(
+                    "shortnames: credentials: {}: {}",
+                    d.severity(),
+                    escape_controls_lines(&text)
+                );
             }
         }
     }
@@ -104,21 +131,21 @@ pub fn run(args: ResolveArgs) -> ExitCode {
     let mut out = stdout.lock();
     match args.format {
         Format::Json => {
-            let doc = match &keyring {
-                None => report::document(&resolver, &names),
-                Some(k) => report::document_with_credentials(&resolver, &names, k),
-            };
-            let lookups = doc["lookups"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-            failed |= lookups.iter().any(|l| !l["error"].is_null());
-            // A credential lookup that failed (only invalid entries in the winning tier)
-            // makes that endpoint fail.
-            failed |= lookups
-                .iter()
-                .flat_map(|l| l["candidates"].as_array().into_iter().flatten())
-                .flat_map(|c| c["sources"].as_array().into_iter().flatten())
-                .any(|s| s["credentials"].get("error").is_some_and(|e| !e.is_null()));
-            let _ = serde_json::to_writer_pretty(&mut out, &doc);
+            // Streamed lookup by lookup: memory stays constant however many names.
+            let mut out = std::io::BufWriter::new(out);
+            let _ = report::write_document(&mut out, &resolver, &names, keyring.as_ref(), |l| {
+                failed |= !l["error"].is_null();
+                // A credential lookup that failed (only invalid entries in the winning tier)
+                // makes that endpoint fail.
+                failed |= l["candidates"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|c| c["sources"].as_array().into_iter().flatten())
+                    .any(|s| s["credentials"].get("error").is_some_and(|e| !e.is_null()));
+            });
             let _ = writeln!(out);
+            let _ = out.flush();
         }
         Format::Text => {
             if let Err(e) = resolver.config() {
@@ -130,7 +157,12 @@ pub fn run(args: ResolveArgs) -> ExitCode {
                     Ok(r) => failed |= print_resolution(&mut out, name, &r, keyring.as_ref()),
                     Err(e) => {
                         failed = true;
-                        let _ = writeln!(out, "{name}\n  error: {e}");
+                        let _ = writeln!(
+                            out,
+                            "{}\n  error: {}",
+                            escape_controls(name),
+                            escape_controls_lines(&e.to_string())
+                        );
                     }
                 }
             }
@@ -152,10 +184,10 @@ fn print_resolution(
     keyring: Option<&Keyring>,
 ) -> bool {
     let mut failed = false;
-    let _ = writeln!(out, "{name}");
+    let _ = writeln!(out, "{}", escape_controls(name));
     let desc = r.description();
     if !desc.is_empty() {
-        let _ = writeln!(out, "  {desc}");
+        let _ = writeln!(out, "  {}", escape_controls(&desc));
     }
     for (i, c) in r.candidates.iter().enumerate() {
         let entry = match &c.registry {
@@ -167,7 +199,7 @@ fn print_resolution(
         let credentials = keyring.map(|k| k.pull_source_credentials(c, None));
         match &c.sources {
             Err(e) => {
-                let _ = writeln!(out, "    error: {e}");
+                let _ = writeln!(out, "    error: {}", escape_controls_lines(&e.to_string()));
             }
             Ok(sources) => {
                 for (j, s) in sources.iter().enumerate() {
@@ -177,7 +209,8 @@ fn print_resolution(
                         flags.push_str("  (insecure)");
                     }
                     if let Some(e) = &s.error {
-                        flags.push_str(&format!("  refused: {e}"));
+                        let e = e.to_string();
+                        flags.push_str(&format!("  refused: {}", escape_controls_lines(&e)));
                     }
                     let _ = writeln!(out, "    {}. {role} {}{flags}", j + 1, s.reference);
                     let Some(sc) = credentials.as_ref().and_then(|v| v.get(j)) else {

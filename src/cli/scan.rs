@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use shortnames::scan::{fix, sarif, FileReport, NodeProfile, Outcome, ScanReport};
+use shortnames::ResolutionKind;
 
 /// Largest manifest file read, in bytes.
 const MAX_MANIFEST: u64 = 256 << 20;
@@ -65,49 +66,53 @@ pub fn run(args: ScanArgs) -> ExitCode {
         Ok(i) => i,
         Err(msg) => return super::usage_error(msg),
     };
-    let mut progress = Progress::new(inputs.len());
+    // Files are scanned in parallel (one worker per CPU); results keep command-line order.
+    let progress = std::sync::Mutex::new(Progress::new(inputs.len()));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Done>>> =
+        inputs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(inputs.len())
+        .max(1);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(input) = inputs.get(i) else { break };
+                if let Ok(mut p) = progress.lock() {
+                    p.tick(&input.shown);
+                }
+                let done = process(&profile, input, args.fix, args.dry_run);
+                if let Ok(mut slot) = slots[i].lock() {
+                    *slot = Some(done);
+                }
+            });
+        }
+    });
+    if let Ok(mut p) = progress.lock() {
+        p.clear();
+    }
     let mut files = Vec::with_capacity(inputs.len());
     let mut diffs = String::new();
     let mut fixed = (0usize, 0usize);
     let mut read_failed = false;
-    for (n, input) in inputs.iter().enumerate() {
-        progress.show(n, &input.shown);
-        let bytes = match read_input(input) {
-            Ok(b) => b,
-            Err(msg) => {
-                progress.clear();
-                eprintln!("shortnames: {}: {msg}", input.shown);
-                read_failed = true;
-                continue;
-            }
+    for slot in slots {
+        let Some(done) = slot.into_inner().ok().flatten() else {
+            read_failed = true;
+            continue;
         };
-        let mut report = profile.scan_bytes(&input.shown, &bytes);
-        if args.fix {
-            let outcome = fix::apply(&bytes, &report);
-            for skipped in &outcome.skipped {
-                progress.clear();
-                eprintln!("shortnames: {}: {skipped}", input.shown);
-            }
-            if outcome.changed() {
-                fixed.0 += outcome.edits;
-                fixed.1 += 1;
-                if args.dry_run {
-                    diffs.push_str(&fix::unified_diff(&input.shown, &bytes, &outcome.fixed));
-                } else if let Some(path) = &input.path {
-                    if let Err(e) = write_in_place(path, &outcome.fixed) {
-                        progress.clear();
-                        eprintln!("shortnames: {}: {e}", input.shown);
-                        read_failed = true;
-                        continue;
-                    }
-                }
-                // Report the files as they now stand (or would).
-                report = profile.scan_bytes(&input.shown, &outcome.fixed);
-            }
+        for m in &done.messages {
+            eprintln!("shortnames: {m}");
         }
-        files.push(report);
+        read_failed |= done.failed;
+        diffs.push_str(&done.diff);
+        if done.edits > 0 {
+            fixed.0 += done.edits;
+            fixed.1 += 1;
+        }
+        files.extend(done.report);
     }
-    progress.clear();
     let report = ScanReport::new(&profile, files);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -135,6 +140,57 @@ pub fn run(args: ScanArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     ExitCode::from(u8::from(report.summary.errors > 0))
+}
+
+/// What scanning (and fixing) one file gave.
+struct Done {
+    report: Option<FileReport>,
+    diff: String,
+    edits: usize,
+    messages: Vec<String>,
+    failed: bool,
+}
+
+/// Reads, scans and (with `fix`) rewrites one input.
+fn process(profile: &NodeProfile, input: &Input, fix: bool, dry_run: bool) -> Done {
+    let mut done = Done {
+        report: None,
+        diff: String::new(),
+        edits: 0,
+        messages: Vec::new(),
+        failed: false,
+    };
+    let bytes = match read_input(input) {
+        Ok(b) => b,
+        Err(msg) => {
+            done.messages.push(format!("{}: {msg}", input.shown));
+            done.failed = true;
+            return done;
+        }
+    };
+    let mut report = profile.scan_bytes(&input.shown, &bytes);
+    if fix {
+        let outcome = fix::apply(&bytes, &report);
+        for skipped in &outcome.skipped {
+            done.messages.push(format!("{}: {skipped}", input.shown));
+        }
+        if outcome.changed() {
+            if dry_run {
+                done.diff = fix::unified_diff(&input.shown, &bytes, &outcome.fixed);
+            } else if let Some(path) = &input.path {
+                if let Err(e) = write_in_place(path, &outcome.fixed) {
+                    done.messages.push(format!("{}: {e}", input.shown));
+                    done.failed = true;
+                    return done;
+                }
+            }
+            done.edits = outcome.edits;
+            // Report the file as it now stands (or would).
+            report = profile.scan_bytes(&input.shown, &outcome.fixed);
+        }
+    }
+    done.report = Some(report);
+    done
 }
 
 /// A built-in name, or a directory (an argument with a `/`, or `.`/`..`, or a name that is not
@@ -235,8 +291,9 @@ fn read_input(input: &Input) -> Result<Vec<u8>, String> {
 }
 
 /// Replaces `path`'s contents atomically (a temporary file in the same directory, renamed
-/// over it), keeping its permissions.
+/// over it), keeping its permissions; a symbolic link is followed, so the link stays a link.
 fn write_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let path = &std::fs::canonicalize(path)?;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -260,28 +317,39 @@ fn write_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
-/// A one-line progress indicator on a terminal's stderr.
+/// A one-line progress indicator on a terminal's stderr, redrawn at most ten times a second.
 struct Progress {
     total: usize,
+    done: usize,
     on: bool,
     shown: bool,
+    last: Option<std::time::Instant>,
 }
 
 impl Progress {
     fn new(total: usize) -> Progress {
         Progress {
             total,
+            done: 0,
             on: total >= PROGRESS_FROM && std::io::stderr().is_terminal(),
             shown: false,
+            last: None,
         }
     }
 
-    fn show(&mut self, n: usize, name: &str) {
-        if !self.on {
+    /// One more file is being scanned.
+    fn tick(&mut self, name: &str) {
+        self.done += 1;
+        if !self.on
+            || self
+                .last
+                .is_some_and(|t| t.elapsed() < std::time::Duration::from_millis(100))
+        {
             return;
         }
+        self.last = Some(std::time::Instant::now());
         let name: String = printable(name).chars().take(60).collect();
-        eprint!("\r\x1b[Kscanning {}/{}: {name}", n + 1, self.total);
+        eprint!("\r\x1b[Kscanning {}/{}: {name}", self.done, self.total);
         self.shown = true;
     }
 
@@ -386,11 +454,20 @@ fn text_findings(f: &FileReport, warnings: &mut usize) -> String {
             let _ = writeln!(s, "{head}: error: {shown:?} ({what} {container}): {reason}");
         } else if v.short_name == Some(true) {
             *warnings += 1;
-            let target = v.candidates.join(", ");
+            let origin = printable(v.origin.as_deref().unwrap_or("?"));
+            let how = match (v.resolution, v.candidates.as_slice()) {
+                (Some(ResolutionKind::Alias), [c]) => {
+                    format!("is an alias on this node ({origin}): it pulls {c}")
+                }
+                (_, [c]) => format!("resolves through the only search registry ({origin}) to {c}"),
+                (_, cs) => format!(
+                    "is tried on each search registry in turn ({origin}): {}",
+                    cs.join(", ")
+                ),
+            };
             let _ = writeln!(
                 s,
-                "{head}: warning: short name {shown:?} ({what} {container}) resolves through {} on this node to {target}",
-                v.resolution.map_or("?", |r| r.as_str())
+                "{head}: warning: short name {shown:?} ({what} {container}) {how}"
             );
             if v.fix.is_some() && v.fix != v.docker_hub {
                 let _ = writeln!(

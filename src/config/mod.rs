@@ -37,8 +37,6 @@ pub use builtin::{
 };
 
 use std::fmt;
-use std::fs;
-use std::io::{self, Read};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -47,7 +45,9 @@ use rustc_hash::FxHashMap;
 pub(crate) use discovery::{list_candidates, Layout};
 pub use discovery::{Compat, Host, ShadowedFile, HOST_VARIABLES};
 pub use migrate::{migrate, Migration};
-pub use paths::{ConfigSources, Limits, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D};
+pub use paths::{
+    ConfigSources, Limits, ALIAS_ENTRY_BUDGET, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D,
+};
 pub use upgrade::{upgrade_findings, UpgradeFinding};
 
 use crate::error::{Error, ErrorKind, Location};
@@ -362,40 +362,50 @@ pub(crate) struct ReadProblem {
 
 use discovery::go_io_text;
 
-/// Reads a whole file as UTF-8 with the size limit. `Ok(None)` when it does not exist.
+/// Reads a whole file as UTF-8 with the size limit, through [`crate::fs::read_limited`]
+/// (non-blocking open, regular files only). `Ok(None)` when it does not exist.
 pub(crate) fn read_limited_display(
     path: &Path,
     display: &str,
     max: u64,
 ) -> Result<Option<String>, ReadProblem> {
-    let io_err = |op: &str, e: &io::Error| ReadProblem {
-        kind: ErrorKind::InvalidConfig("io"),
-        message: go_io_text(op, display, e),
-        at_open: op == "open",
+    Ok(read_limited_stamped(path, display, max)?.map(|(text, _)| text))
+}
+
+/// [`read_limited_display`] with the stamp of the file that was read.
+pub(crate) fn read_limited_stamped(
+    path: &Path,
+    display: &str,
+    max: u64,
+) -> Result<Option<(String, crate::fs::FileStamp)>, ReadProblem> {
+    use crate::fs::ReadError;
+    let (bytes, stamp) = match crate::fs::read_stamped(path, max) {
+        Ok(Some(r)) => r,
+        Ok(None) => return Ok(None),
+        Err(ReadError::Io { op, error }) => {
+            return Err(ReadProblem {
+                kind: ErrorKind::InvalidConfig("io"),
+                message: go_io_text(op, display, &error),
+                at_open: op == "open",
+            })
+        }
+        Err(e @ ReadError::NotRegular { .. }) => {
+            return Err(ReadProblem {
+                kind: ErrorKind::InvalidConfig("not-regular-file"),
+                message: format!("{display}: {e}"),
+                at_open: false,
+            })
+        }
+        Err(e) => {
+            return Err(ReadProblem {
+                kind: ErrorKind::Limit("file-too-large"),
+                message: format!("{display}: {e}"),
+                at_open: false,
+            })
+        }
     };
-    let f = match fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_err("open", &e)),
-    };
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let too_large = || ReadProblem {
-        kind: ErrorKind::Limit("file-too-large"),
-        message: format!("{display}: file is larger than the limit of {max} bytes"),
-        at_open: false,
-    };
-    if len > max {
-        return Err(too_large());
-    }
-    let mut buf = Vec::with_capacity(len as usize);
-    if let Err(e) = f.take(max.saturating_add(1)).read_to_end(&mut buf) {
-        return Err(io_err("read", &e));
-    }
-    if buf.len() as u64 > max {
-        return Err(too_large());
-    }
-    decode::text_from_bytes(buf)
-        .map(Some)
+    decode::text_from_bytes(bytes)
+        .map(|text| Some((text, stamp)))
         .map_err(|e| ReadProblem {
             kind: ErrorKind::InvalidConfig("toml"),
             message: format!("toml: {}", e.message),

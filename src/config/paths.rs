@@ -63,13 +63,19 @@ pub struct ConfigSources {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Limits {
-    /// Largest configuration, alias or credentials file, in bytes (default 4 MiB).
+    /// Largest configuration file (registries.conf, drop-in), in bytes (default 4 MiB);
+    /// user alias files have their own, derived limit ([`Limits::max_alias_file_size`]).
     pub max_file_size: u64,
     /// Most `[aliases]` entries in one file (default 100,000).
     pub max_aliases_per_file: usize,
     /// Longest image name accepted for resolution, in bytes (default 4 KiB).
     pub max_name_len: usize,
 }
+
+/// Bytes allowed per alias entry when the size limit of a user alias file is derived from
+/// the alias-count limit ([`Limits::max_alias_file_size`]); a typical entry
+/// (`  "name" = "registry.example.com/namespace/name"`) takes about 45.
+pub const ALIAS_ENTRY_BUDGET: u64 = 128;
 
 impl Default for Limits {
     fn default() -> Limits {
@@ -98,6 +104,22 @@ impl Limits {
     pub fn with_max_name_len(mut self, n: usize) -> Limits {
         self.max_name_len = n;
         self
+    }
+
+    /// Largest user alias file (alias cache) accepted, in bytes: derived from the alias-count
+    /// limit so that it is reachable — [`ALIAS_ENTRY_BUDGET`] bytes per alias, and never less
+    /// than [`Limits::max_file_size`]. The default is 12.8 MB (100,000 × 128): a
+    /// Podman-written cache of 100,000 ordinary entries (about 4.4 MB) loads.
+    ///
+    /// ```
+    /// use shortnames::config::Limits;
+    /// assert_eq!(Limits::default().max_alias_file_size(), 12_800_000);
+    /// assert_eq!(Limits::default().with_max_aliases_per_file(10).max_alias_file_size(), 4 << 20);
+    /// ```
+    pub fn max_alias_file_size(&self) -> u64 {
+        (self.max_aliases_per_file as u64)
+            .saturating_mul(ALIAS_ENTRY_BUDGET)
+            .max(self.max_file_size)
     }
 }
 

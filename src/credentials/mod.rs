@@ -45,6 +45,7 @@
 
 mod check;
 mod error;
+mod json;
 mod keyring;
 mod parse;
 mod resolution;

@@ -2,12 +2,11 @@
 //! legacy `.dockercfg`, and Kubernetes pull-secret payloads (spec §2, §3).
 
 use std::collections::HashMap;
-use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use zeroize::Zeroizing;
 
 use super::error::{Diagnostic, DocumentErrorKind, EntryErrorReason, SourceId};
+use super::json::{self, Json};
 use super::secret::{Credential, Secret, SecretBytes};
 
 /// Largest accepted document (4 MiB).
@@ -45,73 +44,6 @@ impl Format {
             "kubernetes.io/dockercfg" => Some((".dockercfg", Format::Dockercfg)),
             _ => None,
         }
-    }
-}
-
-/// Minimal JSON tree that keeps member order and holds string values as [`Secret`]s.
-pub(crate) enum Json {
-    Null,
-    Scalar,
-    Str(Secret),
-    Array,
-    Object(Vec<(String, Json)>),
-}
-
-impl Json {
-    fn is_null(&self) -> bool {
-        matches!(self, Json::Null)
-    }
-}
-
-struct JsonVisitor;
-
-impl<'de> Visitor<'de> for JsonVisitor {
-    type Value = Json;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Json, E> {
-        Ok(Json::Scalar)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Json, E> {
-        Ok(Json::Scalar)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Json, E> {
-        Ok(Json::Scalar)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Json, E> {
-        Ok(Json::Scalar)
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Json, E> {
-        Ok(Json::Str(Secret::new(v.to_owned())))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Json, E> {
-        Ok(Json::Str(Secret::new(v)))
-    }
-    fn visit_unit<E>(self) -> Result<Json, E> {
-        Ok(Json::Null)
-    }
-    fn visit_none<E>(self) -> Result<Json, E> {
-        Ok(Json::Null)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Json::Array)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
-        let mut members = Vec::new();
-        while let Some(k) = map.next_key::<String>()? {
-            let v = map.next_value::<Json>()?;
-            members.push((k, v));
-        }
-        Ok(Json::Object(members))
-    }
-}
-
-impl<'de> Deserialize<'de> for Json {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(JsonVisitor)
     }
 }
 
@@ -190,9 +122,10 @@ pub(crate) fn parse_document(
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         return Err(doc_err(DocumentErrorKind::ByteOrderMark, Some((1, 1))));
     }
-    // serde_json's messages may quote input text; keep only the category and position.
-    let tree: Json = serde_json::from_slice(bytes)
-        .map_err(|e| doc_err(DocumentErrorKind::Syntax, Some((e.line(), e.column()))))?;
+    // Our own reader: string contents (secrets) are decoded into wiped buffers only; the
+    // error keeps only the category and position.
+    let tree: Json =
+        json::parse(bytes).map_err(|pos| doc_err(DocumentErrorKind::Syntax, Some(pos)))?;
     let Json::Object(top) = tree else {
         return Err(doc_err(DocumentErrorKind::NotAnObject, None));
     };
@@ -430,11 +363,9 @@ pub(crate) fn build_credential(f: &RawFields<'_>) -> (EntryValue, Vec<&'static s
 
 /// §3.1: decodes an `auth` value. `Ok(None)` = no `auth`.
 pub(crate) fn decode_auth(raw: &str) -> Result<Option<(String, Secret)>, EntryErrorReason> {
-    let cleaned: SecretBytes = Zeroizing::new(
-        raw.bytes()
-            .filter(|&b| b != b'\r' && b != b'\n')
-            .collect::<Vec<u8>>(),
-    );
+    // Allocated once at its final capacity: a growing buffer would free unwiped copies.
+    let mut cleaned: SecretBytes = Zeroizing::new(Vec::with_capacity(raw.len()));
+    cleaned.extend(raw.bytes().filter(|&b| b != b'\r' && b != b'\n'));
     if cleaned.is_empty() {
         return Ok(None);
     }
@@ -493,22 +424,20 @@ pub(crate) fn read_source_file(
     path: &std::path::Path,
 ) -> Result<Option<SecretBytes>, DocumentErrorKind> {
     use std::io::Read;
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(DocumentErrorKind::from_io(e.kind())),
+    // The crate's one non-blocking, regular-file-only open (a FIFO never blocks).
+    let (file, meta) = match crate::fs::open_regular(path) {
+        Ok(Some(opened)) => opened,
+        Ok(None) => return Ok(None),
+        Err(crate::fs::ReadError::Io { error, .. })
+            if error.kind() != std::io::ErrorKind::IsADirectory =>
+        {
+            return Err(DocumentErrorKind::from_io(error.kind()))
+        }
+        Err(_) => return Err(DocumentErrorKind::NotRegularFile),
     };
-    if !meta.is_file() {
-        return Err(DocumentErrorKind::NotRegularFile);
-    }
     if meta.len() > MAX_DOCUMENT_BYTES as u64 {
         return Err(DocumentErrorKind::TooLarge);
     }
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(DocumentErrorKind::from_io(e.kind())),
-    };
     // Read into a buffer that never reallocates (a reallocation would leave an unwiped
     // copy behind); one byte more than the limit detects files that grew meanwhile.
     let limit = MAX_DOCUMENT_BYTES + 1;

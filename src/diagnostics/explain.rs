@@ -114,12 +114,14 @@ impl Explanation {
 
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}", self.name)?;
+        // Terminal-safe: the name, messages and file names can hold control characters.
+        use crate::escape::{escape_controls as esc, escape_controls_lines as esc_lines};
+        writeln!(f, "{}", esc(&self.name))?;
         for s in &self.steps {
-            write!(f, "{}{}", "  ".repeat(s.depth + 1), s.message)?;
+            write!(f, "{}{}", "  ".repeat(s.depth + 1), esc_lines(&s.message))?;
             match (&s.file, s.location) {
-                (Some(file), Some(l)) => write!(f, "  [{file}:{l}]")?,
-                (Some(file), None) => write!(f, "  [{file}]")?,
+                (Some(file), Some(l)) => write!(f, "  [{}:{l}]", esc(file))?,
+                (Some(file), None) => write!(f, "  [{}]", esc(file))?,
                 _ => {}
             }
             writeln!(f)?;

@@ -205,7 +205,8 @@ impl Diagnostic {
     /// line is shown with a caret under the token at the location.
     pub fn render(&self, source: Option<&str>) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "{}[{}]: {}", self.severity, self.code, self.message);
+        let message = crate::escape::escape_controls_lines(&self.message);
+        let _ = writeln!(out, "{}[{}]: {message}", self.severity, self.code);
         let snippet = match (source, self.location) {
             (Some(text), Some(loc)) => snippet(text, loc),
             _ => None,
@@ -267,15 +268,16 @@ impl fmt::Display for Diagnostic {
         if let Some(p) = self.place() {
             write!(f, "{p}: ")?;
         }
-        write!(f, "{}[{}]: {}", self.severity, self.code, self.message)
+        let message = crate::escape::escape_controls_lines(&self.message);
+        write!(f, "{}[{}]: {message}", self.severity, self.code)
     }
 }
 
 fn place(file: Option<&str>, location: Option<Location>) -> Option<String> {
-    let file = file?;
+    let file = crate::escape::escape_controls(file?);
     Some(match location {
         Some(l) => format!("{file}:{l}"),
-        None => file.to_owned(),
+        None => file.into_owned(),
     })
 }
 
@@ -384,9 +386,10 @@ impl SourceTexts {
 /// ```
 pub fn render_error(err: &Error, sources: &ConfigSources) -> String {
     let d = Diagnostic::from_error(err);
-    let text = err
-        .file()
-        .and_then(|f| std::fs::read_to_string(sources.io_path(Path::new(f))).ok());
+    let text = err.file().and_then(|f| {
+        let limit = sources.input_limits().max_file_size;
+        crate::fs::read_text_lossless(&sources.io_path(Path::new(f)), limit)
+    });
     d.render(text.as_deref())
 }
 

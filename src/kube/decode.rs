@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use saphyr_parser::{Event, Parser, ScalarStyle as Style, Tag};
 
 use super::node::{Mapping, Node, Pos, ScalarStyle, Value};
@@ -10,6 +12,10 @@ use super::scalar::{self, Tagged};
 /// Most nodes one document may expand to through aliases (a "billion laughs" document fails
 /// instead of exhausting memory).
 const MAX_NODES: usize = 1_000_000;
+
+/// Deepest nesting of collections accepted (Kubernetes objects nest a few dozen levels; the
+/// limit keeps recursive walks of the tree, such as dropping it, within the stack).
+const MAX_DEPTH: usize = 1000;
 
 /// A decoding failure: message and 1-based line and column in the file.
 pub(crate) struct Failure {
@@ -75,9 +81,9 @@ impl<'a> Locator<'a> {
     }
 
     /// Skips what may stand between a node's start and its own text: blanks, line breaks,
-    /// comments, `&anchor`, `!tag`, and the indicators `:`, `-`, `?` (followed by a blank) and
-    /// `,`.
-    fn skip_props(&self, mut c: Cursor, limit: usize) -> Cursor {
+    /// comments, `&anchor`, `!tag`, and, when `indicators`, `:`, `-`, `?` (followed by a
+    /// blank) and `,`.
+    fn skip_props(&self, mut c: Cursor, limit: usize, indicators: bool) -> Cursor {
         let b = self.text.as_bytes();
         let blank_after =
             |i: usize| i + 1 >= b.len() || matches!(b[i + 1], b' ' | b'\t' | b'\n' | b'\r');
@@ -103,8 +109,8 @@ impl<'a> Locator<'a> {
                         .unwrap_or(b.len() - c.byte);
                     c.advance(b, n);
                 }
-                b':' | b'-' | b'?' if blank_after(c.byte) => c.advance(b, 1),
-                b',' => c.advance(b, 1),
+                b':' | b'-' | b'?' if indicators && blank_after(c.byte) => c.advance(b, 1),
+                b',' if indicators => c.advance(b, 1),
                 _ => break,
             }
         }
@@ -205,14 +211,14 @@ pub(crate) fn decode_chunk(text: &str, base: Base) -> Result<Option<Node>, Failu
                 let block = matches!(style, Style::Literal | Style::Folded);
                 let text_start = if block {
                     // The span starts at the content; the node's text starts at `|` or `>`.
-                    let c = loc.skip_props(prev_end, start.byte);
+                    let c = loc.skip_props(prev_end, start.byte, true);
                     if matches!(text.as_bytes().get(c.byte), Some(b'|' | b'>')) {
                         c
                     } else {
                         start
                     }
                 } else if anchor != 0 || tag.is_some() {
-                    loc.skip_props(start, end.byte)
+                    loc.skip_props(start, end.byte, false)
                 } else {
                     start
                 };
@@ -253,21 +259,33 @@ pub(crate) fn decode_chunk(text: &str, base: Base) -> Result<Option<Node>, Failu
                 b.complete_scalar(node, anchor, empty)
                     .map_err(|m| fail_at(m, text_start))?;
             }
-            Event::SequenceStart(anchor, _) => {
-                let c = loc.skip_props(start, text.len());
-                b.stack.push(Frame::Seq {
-                    anchor,
-                    pos: loc.to_pos(c, c.byte),
-                    items: Vec::new(),
-                });
-            }
-            Event::MappingStart(anchor, _) => {
-                let c = loc.skip_props(start, text.len());
-                b.stack.push(Frame::Map {
-                    anchor,
-                    pos: loc.to_pos(c, c.byte),
-                    pairs: Vec::new(),
-                    key: None,
+            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
+                if b.stack.len() >= MAX_DEPTH {
+                    return Err(fail_at(
+                        format!("document nests deeper than {MAX_DEPTH} levels"),
+                        start,
+                    ));
+                }
+                // The collection's text starts after its anchor or tag, if any.
+                let c = if anchor != 0 || tag.is_some() {
+                    loc.skip_props(start, text.len(), false)
+                } else {
+                    start
+                };
+                let pos = loc.to_pos(c, c.byte);
+                b.stack.push(if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Seq {
+                        anchor,
+                        pos,
+                        items: Vec::new(),
+                    }
+                } else {
+                    Frame::Map {
+                        anchor,
+                        pos,
+                        pairs: Vec::new(),
+                        key: None,
+                    }
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -409,14 +427,14 @@ fn is_merge(k: &Node) -> bool {
 }
 
 /// The key as the YAML-to-JSON conversion spells it.
-fn key_string(k: &Node) -> Result<String, String> {
-    Ok(match &k.value {
-        Value::String(s) => s.clone(),
+fn key_string(k: Value) -> Result<String, String> {
+    Ok(match k {
+        Value::String(s) => s,
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
         Value::UInt(u) => u.to_string(),
-        Value::Float(f) => go_float(*f),
+        Value::Float(f) => go_float(f),
         Value::Sequence(_) | Value::Mapping(_) => {
             return Err("a mapping key must be a scalar to convert to JSON".into())
         }
@@ -440,16 +458,21 @@ fn go_float(f: f64) -> String {
 /// of `<<` sources not already present, earlier sources first.
 fn build_mapping(pairs: Vec<(Node, Node)>) -> Result<Mapping, String> {
     let mut m = Mapping::default();
+    let mut index: FxHashMap<String, usize> = FxHashMap::default();
     let mut merges: Vec<(usize, Node)> = Vec::new();
     for (k, v) in pairs {
         if is_merge(&k) {
             merges.push((m.entries.len(), v));
             continue;
         }
-        let name = key_string(&k)?;
-        match m.entries.iter_mut().find(|(n, _, _)| *n == name) {
-            Some(e) => e.2 = v,
-            None => m.entries.push((name, k.pos, v)),
+        let key_pos = k.pos;
+        let name = key_string(k.value)?;
+        match index.get(&name) {
+            Some(&i) => m.entries[i].2 = v,
+            None => {
+                index.insert(name.clone(), m.entries.len());
+                m.entries.push((name, key_pos, v));
+            }
         }
     }
     if merges.is_empty() {
@@ -473,7 +496,8 @@ fn build_mapping(pairs: Vec<(Node, Node)>) -> Result<Mapping, String> {
         let mut add: Vec<(String, Pos, Node)> = Vec::new();
         for sm in sources {
             for (k, p, v) in &sm.entries {
-                if m.get(k).is_none() && !add.iter().any(|(n, _, _)| n == k) {
+                if !index.contains_key(k) {
+                    index.insert(k.clone(), usize::MAX);
                     add.push((k.clone(), *p, v.clone()));
                 }
             }

@@ -294,6 +294,33 @@ mod tests {
     }
 
     #[test]
+    fn deep_nesting_fails_cleanly() {
+        let deep = "- ".repeat(100_000) + "x\n";
+        let docs = read_stream(deep.as_bytes());
+        assert!(docs[0]
+            .as_ref()
+            .unwrap_err()
+            .message
+            .contains("nests deeper"));
+        let flow = "a: ".to_string() + &"[".repeat(50_000) + &"]".repeat(50_000);
+        assert!(read_stream(flow.as_bytes())[0].is_err());
+    }
+
+    #[test]
+    fn repeated_keys_keep_the_last_value_in_first_place() {
+        let docs = read_stream(b"a: 1\nb: 2\na: 3\n");
+        let root = &docs[0].as_ref().unwrap().root;
+        assert_eq!(root.to_json(), serde_json::json!({"a": 3, "b": 2}));
+        let keys: Vec<&str> = root
+            .as_mapping()
+            .unwrap()
+            .iter()
+            .map(|(k, _, _)| k)
+            .collect();
+        assert_eq!(keys, ["a", "b"]);
+    }
+
+    #[test]
     fn alias_bomb_fails_cleanly() {
         let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..9 {

@@ -81,3 +81,47 @@ pub(crate) const BUILTINS: &[Builtin] = &[
         ],
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::BUILTINS;
+    use std::path::Path;
+
+    fn files_under(dir: &Path, base: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files_under(&p, base, out);
+            } else {
+                out.push(p.strip_prefix(base).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+
+    /// The table embeds every file of `profiles/<name>/`, and nothing else.
+    #[test]
+    fn table_lists_every_profile_file() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles");
+        let mut dirs: Vec<String> = std::fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        dirs.sort();
+        let names: Vec<&str> = BUILTINS.iter().map(|b| b.name).collect();
+        assert_eq!(names, dirs);
+        for b in BUILTINS {
+            let dir = root.join(b.name);
+            let mut on_disk = Vec::new();
+            files_under(&dir, &dir, &mut on_disk);
+            on_disk.retain(|f| f != "profile.json");
+            on_disk.sort();
+            let embedded: Vec<&str> = b.files.iter().map(|(p, _)| *p).collect();
+            assert_eq!(embedded, on_disk, "{}", b.name);
+            for (p, contents) in b.files {
+                assert_eq!(std::fs::read_to_string(dir.join(p)).unwrap(), *contents);
+            }
+        }
+    }
+}

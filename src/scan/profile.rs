@@ -205,17 +205,20 @@ fn crio_short_name_mode(root: &Path) -> Result<ShortNameMode, ProfileError> {
     let mut mode = ShortNameMode::Enforcing;
     for (path, display) in files {
         let text = read_small(&path).map_err(|e| ProfileError::new(format!("{display}: {e}")))?;
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-            ProfileError::new(format!("{display}: {}", e.message()))
+        let doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+            let at = e.span().map_or(0, |r| r.start);
+            let l = crate::Location::from_offset(&text, at);
+            let message = e.message().trim_end().replace('\n', "; ");
+            ProfileError::new(format!("{display}:{}:{}: {message}", l.line, l.column))
         })?;
-        let value = table
+        let value = doc
             .get("crio")
             .and_then(|c| c.get("image"))
             .and_then(|i| i.get("short_name_mode"));
-        match value {
+        match value.map(|v| v.as_str()) {
             None => {}
-            Some(toml::Value::String(s)) => {
-                mode = match s.as_str() {
+            Some(Some(s)) => {
+                mode = match s {
                     "" | "enforcing" => ShortNameMode::Enforcing,
                     "disabled" => ShortNameMode::Disabled,
                     other => {
@@ -225,7 +228,7 @@ fn crio_short_name_mode(root: &Path) -> Result<ShortNameMode, ProfileError> {
                     }
                 }
             }
-            Some(_) => {
+            Some(None) => {
                 return Err(ProfileError::new(format!(
                     "{display}: [crio.image] short_name_mode must be a string"
                 )))
@@ -362,7 +365,8 @@ mod tests {
         fs::write(dir.path().join("etc/crio/crio.conf.d/zz"), "[crio.image\n").unwrap();
         let e = crio_short_name_mode(dir.path()).unwrap_err();
         assert!(
-            e.to_string().starts_with("/etc/crio/crio.conf.d/zz: "),
+            e.to_string()
+                .starts_with("/etc/crio/crio.conf.d/zz:1:12: invalid table header; "),
             "{e}"
         );
     }

@@ -151,3 +151,16 @@ pub fn compare(path: &str, got: &Value, want: &Value) -> Result<(), String> {
         _ => Err(format!("{path}: got {got}, want {want}")),
     }
 }
+
+/// The sources of `case` as the corpus README says to run it: `case` as the root, its
+/// drop-in directory and user alias file, and its `registries.conf` when it has one.
+pub fn case_sources(case: &Path) -> shortnames::ConfigSources {
+    let mut s = shortnames::ConfigSources::new()
+        .fs_root(case)
+        .registries_conf_d("registries.conf.d")
+        .user_aliases("user-aliases.conf");
+    if case.join("registries.conf").exists() {
+        s = s.registries_conf("registries.conf");
+    }
+    s
+}
