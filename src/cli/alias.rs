@@ -8,9 +8,10 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 use shortnames::alias_cache::{podman_default_cache_path, AliasCache};
-use shortnames::{builtin, report, Config, ConfigSources, Location};
+use shortnames::{builtin, Config, ConfigSources, Location};
 
 use super::resolve::{announce_builtin_defaults, Format};
+use super::{vocab, Exit};
 
 #[derive(Subcommand)]
 pub enum AliasCommand {
@@ -114,8 +115,8 @@ fn edit(
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("shortnames: {}", e.located());
-            ExitCode::from(1)
+            super::error(super::error_line(&e));
+            Exit::Failed.code()
         }
     }
 }
@@ -165,15 +166,15 @@ fn list(args: &ListArgs) -> ExitCode {
         }
         Err(e) => {
             failed = true;
-            eprintln!("shortnames: {}", e.located());
+            super::error(super::error_line(e));
             Some(e)
         }
     };
 
     let cache = args.cache.cache();
     if cache.is_none() {
-        eprintln!(
-            "shortnames: no user alias cache (HOME and XDG_CACHE_HOME are unset; pass --user-aliases PATH)"
+        super::note(
+            "no user alias cache (HOME and XDG_CACHE_HOME are unset; pass --user-aliases PATH)",
         );
     }
     let cache_error = match cache.as_ref().map(AliasCache::list) {
@@ -195,7 +196,7 @@ fn list(args: &ListArgs) -> ExitCode {
         }
         Some(Err(e)) => {
             failed = true;
-            eprintln!("shortnames: {}", e.located());
+            super::error(super::error_line(&e));
             Some(e)
         }
     };
@@ -224,22 +225,21 @@ fn list(args: &ListArgs) -> ExitCode {
     let mut out = stdout.lock();
     match args.format {
         Format::Json => {
-            let doc = json!({
-                "config_error": config_error.map(report::error_json),
-                "user_aliases": cache.as_ref().map(|c| c.path().to_string_lossy().into_owned()),
-                "user_aliases_error": cache_error.as_ref().map(report::error_json),
-                "aliases": rows.iter().map(row_json).collect::<Vec<_>>(),
-            });
+            let doc = vocab::document(
+                "alias-list",
+                json!({
+                    "config_error": config_error.map(vocab::error_json),
+                    "user_aliases": cache.as_ref().map(|c| c.path().to_string_lossy().into_owned()),
+                    "user_aliases_error": cache_error.as_ref().map(vocab::error_json),
+                    "aliases": rows.iter().map(row_json).collect::<Vec<_>>(),
+                }),
+            );
             let _ = serde_json::to_writer_pretty(&mut out, &doc);
             let _ = writeln!(out);
         }
         Format::Text => print_table(&mut out, &rows),
     }
-    if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    Exit::failed_if(failed).code()
 }
 
 fn row_json(r: &Row) -> Value {

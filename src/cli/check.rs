@@ -4,7 +4,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use shortnames::check::{check, CheckOptions};
+use serde_json::json;
+use shortnames::check::{check, CheckOptions, ConfigReport};
 use shortnames::Profile;
 
 use super::resolve::{ConfigArgs, Format};
@@ -36,12 +37,17 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Exit with status 1 when there are warnings (and no errors).
+    /// Fail (exit status 1) on warnings too, not only on errors.
     #[arg(long)]
     strict: bool,
 }
 
+/// Exit status 0 when clean, 1 with errors (or warnings with `--strict`); the report goes to
+/// stdout, in full, either way.
 pub fn run(args: CheckArgs) -> ExitCode {
+    if let Err(e) = args.config.require_readable() {
+        return super::failure(e);
+    }
     let report = check(
         &args.config.sources_or_builtin(),
         &CheckOptions::default().profile(args.config.profile.into()),
@@ -50,12 +56,40 @@ pub fn run(args: CheckArgs) -> ExitCode {
     let mut out = stdout.lock();
     match args.format {
         Format::Json => {
-            let _ = serde_json::to_writer_pretty(&mut out, &report.to_json());
+            let doc = report_json(&report, args.strict);
+            let _ = serde_json::to_writer_pretty(&mut out, &doc);
             let _ = writeln!(out);
         }
         Format::Text => {
-            let _ = out.write_all(report.render_text().as_bytes());
+            let colour = super::colour_stdout();
+            for d in &report.findings {
+                let text = report.sources.render(d);
+                let text = match text.split_once('[') {
+                    Some((level, rest)) if colour => {
+                        format!("{}[{rest}", super::paint(level, d.level.as_str(), true))
+                    }
+                    _ => text,
+                };
+                let _ = writeln!(out, "{text}");
+            }
+            let _ = writeln!(out, "{}", report.summary());
         }
     }
-    ExitCode::from(report.exit_code(args.strict))
+    super::Exit::failed_if(report.failed(args.strict)).code()
+}
+
+/// The `shortnames-check/v1` document.
+pub fn report_json(report: &ConfigReport, strict: bool) -> serde_json::Value {
+    super::vocab::document(
+        "check",
+        json!({
+            "ok": !report.failed(strict),
+            "strict": strict,
+            "files": report.files,
+            "errors": report.errors().count(),
+            "warnings": report.warnings().count(),
+            "notes": report.notes().count(),
+            "findings": report.findings.iter().map(super::vocab::finding_json).collect::<Vec<_>>(),
+        }),
+    )
 }

@@ -4,9 +4,12 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
-use shortnames::explain::{explain, ExplainOptions};
+use serde_json::json;
+use shortnames::explain::{explain, ExplainOptions, Explanation};
+use shortnames::Resolver;
 
-use super::resolve::{ConfigArgs, Format};
+use super::resolve::{has_usable_endpoint, ConfigArgs, Format};
+use super::{input, vocab, Exit};
 
 #[derive(Args)]
 pub struct ExplainArgs {
@@ -15,31 +18,70 @@ pub struct ExplainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// The image name.
+    /// The image name (`docker://NAME` is taken as fully qualified, as Podman does).
     #[arg(value_name = "NAME")]
     name: String,
 }
 
+/// Exit status 1 when the name does not resolve or no endpoint may be used (e.g. every one
+/// is blocked), as the pull would fail.
 pub fn run(args: ExplainArgs) -> ExitCode {
+    let name = match input::image_name(&args.name) {
+        Ok(n) => n,
+        Err(e) => return super::failure(e),
+    };
+    if let Err(e) = args.config.require_readable() {
+        return super::failure(e);
+    }
+    let sources = args.config.sources_or_builtin();
     let e = explain(
-        &args.config.sources_or_builtin(),
-        &args.name,
+        &sources,
+        &name,
         &ExplainOptions::default().profile(args.config.profile.into()),
     );
+    let usable = e.error.is_none()
+        && Resolver::new(&sources)
+            .resolve(&name)
+            .is_ok_and(|r| has_usable_endpoint(&r));
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
         Format::Json => {
-            let _ = serde_json::to_writer_pretty(&mut out, &e.to_json());
+            let _ = serde_json::to_writer_pretty(&mut out, &explanation_json(&e, usable));
             let _ = writeln!(out);
         }
         Format::Text => {
             let _ = write!(out, "{e}");
         }
     }
-    if e.error.is_some() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    if let Some(err) = &e.error {
+        super::error(super::error_line(err));
+    } else if !usable {
+        super::error(format_args!(
+            "{}: no usable endpoint: every endpoint is refused",
+            args.name
+        ));
     }
+    Exit::failed_if(!usable).code()
+}
+
+/// The `shortnames-explain/v1` document.
+pub fn explanation_json(e: &Explanation, usable: bool) -> serde_json::Value {
+    vocab::document(
+        "explain",
+        json!({
+            "name": e.name,
+            "ok": usable,
+            "error": e.error.as_ref().map(vocab::error_json),
+            "sources": e.sources(),
+            "steps": e.steps.iter().map(|s| json!({
+                "depth": s.depth,
+                "kind": s.kind,
+                "message": s.message,
+                "file": s.file,
+                "line": s.location.map(|l| l.line),
+                "column": s.location.map(|l| l.column),
+            })).collect::<Vec<_>>(),
+        }),
+    )
 }

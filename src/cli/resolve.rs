@@ -2,13 +2,16 @@
 //! JSON document.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
+use serde_json::Value;
 use shortnames::builtin::{self, BUILTIN_SEARCH_REGISTRIES};
-use shortnames::credentials::{Diagnostic, Format as AuthFormat, Keyring, Severity};
+use shortnames::credentials::{Diagnostic, Format as AuthFormat, Keyring};
 use shortnames::{report, ConfigSources, Resolution, Resolver};
+
+use super::{input, vocab, Exit};
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Format {
@@ -24,7 +27,8 @@ pub struct ConfigArgs {
     /// The only drop-in directory (missing = no drop-ins).
     #[arg(long, value_name = "DIR")]
     pub registries_conf_d: Option<PathBuf>,
-    /// The user short-name alias file (read only; missing = none).
+    /// The user short-name alias file (read only; a missing file holds no aliases, as
+    /// Podman's cache; one that exists but cannot be read is an error).
     #[arg(long, value_name = "PATH")]
     pub user_aliases: Option<PathBuf>,
     /// Behaviour profile: `compatible` (exactly the reference) or `hardened`.
@@ -50,6 +54,15 @@ impl ConfigArgs {
         self.sources()
     }
 
+    /// Checks the named files that must be readable up front (exit status 1, one line).
+    /// A missing `--registries-conf` fails through the loader, naming it.
+    pub fn require_readable(&self) -> Result<(), String> {
+        if let Some(p) = &self.user_aliases {
+            input::require_readable_if_present("--user-aliases", p)?;
+        }
+        Ok(())
+    }
+
     pub fn sources(&self) -> ConfigSources {
         let mut s = ConfigSources::new();
         if let Some(p) = &self.registries_conf {
@@ -67,13 +80,13 @@ impl ConfigArgs {
 
 /// Says on stderr that the built-in defaults are in use.
 pub fn announce_builtin_defaults() {
-    eprintln!(
-        "shortnames: no {} or {} on this host and no configuration option given: \
+    super::note(format_args!(
+        "no {} or {} on this host and no configuration option given: \
          using the built-in alias table and search list ({})",
         shortnames::config::SYSTEM_REGISTRIES_CONF,
         shortnames::config::SYSTEM_REGISTRIES_CONF_D,
         BUILTIN_SEARCH_REGISTRIES.join(", ")
-    );
+    ));
 }
 
 #[derive(Args)]
@@ -89,10 +102,12 @@ pub struct CredentialArgs {
 }
 
 impl CredentialArgs {
-    /// The keyring, or `None` when no credential option was given.
-    pub fn keyring(&self) -> Option<Keyring> {
+    /// The keyring, or `None` when no credential option was given. A named file that is
+    /// missing or unusable as a whole is an error (as Podman fails on a missing
+    /// `--authfile`): one line per file. Problems of single entries are warnings on stderr.
+    pub fn keyring(&self) -> Result<Option<Keyring>, Vec<String>> {
         if self.auth_files.is_empty() && self.node_auth_file.is_none() {
-            return None;
+            return Ok(None);
         }
         let mut b = Keyring::builder();
         for f in &self.auth_files {
@@ -101,7 +116,43 @@ impl CredentialArgs {
         if let Some(f) = &self.node_auth_file {
             b = b.node_file(f);
         }
-        Some(b.build().0)
+        let keyring = b.build().0;
+        let option_of = |d: &Diagnostic| {
+            let source = d.source().map(|s| s.as_str().to_owned());
+            if source.as_deref().map(Path::new) == self.node_auth_file.as_deref() {
+                "--node-auth-file"
+            } else {
+                "--auth-file"
+            }
+        };
+        let fatal: Vec<String> = keyring
+            .diagnostics()
+            .iter()
+            .filter(|d| {
+                matches!(
+                    d,
+                    Diagnostic::SourceMissing { .. } | Diagnostic::DocumentError { .. }
+                )
+            })
+            .map(|d| match d {
+                Diagnostic::SourceMissing { source } => {
+                    format!(
+                        "{} cannot read {source}: no such file or directory",
+                        option_of(d)
+                    )
+                }
+                _ => format!("{} {d}", option_of(d)),
+            })
+            .collect();
+        if !fatal.is_empty() {
+            return Err(fatal);
+        }
+        for d in keyring.diagnostics() {
+            if vocab::auth_severity(d) != "note" {
+                super::warn(format_args!("credentials: {d}"));
+            }
+        }
+        Ok(Some(keyring))
     }
 }
 
@@ -125,10 +176,11 @@ pub struct ResolveArgs {
 fn read_names(args: &ResolveArgs) -> Result<Vec<String>, String> {
     let mut names = args.names.clone();
     if let Some(path) = &args.names_from {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read names from {}: {e}", path.display()))?;
+        let bytes = input::read_input(path)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| format!("cannot read names from {}: not UTF-8", input::shown(path)))?;
         let mut lines: Vec<&str> = text.split('\n').collect();
-        if text.ends_with('\n') {
+        if text.ends_with('\n') || text.is_empty() {
             lines.pop();
         }
         names.extend(lines.into_iter().map(str::to_owned));
@@ -136,75 +188,153 @@ fn read_names(args: &ResolveArgs) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
+/// Whether a lookup of the corpus document failed: an error, or no endpoint that a pull may
+/// use (every source refused, e.g. blocked, or its credential lookup failed).
+pub fn lookup_failed(lookup: &Value) -> bool {
+    if !lookup["error"].is_null() {
+        return true;
+    }
+    let usable = |s: &Value| {
+        s["error"].is_null() && s.get("credentials").is_none_or(|c| c["error"].is_null())
+    };
+    !lookup["candidates"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["sources"].as_array().into_iter().flatten())
+        .any(usable)
+}
+
+/// Whether a pull of `r` has an endpoint it may use (one not refused, e.g. as blocked).
+pub fn has_usable_endpoint(r: &Resolution) -> bool {
+    r.candidates.iter().any(|c| {
+        c.sources
+            .as_ref()
+            .is_ok_and(|s| s.iter().any(|s| s.error.is_none()))
+    })
+}
+
+/// Adds the `credentials` member (the vocabulary of [`vocab::pull_credentials_json`]) to
+/// every source of one lookup of the corpus document.
+fn add_credentials(lookup: &mut Value, resolver: &Resolver, name: &str, keyring: &Keyring) {
+    let Ok(r) = resolver.resolve(name) else {
+        return;
+    };
+    let Some(candidates) = lookup["candidates"].as_array_mut() else {
+        return;
+    };
+    for (c, cj) in r.candidates.iter().zip(candidates) {
+        let per_source = keyring.pull_source_credentials(c, None);
+        let Some(sources) = cj["sources"].as_array_mut() else {
+            continue;
+        };
+        for (s, sc) in sources.iter_mut().zip(&per_source) {
+            s["credentials"] = vocab::pull_credentials_json(&sc.credentials);
+        }
+    }
+}
+
 pub fn run(args: ResolveArgs) -> ExitCode {
     let names = match read_names(&args) {
         Ok(n) => n,
-        Err(e) => return super::usage_error(e),
+        Err(e) => return super::failure(e),
     };
     if names.is_empty() {
         return super::usage_error("no names given (pass NAME... or --names-from FILE)");
     }
-    let resolver = Resolver::new(&args.config.sources_or_builtin());
-    let keyring = args.credentials.keyring();
-    if let Some(k) = &keyring {
-        for d in k.diagnostics() {
-            if d.severity() >= Severity::Warning || matches!(d, Diagnostic::SourceMissing { .. }) {
-                eprintln!("shortnames: credentials: {}: {d}", d.severity());
-            }
-        }
+    if let Err(e) = args.config.require_readable() {
+        return super::failure(e);
     }
-    let mut failed = resolver.config().is_err();
+    let keyring = match args.credentials.keyring() {
+        Ok(k) => k,
+        Err(lines) => {
+            for l in &lines {
+                super::error(l);
+            }
+            return Exit::Failed.code();
+        }
+    };
+    let resolver = Resolver::new(&args.config.sources_or_builtin());
+    let config_error = resolver.config().err();
+    if let Some(e) = &config_error {
+        super::error(super::error_line(e));
+    }
+    let mut failed = config_error.is_some();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
         Format::Json => {
-            let doc = match &keyring {
-                None => report::document(&resolver, &names),
-                Some(k) => report::document_with_credentials(&resolver, &names, k),
-            };
+            // The corpus document, names verbatim (it is the reference library's answer per
+            // name; `docker://` is a transport of the command line, see input::image_name).
+            let mut doc = report::document(&resolver, &names);
+            if let (Some(k), Some(lookups)) = (&keyring, doc["lookups"].as_array_mut()) {
+                for (l, name) in lookups.iter_mut().zip(&names) {
+                    add_credentials(l, &resolver, name, k);
+                }
+            }
+            if let Some(k) = &keyring {
+                doc["credential_diagnostics"] = k
+                    .diagnostics()
+                    .iter()
+                    .map(vocab::auth_diagnostic_json)
+                    .collect();
+            }
             let lookups = doc["lookups"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-            failed |= lookups.iter().any(|l| !l["error"].is_null());
-            // A credential lookup that failed (only invalid entries in the winning tier)
-            // makes that endpoint fail.
-            failed |= lookups
-                .iter()
-                .flat_map(|l| l["candidates"].as_array().into_iter().flatten())
-                .flat_map(|c| c["sources"].as_array().into_iter().flatten())
-                .any(|s| s["credentials"].get("error").is_some_and(|e| !e.is_null()));
+            failed |= lookups.iter().any(lookup_failed);
             let _ = serde_json::to_writer_pretty(&mut out, &doc);
             let _ = writeln!(out);
         }
         Format::Text => {
-            if let Err(e) = resolver.config() {
-                eprintln!("error: {}", e.located());
-            }
-            for name in &names {
-                match resolver.resolve(name) {
-                    Ok(r) => failed |= print_resolution(&mut out, name, &r, keyring.as_ref()),
+            for given in &names {
+                let name = match input::image_name(given) {
+                    Ok(n) => n,
                     Err(e) => {
                         failed = true;
-                        let _ = writeln!(out, "{name}\n  error: {e}");
+                        super::error(e);
+                        continue;
+                    }
+                };
+                match resolver.resolve(&name) {
+                    Ok(r) => {
+                        let (credential_failed, usable) =
+                            print_resolution(&mut out, given, &r, keyring.as_ref());
+                        failed |= credential_failed;
+                        if !usable {
+                            failed = true;
+                            super::error(format_args!(
+                                "{given}: no usable endpoint: every endpoint is refused"
+                            ));
+                        }
+                    }
+                    // The configuration error is printed once, above.
+                    Err(e)
+                        if config_error
+                            .as_ref()
+                            .is_some_and(|c| c.message() == e.message()) =>
+                    {
+                        failed = true;
+                    }
+                    Err(e) => {
+                        failed = true;
+                        super::error(super::error_line(&e));
                     }
                 }
             }
         }
     }
-    if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    Exit::failed_if(failed).code()
 }
 
 /// Prints one resolution; with a keyring, the credential of every endpoint. Returns whether
-/// a credential lookup failed.
+/// a credential lookup failed, and whether any endpoint is usable.
 fn print_resolution(
     out: &mut impl Write,
     name: &str,
     r: &Resolution,
     keyring: Option<&Keyring>,
-) -> bool {
+) -> (bool, bool) {
     let mut failed = false;
+    let mut usable = false;
     let _ = writeln!(out, "{name}");
     let desc = r.description();
     if !desc.is_empty() {
@@ -234,8 +364,10 @@ fn print_resolution(
                     }
                     let _ = writeln!(out, "    {}. {role} {}{flags}", j + 1, s.reference);
                     let Some(sc) = credentials.as_ref().and_then(|v| v.get(j)) else {
+                        usable |= s.error.is_none();
                         continue;
                     };
+                    usable |= s.error.is_none() && sc.credentials.is_ok();
                     match &sc.credentials {
                         Ok(pc) => {
                             let more = pc.candidates().len().saturating_sub(1);
@@ -258,5 +390,5 @@ fn print_resolution(
             }
         }
     }
-    failed
+    (failed, usable)
 }

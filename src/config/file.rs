@@ -23,7 +23,7 @@ pub(crate) struct FileProblem {
 }
 
 /// One validated file.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct FileConfig {
     pub registries: Vec<Arc<Registry>>,
     pub usr: Option<Vec<Arc<str>>>,
@@ -142,18 +142,20 @@ pub(crate) fn load(
     load_with(text, origin, drop_in, limits, &mut Sink::first_error())
 }
 
-/// Decodes and validates one file reporting *every* problem (for `check`): the problems in
-/// the order the default path would meet them (so the first one is the error the default
-/// path reports), and the file's content with the failing parts left out (`None` when the
-/// file could not be decoded at all).
-pub(crate) fn load_collect(
+/// Validates one decoded file reporting *every* problem (for `check`): the problems in the
+/// order the default path would meet them (so the first one is the error the default path
+/// reports), and the file's content with the failing parts left out (`None` when nothing of
+/// it can be used). `text` is the text `raw` was decoded from (`check` decodes with its own
+/// recovery from type errors).
+pub(crate) fn load_collect_raw(
     text: &str,
+    raw: RawFile,
     origin: &Arc<str>,
     drop_in: bool,
     limits: &Limits,
 ) -> (Option<FileConfig>, Vec<FileProblem>) {
     let mut sink = Sink::collect();
-    let result = load_with(text, origin, drop_in, limits, &mut sink);
+    let result = validate_decoded(text, raw, origin, drop_in, limits, &mut sink);
     let mut problems = sink.collected.unwrap_or_default();
     match result {
         Ok(f) => (Some(f), problems),
@@ -180,6 +182,20 @@ fn load_with(
         key: e.key,
         location: ctx.loc(&e.span),
     })?;
+    validate_decoded(text, raw, origin, drop_in, limits, sink)
+}
+
+fn validate_decoded(
+    text: &str,
+    raw: RawFile,
+    origin: &Arc<str>,
+    drop_in: bool,
+    limits: &Limits,
+    sink: &mut Sink,
+) -> Result<FileConfig, FileProblem> {
+    let ctx = Ctx {
+        lines: Lines::new(text),
+    };
     if raw.aliases.len() > limits.max_aliases_per_file {
         sink.report(FileProblem {
             kind: ErrorKind::Limit("too-many-aliases"),
@@ -302,7 +318,7 @@ fn validate(
     for (i, r) in regs.iter().enumerate().filter(|_| !uniform) {
         let group = &groups[group_key(r)];
         // Collect mode: one report per disagreeing member, against the group's first entry
-        // (the default path's first error is the same one: see `load_collect`).
+        // (the default path's first error is the same one: see `load_collect_raw`).
         if sink.is_collecting() && group[0] != i {
             continue;
         }

@@ -468,7 +468,67 @@ fn read_error(prefix_kind: &str, display: &str, p: ReadProblem) -> Error {
 const MAIN: &str = "registries configuration";
 const DROP_IN: &str = "drop-in registries configuration";
 
+/// Watches the one loader: `check` sees every file and every problem through it (and loads
+/// each file in collect mode) instead of walking and decoding the files itself. With an
+/// observer the loader never stops early: what the default path would fail with is handed
+/// to [`LoadObserver::problem`] and loading goes on.
+pub(crate) trait LoadObserver {
+    /// Validates one file's text in collect mode (recording its problems); `None` when none
+    /// of it can be used.
+    fn file(
+        &mut self,
+        origin: &Arc<str>,
+        text: &str,
+        drop_in: bool,
+        limits: &Limits,
+    ) -> Option<file::FileConfig>;
+    /// A problem the default load stops at (an unreadable file, a drop-in directory error).
+    fn problem(&mut self, err: Error);
+}
+
+/// Loads with `observer` watching: never fails, see [`LoadObserver`].
+pub(crate) fn load_observed(sources: &ConfigSources, observer: &mut dyn LoadObserver) -> Config {
+    match load_with(sources, Some(observer)) {
+        Ok(c) => c,
+        Err(_) => unreachable!("an observed load hands every problem to the observer"),
+    }
+}
+
 fn load(sources: &ConfigSources) -> Result<Config, Error> {
+    load_with(sources, None)
+}
+
+/// Validates one file: the default path (first error, hardened unknown keys) or the observer.
+fn load_file(
+    observer: &mut Option<&mut dyn LoadObserver>,
+    sources: &ConfigSources,
+    (kind, display, origin): (&str, &str, &Arc<str>),
+    text: &str,
+    drop_in: bool,
+) -> Result<Option<file::FileConfig>, Error> {
+    let limits = sources.input_limits();
+    if let Some(o) = observer.as_deref_mut() {
+        return Ok(o.file(origin, text, drop_in, limits));
+    }
+    let f = file::load(text, origin, drop_in, limits).map_err(|p| wrap(kind, display, p))?;
+    refuse_unknown_keys(sources, kind, display, &f)?;
+    Ok(Some(f))
+}
+
+fn load_with(
+    sources: &ConfigSources,
+    mut observer: Option<&mut dyn LoadObserver>,
+) -> Result<Config, Error> {
+    // The default path stops at the first problem; an observer gets it and loading goes on.
+    macro_rules! fail {
+        ($e:expr) => {{
+            let e = $e;
+            match observer.as_deref_mut() {
+                Some(o) => o.problem(e),
+                None => return Err(e),
+            }
+        }};
+    }
     let main = sources.main_file();
     let main_display: Arc<str> = Arc::from(main.display.as_str());
     let mut merged = Merged {
@@ -490,49 +550,63 @@ fn load(sources: &ConfigSources) -> Result<Config, Error> {
         limits.max_file_size,
     ) {
         Ok(Some(text)) => {
-            let f = file::load(&text, &main_display, false, &limits)
-                .map_err(|p| wrap(MAIN, &main.display, p))?;
-            refuse_unknown_keys(sources, MAIN, &main.display, &f)?;
+            let what = (MAIN, main.display.as_str(), &main_display);
             merged.usr_origin = main_display.clone();
-            merged.apply(f, &main_display);
+            if let Some(f) = load_file(&mut observer, sources, what, &text, false)? {
+                merged.apply(f, &main_display);
+            }
         }
         Ok(None) if !main.explicit => {}
-        Ok(None) => {
-            return Err(Error::with_details(
-                ErrorKind::InvalidConfig("io"),
-                format!(
-                    "loading {MAIN} {}: open {}: no such file or directory",
-                    Q(&main.display),
-                    main.display
-                ),
-                Some(main.display.clone()),
-                None,
-                None,
-            ))
-        }
-        Err(p) => return Err(read_error(MAIN, &main.display, p)),
+        Ok(None) => fail!(Error::with_details(
+            ErrorKind::InvalidConfig("io"),
+            format!(
+                "loading {MAIN} {}: open {}: no such file or directory",
+                Q(&main.display),
+                main.display
+            ),
+            Some(main.display.clone()),
+            None,
+            None,
+        )),
+        Err(p) => fail!(read_error(MAIN, &main.display, p)),
     }
 
     for (name, contents) in sources.prepended_drop_ins() {
         let origin: Arc<str> = Arc::from(name.as_str());
-        let f = file::load(contents, &origin, true, &limits).map_err(|p| wrap(DROP_IN, name, p))?;
-        refuse_unknown_keys(sources, DROP_IN, name, &f)?;
-        merged.apply(f, &origin);
+        if let Some(f) = load_file(
+            &mut observer,
+            sources,
+            (DROP_IN, name, &origin),
+            contents,
+            true,
+        )? {
+            merged.apply(f, &origin);
+        }
     }
 
     for dir in sources.drop_in_dirs() {
-        for display in paths::discover_drop_ins(sources, &dir)? {
+        let found = match paths::discover_drop_ins(sources, &dir) {
+            Ok(found) => found,
+            Err(e) => {
+                fail!(e);
+                continue;
+            }
+        };
+        for display in found {
             let io_path = sources.io_path(Path::new(&display));
             let text = match read_limited_display(&io_path, &display, limits.max_file_size) {
                 Ok(Some(t)) => t,
                 Ok(None) => continue, // vanished since listing (upstream v5.34 behaviour)
-                Err(p) => return Err(read_error(DROP_IN, &display, p)),
+                Err(p) => {
+                    fail!(read_error(DROP_IN, &display, p));
+                    continue;
+                }
             };
             let origin: Arc<str> = Arc::from(display.as_str());
-            let f = file::load(&text, &origin, true, &limits)
-                .map_err(|p| wrap(DROP_IN, &display, p))?;
-            refuse_unknown_keys(sources, DROP_IN, &display, &f)?;
-            merged.apply(f, &origin);
+            let what = (DROP_IN, display.as_str(), &origin);
+            if let Some(f) = load_file(&mut observer, sources, what, &text, true)? {
+                merged.apply(f, &origin);
+            }
         }
     }
 
