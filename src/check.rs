@@ -291,7 +291,9 @@ fn set_aside(text: &str, key: &str, span: std::ops::Range<usize>, attempt: u8) -
         (i > 0 && b[i - 1] == b'=').then_some(i - 1)
     };
     if attempt == 1 && !key.starts_with("aliases.") {
-        if b.get(span.start) == Some(&b'[') {
+        let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+        let at_line_start = text[line_start..span.start].trim().is_empty();
+        if at_line_start && b.get(span.start) == Some(&b'[') {
             // A table header (`[registry]` where an array of tables is expected).
             let close = span.start + text[span.start..].find(']')?;
             return rename(close.checked_sub(1)?);
@@ -1194,6 +1196,76 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn setting_keys_aside_keeps_lines() {
+        let set = |text: &str, key: &str, value: &str, attempt: u8| {
+            let start = text.find(value).unwrap();
+            set_aside(text, key, start..start + value.len(), attempt)
+        };
+        let t = "[[registry]]\ninsecure = \"false\"\n";
+        assert_eq!(
+            set(t, "registry[0].insecure", "\"false\"", 1).unwrap(),
+            "[[registry]]\ninsecur_ = \"false\"\n"
+        );
+        let t = "[[registry]]\n\"blocked\" = 1\n";
+        assert_eq!(
+            set(t, "registry[0].blocked", "1", 1).unwrap(),
+            "[[registry]]\n\"blocke_\" = 1\n"
+        );
+        // Array elements and alias values: the value is replaced, newlines kept.
+        let t = "a = [\"x\", [1,\n2]]\n";
+        assert_eq!(
+            set(t, "a[1]", "[1,\n2]", 1).unwrap(),
+            "a = [\"x\", \"\" \n  ]\n"
+        );
+        let t = "[aliases]\nx = 12\n";
+        assert_eq!(
+            set(t, "aliases.\"x\"", "12", 1).unwrap(),
+            "[aliases]\nx = \"\"\n"
+        );
+        // A table header where an array of tables is expected.
+        let t = "[registry]\nlocation = \"x\"\n";
+        assert_eq!(
+            set(t, "registry", "[registry]", 1).unwrap(),
+            "[registr_]\nlocation = \"x\"\n"
+        );
+        // An array value is not a header.
+        let t = "short-name-mode = [\"x\"]\n";
+        assert_eq!(
+            set(t, "short-name-mode", "[\"x\"]", 1).unwrap(),
+            "short-name-mod_ = [\"x\"]\n"
+        );
+        // A third attempt at the same place gives up.
+        assert!(set(t, "short-name-mode", "[\"x\"]", 3).is_none());
+    }
+
+    #[test]
+    fn every_type_error_of_a_file_is_found() {
+        let t = "unqualified-search-registries = [1, \"q.io\", 2]\n[[registry]]\nlocation = 5\ninsecure = \"no\"\n[aliases]\na = 1\n";
+        let (work, raw, errors) = decode_setting_aside(t);
+        let keys: Vec<_> = errors.iter().map(|e| e.key.clone().unwrap()).collect();
+        assert_eq!(
+            keys,
+            [
+                "unqualified-search-registries[0]",
+                "unqualified-search-registries[2]",
+                "registry[0].location",
+                "registry[0].insecure",
+                "aliases.\"a\"",
+            ]
+        );
+        assert!(raw.is_ok());
+        assert_eq!(work.lines().count(), t.lines().count());
+    }
+
+    #[test]
+    fn key_paths_relate_by_containment() {
+        assert!(related("registry[0]", "registry[0].location"));
+        assert!(related("registry[0].mirror[1]", "registry[0]"));
+        assert!(!related("registry[1]", "registry[10].location"));
+        assert!(!related("registry[0].insecure", "registry[0].location"));
+    }
 
     #[test]
     fn suggestions() {
