@@ -283,3 +283,26 @@ fn man(args: ManArgs) -> ExitCode {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paint_only_when_on() {
+        assert_eq!(paint("error:", "error", false), "error:");
+        assert_eq!(paint("error:", "error", true), "\x1b[1;31merror:\x1b[0m");
+        assert_eq!(paint("note:", "note", true), "\x1b[1;36mnote:\x1b[0m");
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(Exit::failed_if(true), Exit::Failed);
+        assert_eq!(Exit::failed_if(false), Exit::Ok);
+    }
+
+    #[test]
+    fn command_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+}
