@@ -374,3 +374,45 @@ fn help_documents_the_exit_status() {
         );
     }
 }
+
+/// Named special files are refused at once, never opened (a FIFO would block).
+#[test]
+fn special_files_are_refused_without_blocking() {
+    let f = Fixture::new();
+    let fifo = f.path("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for args in [
+        &["auth", "check", "fifo"][..],
+        &["resolve", GOOD, D, "--auth-file=fifo", "quay.io/a/b"],
+        &["resolve", GOOD, D, "--node-auth-file=fifo", "quay.io/a/b"],
+        &["resolve", GOOD, D, "--user-aliases=fifo", "quay.io/a/b"],
+        &["check", GOOD, D, "--user-aliases=fifo"],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_shortnames"))
+            .current_dir(f.root())
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{args:?} blocked on a FIFO");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert_eq!(status.code(), Some(1), "{args:?}");
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert!(err.contains("fifo: not a regular file"), "{args:?}: {err}");
+    }
+}

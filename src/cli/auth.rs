@@ -49,6 +49,14 @@ pub fn run(cmd: AuthCommand) -> ExitCode {
 /// Whether `path` holds a legacy `.dockercfg`: a JSON object without `auths` whose members
 /// are objects with an `auth` (or `username`/`password`) field.
 fn looks_like_dockercfg(path: &Path) -> bool {
+    // Only a file of credential-document size is peeked at (the check itself applies the
+    // document limit and reports it).
+    let small = std::fs::metadata(path).is_ok_and(|m| {
+        m.is_file() && m.len() <= shortnames::credentials::MAX_DOCUMENT_BYTES as u64
+    });
+    if !small {
+        return false;
+    }
     let Ok(bytes) = std::fs::read(path) else {
         return false;
     };

@@ -56,13 +56,19 @@ fn cannot_read(path: &Path, e: &std::io::Error) -> String {
     format!("cannot read {}: {why}", shown(path))
 }
 
-/// Checks that a file named by an option exists and can be opened (Podman fails on a missing
-/// `--authfile` too). `what` names the option, e.g. `--auth-file`.
+/// Checks that a file named by an option exists, is a regular file (or a link to one) and can
+/// be opened (Podman fails on a missing `--authfile` too). `what` names the option, e.g.
+/// `--auth-file`.
 pub fn require_readable(what: &str, path: &Path) -> Result<(), String> {
     match std::fs::metadata(path) {
         Err(e) => Err(format!("{what} {}", cannot_read(path, &e))),
         Ok(m) if m.is_dir() => Err(format!(
             "{what} cannot read {}: is a directory",
+            shown(path)
+        )),
+        // Never open a FIFO or device here: that can block.
+        Ok(m) if !m.is_file() => Err(format!(
+            "{what} cannot read {}: not a regular file",
             shown(path)
         )),
         Ok(_) => std::fs::File::open(path)
