@@ -65,23 +65,18 @@ pub fn run(args: ExplainArgs) -> ExitCode {
     Exit::failed_if(!usable).code()
 }
 
-/// The `shortnames-explain/v1` document.
+/// The `shortnames-explain/v1` document: the library's steps and sources, with `ok` and the
+/// error in the CLI's vocabulary.
 pub fn explanation_json(e: &Explanation, usable: bool) -> serde_json::Value {
+    let lib = e.to_json();
     vocab::document(
         "explain",
         json!({
             "name": e.name,
             "ok": usable,
             "error": e.error.as_ref().map(vocab::error_json),
-            "sources": e.sources(),
-            "steps": e.steps.iter().map(|s| json!({
-                "depth": s.depth,
-                "kind": s.kind,
-                "message": s.message,
-                "file": s.file,
-                "line": s.location.map(|l| l.line),
-                "column": s.location.map(|l| l.column),
-            })).collect::<Vec<_>>(),
+            "sources": lib["sources"],
+            "steps": lib["steps"],
         }),
     )
 }

@@ -13,8 +13,8 @@
 
 use serde_json::{json, Map, Value};
 use shortnames::credentials::{
-    Candidate, CheckReport as AuthReport, CredentialError, Diagnostic as AuthDiagnostic,
-    EntryStatus, PullCredentials, Severity as AuthSeverity,
+    self, CheckReport as AuthReport, CredentialError, Diagnostic as AuthDiagnostic, EntryStatus,
+    PullCredentials, Severity as AuthSeverity,
 };
 use shortnames::diagnostics::Finding;
 use shortnames::Error;
@@ -192,34 +192,20 @@ pub fn credential_error_json(e: &CredentialError) -> Value {
     }
 }
 
-fn candidate_json(c: &Candidate) -> Value {
-    json!({
-        "origin": c.origin().as_str(),
-        "source": c.source().as_str(),
-        "key": c.key(),
-        "raw_key": c.raw_key(),
-        "kind": c.credential().kind(),
-        "username": c.credential().username(),
-    })
-}
-
-/// The pull credentials of one endpoint: `credential` (`null` = anonymous), `candidates`
-/// (rotation order), `warnings` (findings), `error` (`null` or an error object).
+/// The pull credentials of one endpoint: the library's rendering (`credential`, `null` =
+/// anonymous; `candidates` in rotation order; never a secret) with `warnings` as findings and
+/// `error` as an error object.
 pub fn pull_credentials_json(r: &Result<PullCredentials, CredentialError>) -> Value {
-    match r {
-        Ok(c) => json!({
-            "credential": c.first().map(candidate_json),
-            "candidates": c.candidates().iter().map(candidate_json).collect::<Vec<_>>(),
-            "warnings": c.warnings().iter().map(auth_diagnostic_json).collect::<Vec<_>>(),
-            "error": null,
-        }),
-        Err(e) => json!({
-            "credential": null,
-            "candidates": [],
-            "warnings": [],
-            "error": credential_error_json(e),
-        }),
-    }
+    let mut v = credentials::pull_result_json(r);
+    v["warnings"] = match r {
+        Ok(c) => c.warnings().iter().map(auth_diagnostic_json).collect(),
+        Err(_) => json!([]),
+    };
+    v["error"] = match r {
+        Ok(_) => Value::Null,
+        Err(e) => credential_error_json(e),
+    };
+    v
 }
 
 /// The `auth check` document body.

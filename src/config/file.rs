@@ -155,7 +155,10 @@ pub(crate) fn load_collect_raw(
     limits: &Limits,
 ) -> (Option<FileConfig>, Vec<FileProblem>) {
     let mut sink = Sink::collect();
-    let result = validate_decoded(text, raw, origin, drop_in, limits, &mut sink);
+    let ctx = Ctx {
+        lines: Lines::new(text),
+    };
+    let result = validate_decoded(&ctx, raw, origin, drop_in, limits, &mut sink);
     let mut problems = sink.collected.unwrap_or_default();
     match result {
         Ok(f) => (Some(f), problems),
@@ -182,20 +185,17 @@ fn load_with(
         key: e.key,
         location: ctx.loc(&e.span),
     })?;
-    validate_decoded(text, raw, origin, drop_in, limits, sink)
+    validate_decoded(&ctx, raw, origin, drop_in, limits, sink)
 }
 
 fn validate_decoded(
-    text: &str,
+    ctx: &Ctx<'_>,
     raw: RawFile,
     origin: &Arc<str>,
     drop_in: bool,
     limits: &Limits,
     sink: &mut Sink,
 ) -> Result<FileConfig, FileProblem> {
-    let ctx = Ctx {
-        lines: Lines::new(text),
-    };
     if raw.aliases.len() > limits.max_aliases_per_file {
         sink.report(FileProblem {
             kind: ErrorKind::Limit("too-many-aliases"),
@@ -208,7 +208,7 @@ fn validate_decoded(
             location: None,
         })?;
     }
-    validate(&ctx, raw, origin, drop_in, sink)
+    validate(ctx, raw, origin, drop_in, sink)
 }
 
 fn validate(
