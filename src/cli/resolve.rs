@@ -260,6 +260,8 @@ pub fn run(args: ResolveArgs) -> ExitCode {
         super::error(super::error_line(e));
     }
     let mut failed = config_error.is_some();
+    let mut printed: std::collections::HashSet<String> =
+        config_error.iter().map(super::error_line).collect();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
@@ -306,17 +308,14 @@ pub fn run(args: ResolveArgs) -> ExitCode {
                             ));
                         }
                     }
-                    // The configuration error is printed once, above.
-                    Err(e)
-                        if config_error
-                            .as_ref()
-                            .is_some_and(|c| c.message() == e.message()) =>
-                    {
-                        failed = true;
-                    }
                     Err(e) => {
                         failed = true;
-                        super::error(super::error_line(&e));
+                        // Each message once: the configuration error was printed above, and
+                        // one broken user alias file fails every short name the same way.
+                        let line = super::error_line(&e);
+                        if printed.insert(line.clone()) {
+                            super::error(line);
+                        }
                     }
                 }
             }

@@ -76,6 +76,7 @@ impl Fixture {
         );
         w("names.txt", "myapp\nquay.io/a/b:1\n");
         w("ua.conf", "[aliases]\nmine = \"quay.io/me/mine\"\n");
+        w("badua.conf", "[aliases]\nmine = 1\n");
         Fixture { dir }
     }
 
