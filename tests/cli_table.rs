@@ -416,3 +416,37 @@ fn special_files_are_refused_without_blocking() {
         assert!(err.contains("fifo: not a regular file"), "{args:?}: {err}");
     }
 }
+
+/// On a terminal (a pseudo-terminal from util-linux `script`), severities are coloured;
+/// `NO_COLOR` turns that off.
+#[test]
+fn colour_on_a_terminal_unless_no_color() {
+    let f = Fixture::new();
+    let cmd = format!(
+        "{} check --registries-conf=warn.conf --registries-conf-d=d",
+        env!("CARGO_BIN_EXE_shortnames")
+    );
+    let run = |no_color: bool| {
+        let mut c = std::process::Command::new("script");
+        c.current_dir(f.root()).args(["-qec", &cmd, "/dev/null"]);
+        if no_color {
+            c.env("NO_COLOR", "1");
+        } else {
+            c.env_remove("NO_COLOR");
+        }
+        let out = c
+            .output()
+            .expect("util-linux `script` (package bsdutils) runs the pty test");
+        text(&out.stdout)
+    };
+    let coloured = run(false);
+    assert!(
+        coloured.contains("\x1b[1;33mwarning\x1b[0m[unknown-key]"),
+        "{coloured:?}"
+    );
+    let plain = run(true);
+    assert!(
+        plain.contains("warning[unknown-key]") && !plain.contains('\x1b'),
+        "{plain:?}"
+    );
+}
