@@ -6,7 +6,8 @@
 //! - `pull_path/aliases/A`: the alias lookup with A aliases and N = 10;
 //! - `load/aliases/A`, `load/registries/N`: cold load of the whole tree;
 //! - `parse/reference`: the eight lookup names of the workload;
-//! - `concurrency/threads/T`: T threads resolving the alias name (per-operation time).
+//! - `concurrency/threads/T`: T threads resolving the alias name (per-operation time);
+//! - `limits/name-too-long/1MiB`: refusing a 1 MiB name.
 //!
 //! After the criterion figures, a summary prints allocations per operation for each benchmark,
 //! the peak heap of the largest load, and the 2-thread scaling factor.
@@ -199,6 +200,16 @@ fn bench_parse(c: &mut Criterion) {
     ));
 }
 
+/// A 1 MiB name is refused by its length, as cheaply as a short one (no work on its bytes).
+fn bench_name_limit(c: &mut Criterion) {
+    let w = workload(10, 1000);
+    let r = w.resolver();
+    let huge = "a/".repeat(1 << 19);
+    c.bench_function("limits/name-too-long/1MiB", |b| {
+        b.iter(|| black_box(r.resolve(black_box(&huge)).is_err()))
+    });
+}
+
 fn bench_concurrency(c: &mut Criterion) {
     let w = workload(1000, 1000);
     let r = Arc::new(w.resolver());
@@ -258,6 +269,7 @@ criterion_group!(
     bench_pull_path,
     bench_load,
     bench_concurrency,
+    bench_name_limit,
     print_summary
 );
 criterion_main!(benches);

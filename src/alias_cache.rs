@@ -59,27 +59,18 @@ use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
-use crate::aliases::{join_complaints, validate_alias_key, validate_alias_value, validate_table};
-use crate::config::decode::decode_alias_file;
-use crate::error::{Error, ErrorKind, Location};
+use crate::config::aliases::{validate_alias_key, validate_alias_value};
+use crate::config::Limits;
+use crate::error::{os_text, Error, ErrorKind};
 use crate::lock::{process_guard, FileLock, LockKind};
 use crate::quote::Q;
 
 /// File name of the alias cache inside its directory.
-///
-/// ```
-/// assert!(shortnames::alias_cache::ROOT_CACHE_PATH.ends_with(shortnames::alias_cache::CACHE_FILE_NAME));
-/// ```
-pub const CACHE_FILE_NAME: &str = "short-name-aliases.conf";
+pub(crate) const CACHE_FILE_NAME: &str = "short-name-aliases.conf";
 
 /// The alias cache of effective UID 0 (config-formats.md §1.1).
-///
-/// ```
-/// assert_eq!(shortnames::alias_cache::ROOT_CACHE_PATH, "/var/cache/containers/short-name-aliases.conf");
-/// ```
-pub const ROOT_CACHE_PATH: &str = "/var/cache/containers/short-name-aliases.conf";
+pub(crate) const ROOT_CACHE_PATH: &str = "/var/cache/containers/short-name-aliases.conf";
 
 /// Mode of the cache file (as Podman writes it).
 const CACHE_FILE_MODE: u32 = 0o600;
@@ -150,15 +141,6 @@ impl AliasCacheContents {
     }
 }
 
-/// Identity of one version of the cache file, see [`AliasCache::fingerprint`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CacheFingerprint {
-    device: u64,
-    inode: u64,
-    size: u64,
-    mtime: (i64, i64),
-}
-
 /// The per-user alias cache at one path.
 ///
 /// The value is only a path: every operation re-reads the file (under the lock), so several
@@ -191,9 +173,7 @@ impl AliasCache {
 
     /// The lock file: the cache path with `.lock` appended (see [`AliasCache::new`]).
     pub fn lock_path(&self) -> PathBuf {
-        let mut p = self.path.clone().into_os_string();
-        p.push(".lock");
-        PathBuf::from(p)
+        crate::user_aliases::lock_path(&self.path)
     }
 
     /// Reads and validates the whole cache without creating anything.
@@ -217,31 +197,11 @@ impl AliasCache {
     /// assert!(err.to_string().ends_with(r#": invalid alias "a": must contain registry and repository"#));
     /// ```
     pub fn load(&self) -> Result<AliasCacheContents, Error> {
-        let _guard = process_guard();
-        let _lock = match self.lock_for_reading()? {
-            ReadLock::NoDirectory => return Ok(AliasCacheContents::default()),
-            ReadLock::Unlocked => None,
-            ReadLock::Locked(lock) => Some(lock),
-        };
-        self.read_contents()
-    }
-
-    /// Runs `read` (given the cache path) while holding the readers' `fcntl` lock, taken as
-    /// [`AliasCache::load`] takes it: never created, skipped when there is no lock file.
-    /// For a caller that parses the file itself (the resolver's user-alias reader), so that
-    /// it never sees a Podman writer's half-rewritten file.
-    ///
-    /// ```
-    /// let dir = tempfile::tempdir().unwrap();
-    /// let cache = shortnames::alias_cache::AliasCache::new(dir.path().join("a.conf"));
-    /// cache.add("a", "quay.io/a").unwrap();
-    /// let text = cache.read_locked(|p| std::fs::read_to_string(p)).unwrap().unwrap();
-    /// assert!(text.contains("quay.io/a"));
-    /// ```
-    pub fn read_locked<T>(&self, read: impl FnOnce(&Path) -> T) -> Result<T, Error> {
-        let _guard = process_guard();
-        let _lock = self.lock_for_reading()?;
-        Ok(read(&self.path))
+        contents(crate::user_aliases::read(
+            &self.path,
+            &self.display(),
+            &Limits::default(),
+        ))
     }
 
     /// The cache entry for `name`, if any (read-only, see [`AliasCache::load`]).
@@ -273,32 +233,6 @@ impl AliasCache {
     /// ```
     pub fn list(&self) -> Result<Vec<CacheAlias>, Error> {
         Ok(self.load()?.entries.into_values().collect())
-    }
-
-    /// A cheap identity of the cache file's current version — `(device, inode, size,
-    /// modification time)` from one `stat` — or `None` when there is no file. A caller that
-    /// keeps the result of [`AliasCache::load`] can re-`stat` per resolution and reload only
-    /// when the fingerprint changes (our writers replace the file, so its inode changes).
-    /// Creates nothing.
-    ///
-    /// ```
-    /// let dir = tempfile::tempdir().unwrap();
-    /// let cache = shortnames::alias_cache::AliasCache::new(dir.path().join("a.conf"));
-    /// assert_eq!(cache.fingerprint(), None);
-    /// cache.add("a", "quay.io/a").unwrap();
-    /// let first = cache.fingerprint().unwrap();
-    /// cache.add("b", "quay.io/b").unwrap();
-    /// assert_ne!(cache.fingerprint().unwrap(), first);
-    /// ```
-    pub fn fingerprint(&self) -> Option<CacheFingerprint> {
-        use std::os::unix::fs::MetadataExt;
-        let m = fs::metadata(&self.path).ok()?;
-        Some(CacheFingerprint {
-            device: m.dev(),
-            inode: m.ino(),
-            size: m.size(),
-            mtime: (m.mtime(), m.mtime_nsec()),
-        })
     }
 
     /// Adds or replaces the alias `name` → `value` (as `podman`'s `AddShortNameAlias`).
@@ -374,102 +308,13 @@ impl AliasCache {
         })
     }
 
-    /// Opens the lock file without creating it and takes a shared lock. `None` when there is
-    /// no lock file to take (missing, its directory missing, or not openable for reading).
-    fn lock_for_reading(&self) -> Result<ReadLock, Error> {
-        let lock_path = self.lock_path();
-        let file = match File::open(&lock_path) {
-            Ok(f) => f,
-            Err(e) if is_not_a_directory(&e) => return Ok(ReadLock::NoDirectory),
-            Err(e)
-                if e.kind() == io::ErrorKind::NotFound
-                    || e.kind() == io::ErrorKind::PermissionDenied =>
-            {
-                // No lock file: only a writer creates it, before writing; our own writers
-                // replace the cache atomically, so reading unlocked sees old or new content.
-                return Ok(ReadLock::Unlocked);
-            }
-            Err(e) => return Err(self.io_load_error("open", &lock_path, e)),
-        };
-        FileLock::acquire(file, LockKind::Shared)
-            .map(ReadLock::Locked)
-            .map_err(|e| self.io_load_error("lock", &lock_path, e))
-    }
-
-    /// Reads, parses and validates the cache file (the caller holds the locks), exactly as
-    /// the resolver reads the user alias file (same decoder, validation and messages).
+    /// Reads the cache file with the caller holding the exclusive lock (the writer).
     fn read_contents(&self) -> Result<AliasCacheContents, Error> {
-        let display = self.display();
-        let prefix = format!("loading short-name aliases config file {}: ", Q(&display));
-        let max = crate::config::Limits::default().max_file_size;
-        let text = match crate::config::read_limited_display(&self.path, &display, max) {
-            Ok(Some(text)) => text,
-            Ok(None) => return Ok(AliasCacheContents::default()),
-            Err(problem) => {
-                let kind = match problem.kind {
-                    ErrorKind::InvalidConfig(sub) => ErrorKind::InvalidUserAliases(sub),
-                    other => other,
-                };
-                return Err(Error::with_details(
-                    kind,
-                    format!("{prefix}{}", problem.message),
-                    Some(display),
-                    None,
-                    None,
-                ));
-            }
-        };
-        let raw = decode_alias_file(&text).map_err(|e| {
-            Error::with_details(
-                ErrorKind::InvalidUserAliases("toml"),
-                format!("{prefix}toml: {}", e.message),
-                Some(display.clone()),
-                e.key,
-                e.span.map(|s| Location::from_offset(&text, s.start)),
-            )
-        })?;
-        // Fast path: validate entry by entry with the public rules. Only when something is
-        // wrong, run the configuration loader's table validation, which words and locates
-        // the complaints exactly as the resolver reports them (it computes a location for
-        // every entry, too slow to do for every read of a large cache).
-        let mut entries = BTreeMap::new();
-        let mut bad = false;
-        for a in &raw.aliases {
-            let key_ok = validate_alias_key(&a.name).is_ok();
-            let target = if a.value.is_empty() {
-                None
-            } else {
-                match validate_alias_value(&a.value) {
-                    Ok(t) => Some(t),
-                    Err(_) => {
-                        bad = true;
-                        continue;
-                    }
-                }
-            };
-            bad |= !key_ok;
-            entries.insert(
-                a.name.clone(),
-                CacheAlias {
-                    name: a.name.clone(),
-                    value: a.value.clone(),
-                    target,
-                },
-            );
-        }
-        if bad {
-            let origin = Arc::from(display.as_str());
-            if let Err(c) = validate_table(raw.aliases, &origin, &crate::error::Lines::new(&text)) {
-                return Err(Error::with_details(
-                    ErrorKind::InvalidUserAliases("bad-alias"),
-                    format!("{prefix}{}", join_complaints(&c)),
-                    Some(display.clone()),
-                    Some(c[0].key.clone()),
-                    c[0].location,
-                ));
-            }
-        }
-        Ok(AliasCacheContents { entries })
+        contents(crate::user_aliases::read_unlocked(
+            &self.path,
+            &self.display(),
+            &Limits::default(),
+        ))
     }
 
     /// The cache path as shown in messages.
@@ -565,26 +410,10 @@ impl AliasCache {
             .and_then(|d| d.sync_all())
             .map_err(|e| io_error("syncing directory", dir, e))
     }
-
-    fn io_load_error(&self, op: &str, path: &Path, e: io::Error) -> Error {
-        let display = self.display();
-        Error::with_details(
-            ErrorKind::InvalidUserAliases("io"),
-            format!(
-                "loading short-name aliases config file {}: {op} {}: {}",
-                Q(&display),
-                path.display(),
-                os_text(&e)
-            ),
-            Some(display),
-            None,
-            None,
-        )
-    }
 }
 
 /// The default alias-cache path as containers/image computes it (rule 4, §1.1): effective
-/// UID 0 → [`ROOT_CACHE_PATH`]; otherwise `<xdg_cache_home>/containers/short-name-aliases.conf`
+/// UID 0 → `/var/cache/containers/short-name-aliases.conf`; otherwise `<xdg_cache_home>/containers/short-name-aliases.conf`
 /// when `xdg_cache_home` is set and non-empty, else `<home>/.cache/containers/…`; `None` when
 /// neither is available.
 ///
@@ -658,20 +487,22 @@ fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
-/// Whether an open error is `ENOTDIR`: a component of the cache's directory path is not a
-/// directory, so the directory (and the cache) cannot exist.
-fn is_not_a_directory(e: &io::Error) -> bool {
-    e.raw_os_error() == Some(rustix::io::Errno::NOTDIR.raw_os_error())
-}
-
-/// Outcome of taking the readers' lock.
-enum ReadLock {
-    /// The cache's directory cannot exist: there is no cache.
-    NoDirectory,
-    /// No lock file to take (or not readable): read without it.
-    Unlocked,
-    /// Shared lock held until dropped.
-    Locked(FileLock),
+/// The listing of one reading of the file (by [`crate::user_aliases`], the one reader).
+fn contents(read: crate::user_aliases::UserFileRead) -> Result<AliasCacheContents, Error> {
+    let entries = read
+        .result?
+        .into_iter()
+        .map(|e| {
+            let name = e.name.into_string();
+            let alias = CacheAlias {
+                name: name.clone(),
+                value: e.stored,
+                target: e.entry.value.map(|r| r.as_str().to_owned()),
+            };
+            (name, alias)
+        })
+        .collect();
+    Ok(AliasCacheContents { entries })
 }
 
 /// An error of a write (the cache is unchanged): `<action> "<path>": <os error>`.
@@ -687,20 +518,8 @@ fn io_error(action: &'static str, path: &Path, source: io::Error) -> Error {
     )
 }
 
-/// An I/O error as text, without Rust's ` (os error N)` suffix, lower-cased first letter
-/// (`permission denied`), the way Go prints it.
-fn os_text(e: &io::Error) -> String {
-    let s = e.to_string();
-    let s = s.split(" (os error").next().unwrap_or(&s);
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 /// A rejected alias name or value: kind `alias-cache/<sub>`, the reference's complaint.
-fn invalid(sub: &'static str, complaint: crate::aliases::AliasComplaint) -> Error {
+fn invalid(sub: &'static str, complaint: crate::config::aliases::AliasComplaint) -> Error {
     Error::with_details(
         ErrorKind::AliasCache(sub),
         complaint.to_string(),
@@ -773,12 +592,13 @@ mod tests {
         let mut m = BTreeMap::new();
         m.insert("we\"ird\\".to_owned(), "x\ny\u{1}".to_owned());
         m.insert("a".to_owned(), String::new());
-        let decoded: BTreeMap<String, String> = decode_alias_file(&serialize(&m))
-            .unwrap()
-            .aliases
-            .into_iter()
-            .map(|a| (a.name, a.value))
-            .collect();
+        let decoded: BTreeMap<String, String> =
+            crate::config::decode::decode_alias_file(&serialize(&m))
+                .unwrap()
+                .aliases
+                .into_iter()
+                .map(|a| (a.name, a.value))
+                .collect();
         assert_eq!(decoded, m);
     }
 

@@ -60,7 +60,7 @@ use crate::resolve::Resolver;
 
 /// The identity of one file as seen by `stat` (following symbolic links).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct FileStamp {
+pub(crate) struct FileStamp {
     len: u64,
     modified: Option<SystemTime>,
     #[cfg(unix)]
@@ -73,12 +73,7 @@ pub struct FileStamp {
 
 impl FileStamp {
     /// The stamp of `path`, or `None` when it cannot be `stat`ed (missing, no permission).
-    ///
-    /// ```
-    /// use shortnames::engine::FileStamp;
-    /// assert!(FileStamp::of("/nonexistent/shortnames".as_ref()).is_none());
-    /// ```
-    pub fn of(path: &Path) -> Option<FileStamp> {
+    pub(crate) fn of(path: &Path) -> Option<FileStamp> {
         let m = fs::metadata(path).ok()?;
         #[cfg(unix)]
         use std::os::unix::fs::MetadataExt;
@@ -95,8 +90,8 @@ impl FileStamp {
     }
 }
 
-/// A cheap fingerprint of a set of files: each path with its [`FileStamp`] (or `None` when
-/// absent). Two equal fingerprints mean that, as far as `stat` can tell, nothing changed.
+/// A cheap fingerprint of a set of files: each path with its `stat` identity (device, inode,
+/// size, mtime, ctime; `None` when absent). Two equal fingerprints mean that, as far as `stat` can tell, nothing changed.
 ///
 /// ```
 /// use shortnames::{ConfigSources, engine::Fingerprint};

@@ -298,3 +298,15 @@ impl PartialEq for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// An I/O error as text, without Rust's ` (os error N)` suffix, lower-cased first letter
+/// (`permission denied`), the way Go prints it.
+pub(crate) fn os_text(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    let s = s.split(" (os error").next().unwrap_or(&s);
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

@@ -2,7 +2,7 @@
 //! order — the applicable mirrors, then the primary location — each with the rewritten
 //! reference, its own `insecure` flag and its own blocked check.
 
-use crate::config::PullFromMirror;
+use crate::config::{PullFromMirror, Registry};
 use crate::error::{Error, ErrorKind};
 use crate::reference::Reference;
 use crate::registry_index::{CompiledRegistry, RegistryIndex};
@@ -39,20 +39,66 @@ pub(crate) struct BlockedText {
     pub dir: std::sync::Arc<str>,
 }
 
-fn blocked_check(index: &RegistryIndex, name: &str, text: &BlockedText) -> Option<Error> {
+/// Why an endpoint was kept or skipped (the rule that decided it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rule {
+    /// The entry's `mirror-by-digest-only`.
+    MirrorByDigestOnly,
+    /// The mirror's `pull-from-mirror` setting.
+    PullFromMirror(PullFromMirror),
+    /// The entry's primary location, always tried last.
+    Primary,
+    /// No entry governs the candidate: the reference itself.
+    NoEntry,
+}
+
+/// One decision of [`pull_sources`], in the order it was taken (what `explain` prints).
+#[derive(Debug, Clone)]
+pub(crate) enum Decision<'a> {
+    /// An endpoint of the entry was used: `source` indexes the result.
+    Kept {
+        source: usize,
+        rule: Rule,
+        digested: bool,
+    },
+    /// A mirror was not used for this reference.
+    Skipped {
+        location: &'a str,
+        rule: Rule,
+        digested: bool,
+    },
+    /// The source `source` is refused because `by` is blocked (under the hardened profile,
+    /// `by` can be the entry whose own primary endpoint this is).
+    Blocked { source: usize, by: &'a Registry },
+    /// The entry is blocked but its primary endpoint is not under a blocked entry, so the
+    /// compatible profile does not refuse it (KNOWN BUG of the reference).
+    BlockedEntryPrimaryAllowed { entry: &'a Registry },
+}
+
+/// Receives the decisions of [`pull_sources`]; `()` ignores them (the pull path).
+pub(crate) trait Trace<'a> {
+    /// Records one decision.
+    fn decided(&mut self, d: Decision<'a>);
+}
+
+impl<'a> Trace<'a> for () {
+    #[inline(always)]
+    fn decided(&mut self, _: Decision<'a>) {}
+}
+
+impl<'a> Trace<'a> for Vec<Decision<'a>> {
+    fn decided(&mut self, d: Decision<'a>) {
+        self.push(d);
+    }
+}
+
+/// The blocked entry governing `name`, if any.
+fn blocker<'a>(index: &'a RegistryIndex, name: &str) -> Option<&'a Registry> {
     if !index.any_blocked {
         return None;
     }
     let e = &index.find(name)?.entry;
-    e.blocked.then(|| {
-        Error::new(
-            ErrorKind::Blocked,
-            format!(
-                "registry {} is blocked in {} or {}",
-                e.prefix, text.main, text.dir
-            ),
-        )
-    })
+    e.blocked.then_some(&**e)
 }
 
 fn blocked_error(prefix: &str, text: &BlockedText) -> Error {
@@ -65,50 +111,71 @@ fn blocked_error(prefix: &str, text: &BlockedText) -> Error {
     )
 }
 
-/// Computes the pull sources of `candidate` governed by `entry` (rules 38–42).
+/// Computes the pull sources of `candidate` governed by `entry` (rules 38–42), reporting
+/// each decision to `trace`.
 pub(crate) fn pull_sources<'a>(
     index: &'a RegistryIndex,
     entry: Option<&'a CompiledRegistry>,
     candidate: &Reference,
     text: &BlockedText,
+    trace: &mut impl Trace<'a>,
 ) -> Result<Vec<PullSource<'a>>, Error> {
+    let digested = candidate.digest().is_some();
     let Some(compiled) = entry else {
+        trace.decided(Decision::Kept {
+            source: 0,
+            rule: Rule::NoEntry,
+            digested,
+        });
+        let by = blocker(index, candidate.name());
+        if let Some(by) = by {
+            trace.decided(Decision::Blocked { source: 0, by });
+        }
         return Ok(vec![PullSource {
             reference: candidate.clone(),
             location: None,
             insecure: false,
             mirror: false,
-            error: blocked_check(index, candidate.name(), text),
+            error: by.map(|b| blocked_error(&b.prefix, text)),
         }]);
     };
     let entry = &compiled.entry;
-    let digested = candidate.digest().is_some();
+    // Which rule decides whether an endpoint is used, and its answer.
     let use_endpoint = |p: PullFromMirror, mirror: bool| {
         if !mirror {
-            return true;
+            return (Rule::Primary, true);
         }
         if entry.mirror_by_digest_only {
-            return digested;
+            return (Rule::MirrorByDigestOnly, digested);
         }
-        match p {
+        let used = match p {
             PullFromMirror::DigestOnly => digested,
             PullFromMirror::TagOnly => !digested,
             PullFromMirror::Unset | PullFromMirror::All => true,
-        }
+        };
+        (Rule::PullFromMirror(p), used)
     };
     let s = candidate.as_str();
-    let k = index.match_len(s, &entry.prefix).ok_or_else(|| {
-        Error::new(
-            ErrorKind::InvalidRewrite("prefix"),
-            format!("invalid prefix '{}' for reference '{s}'", entry.prefix),
-        )
-    })?;
+    let k = index
+        .matches(s, &entry.prefix)
+        .map(|m| m.len)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidRewrite("prefix"),
+                format!("invalid prefix '{}' for reference '{s}'", entry.prefix),
+            )
+        })?;
     let mut out = Vec::with_capacity(compiled.endpoints.len());
-    for ep in compiled
-        .endpoints
-        .iter()
-        .filter(|ep| use_endpoint(ep.pull_from_mirror, ep.mirror))
-    {
+    for ep in compiled.endpoints.iter() {
+        let (rule, used) = use_endpoint(ep.pull_from_mirror, ep.mirror);
+        if !used {
+            trace.decided(Decision::Skipped {
+                location: &ep.location,
+                rule,
+                digested,
+            });
+            continue;
+        }
         let reference = if ep.location.is_empty() {
             candidate.clone()
         } else {
@@ -116,18 +183,31 @@ pub(crate) fn pull_sources<'a>(
                 Error::reference(ErrorKind::InvalidRewrite, "rewriting reference: ", &e)
             })?
         };
-        let mut error = blocked_check(index, reference.name(), text);
+        let source = out.len();
+        trace.decided(Decision::Kept {
+            source,
+            rule,
+            digested,
+        });
+        let mut by = blocker(index, reference.name());
         // Hardened profile: a blocked entry's own primary endpoint is refused too, wherever
         // its location points (its mirrors keep their own check).
-        if error.is_none() && entry.blocked && !ep.mirror && index.is_hardened() {
-            error = Some(blocked_error(&entry.prefix, text));
+        if by.is_none() && entry.blocked && !ep.mirror {
+            if index.is_hardened() {
+                by = Some(&**entry);
+            } else {
+                trace.decided(Decision::BlockedEntryPrimaryAllowed { entry });
+            }
+        }
+        if let Some(by) = by {
+            trace.decided(Decision::Blocked { source, by });
         }
         out.push(PullSource {
             reference,
             location: Some(&ep.location),
             insecure: ep.insecure,
             mirror: ep.mirror,
-            error,
+            error: by.map(|b| blocked_error(&b.prefix, text)),
         });
     }
     Ok(out)

@@ -30,20 +30,23 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::thread;
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
-use crate::aliases::{FileStamp, UserAliases};
 use crate::config::{Config, ConfigSources, Limits, Registry, ShortNameMode};
 use crate::error::{Error, ErrorKind};
 use crate::pull_sources::{self, BlockedText, PullSource};
 use crate::quote::Q;
 use crate::reference::Reference;
 use crate::registry_index::RegistryIndex;
+use crate::user_aliases::{FileStamp, UserAliases};
 
-/// How often the user alias file is checked for changes (at most).
+/// How often the background refresher checks the user alias file's identity (see
+/// [`Resolver`] for the visibility guarantee).
 pub const USER_ALIASES_RECHECK: Duration = Duration::from_secs(1);
 
 /// Why the candidates are what they are.
@@ -168,75 +171,109 @@ impl Snapshot {
     }
 }
 
-/// The user alias file, re-read only when its identity (inode, size, mtime) changes, and
-/// checked at most once per [`USER_ALIASES_RECHECK`].
+/// The user alias file as the resolver serves it: the table in force, swapped atomically by
+/// whoever refreshes it (the background refresher, or [`Resolver::refresh_user_aliases`]).
 #[derive(Debug)]
-struct UserAliasSource {
+struct UserAliasShared {
     display: String,
     path: PathBuf,
     current: ArcSwap<UserAliases>,
-    /// Milliseconds since `epoch` of the last check.
-    last_check: AtomicU64,
-    epoch: Instant,
+    /// Serialises refreshes (never taken by a resolution).
     reload: Mutex<()>,
     limits: Limits,
-    /// How many times the file was parsed (for tests of the no-re-parse rule).
+    /// How many times the file was parsed (unit tests of the no-re-parse rule).
     loads: AtomicU64,
+}
+
+impl UserAliasShared {
+    /// Re-reads the file if its identity (inode, size, mtime, ctime) changed, then swaps the
+    /// new table in. Waits for a refresh in progress, and for the cache's shared lock.
+    fn refresh(&self) {
+        let _guard = self.reload.lock().unwrap_or_else(|p| p.into_inner());
+        let stamp = FileStamp::of(&self.path);
+        if stamp != self.current.load().stamp {
+            self.loads.fetch_add(1, Ordering::Relaxed);
+            let table = UserAliases::load(&self.display, &self.path, &self.limits);
+            self.current.store(Arc::new(table));
+        }
+    }
+}
+
+/// The user alias file and its background refresher: a thread that checks the file's
+/// identity every [`USER_ALIASES_RECHECK`] and re-reads it when it changed. A resolution only
+/// loads the current table (one atomic load: no file I/O, no parse, no lock); the refresher
+/// stops when the resolver is dropped.
+#[derive(Debug)]
+struct UserAliasSource {
+    shared: Arc<UserAliasShared>,
+    /// Dropping it wakes the refresher, which then exits.
+    _stop: Option<mpsc::Sender<()>>,
 }
 
 impl UserAliasSource {
     fn new(path: PathBuf, display: String, limits: Limits) -> UserAliasSource {
         let loaded = UserAliases::load(&display, &path, &limits);
-        UserAliasSource {
+        let shared = Arc::new(UserAliasShared {
             display,
             path,
             limits,
             current: ArcSwap::from_pointee(loaded),
-            last_check: AtomicU64::new(0),
-            epoch: Instant::now(),
             reload: Mutex::new(()),
             loads: AtomicU64::new(1),
+        });
+        let (stop, stopped) = mpsc::channel::<()>();
+        let worker = shared.clone();
+        // Without a thread (spawn failed) the table changes only on an explicit refresh.
+        let spawned = thread::Builder::new()
+            .name("shortnames-user-aliases".into())
+            .spawn(move || {
+                while let Err(RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(USER_ALIASES_RECHECK)
+                {
+                    worker.refresh();
+                }
+            })
+            .is_ok();
+        UserAliasSource {
+            shared,
+            _stop: spawned.then_some(stop),
         }
+    }
+
+    fn display(&self) -> &str {
+        &self.shared.display
     }
 
     fn get(&self) -> arc_swap::Guard<Arc<UserAliases>> {
-        let now = self.epoch.elapsed().as_millis() as u64;
-        let last = self.last_check.load(Ordering::Relaxed);
-        if now.saturating_sub(last) >= USER_ALIASES_RECHECK.as_millis() as u64
-            && self
-                .last_check
-                .compare_exchange(last, now.max(1), Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
-            // Never block a resolution: if another thread is re-reading, use what is current.
-            if let Ok(guard) = self.reload.try_lock() {
-                self.refresh_locked(guard);
-            }
-        }
-        self.current.load()
-    }
-
-    /// Re-reads the file if it changed (waits for a re-read in progress).
-    fn refresh(&self) {
-        if let Ok(guard) = self.reload.lock() {
-            self.refresh_locked(guard);
-        }
-    }
-
-    fn refresh_locked(&self, _guard: std::sync::MutexGuard<'_, ()>) {
-        let stamp = FileStamp::of(&self.path);
-        if stamp != self.current.load().stamp {
-            self.loads.fetch_add(1, Ordering::Relaxed);
-            self.current.store(Arc::new(UserAliases::load(
-                &self.display,
-                &self.path,
-                &self.limits,
-            )));
-        }
+        self.shared.current.load()
     }
 }
 
 /// Resolves names against one configuration snapshot. Build once, share across threads.
+///
+/// # The hot path never blocks
+///
+/// [`Resolver::resolve`], [`Resolver::resolve_locally`], [`Resolver::find_registry`] and
+/// [`Resolver::pull_sources`] do no file I/O, no parsing, take no lock and make no system call:
+/// the configuration is compiled when the resolver is built, and the user alias table is one
+/// atomic load of an immutable snapshot.
+///
+/// # When a change to the user alias file is seen
+///
+/// The file is read when the resolver is built. Afterwards a background thread (one per
+/// resolver, stopped when it is dropped) `stat`s the file every [`USER_ALIASES_RECHECK`] and,
+/// when its identity (device, inode, size, mtime, ctime) changed, reads and parses it under
+/// the cache's shared lock and swaps the new table in atomically. So:
+///
+/// * a resolution uses exactly one table, the one current when it looked the name up: the
+///   previous table until the new one is parsed, never a partial one;
+/// * a completed write becomes visible to resolutions that start at most one
+///   [`USER_ALIASES_RECHECK`] plus the read-and-parse time later (longer only while a writer
+///   holds the cache's exclusive lock, which the refresher waits for);
+/// * [`Resolver::refresh_user_aliases`] does the same check synchronously: resolutions that
+///   start after it returns see the file as it was when it checked;
+/// * a file that became broken replaces the table with its error (reported by short-name
+///   lookups, as the reference does), and a repaired file replaces the error.
 #[derive(Debug)]
 pub struct Resolver {
     snapshot: Result<Arc<Snapshot>, Error>,
@@ -279,19 +316,12 @@ impl Resolver {
             .map_err(Clone::clone)
     }
 
-    /// How many times the user alias file has been parsed so far (0 without one). An unchanged
-    /// file is never parsed again.
-    #[doc(hidden)]
-    pub fn user_alias_parses(&self) -> u64 {
-        self.user
-            .as_ref()
-            .map_or(0, |u| u.loads.load(Ordering::Relaxed))
-    }
-
-    /// Re-checks the user alias file now (normally done at most once per second).
+    /// Re-checks the user alias file now, on the caller's thread: when its identity changed it
+    /// is read and parsed, and resolutions that start after this returns use the new table.
+    /// (A background thread does the same every [`USER_ALIASES_RECHECK`].)
     pub fn refresh_user_aliases(&self) {
         if let Some(u) = &self.user {
-            u.refresh();
+            u.shared.refresh();
         }
     }
 
@@ -318,12 +348,10 @@ impl Resolver {
             let current = u.get();
             let map = current.result.as_ref().map_err(Clone::clone)?;
             if let Some(e) = map.get(name) {
-                return Ok(e.value.as_ref().map(|v| {
-                    (
-                        Reference::from_name_and_suffix(v, short),
-                        u.display.as_str(),
-                    )
-                }));
+                return Ok(e
+                    .value
+                    .as_ref()
+                    .map(|v| (Reference::from_name_and_suffix(v, short), u.display())));
             }
         }
         let snap = self.snapshot()?;
@@ -434,7 +462,40 @@ impl Resolver {
     pub fn pull_sources(&self, reference: &Reference) -> Result<Vec<PullSource<'_>>, Error> {
         let snap = self.snapshot()?;
         let entry = snap.index.find(reference.name());
-        pull_sources::pull_sources(&snap.index, entry, reference, &snap.blocked_text)
+        pull_sources::pull_sources(&snap.index, entry, reference, &snap.blocked_text, &mut ())
+    }
+
+    /// The user alias table currently served and the file's name as shown (`explain`).
+    pub(crate) fn user_alias_table(&self) -> Option<(arc_swap::Guard<Arc<UserAliases>>, &str)> {
+        self.user.as_ref().map(|u| (u.get(), u.display()))
+    }
+
+    /// The registry index of the snapshot (`explain` asks it which entries match).
+    pub(crate) fn index(&self) -> Result<&RegistryIndex, Error> {
+        Ok(&self.snapshot()?.index)
+    }
+
+    /// [`Resolver::pull_sources`] with every decision recorded, in order (`explain`'s trace:
+    /// the reasons come from the code that decides).
+    pub(crate) fn traced_pull_sources(
+        &self,
+        reference: &Reference,
+    ) -> Result<TracedSources<'_>, Error> {
+        let snap = self.snapshot()?;
+        let entry = snap.index.find(reference.name());
+        let mut decisions = Vec::new();
+        let sources = pull_sources::pull_sources(
+            &snap.index,
+            entry,
+            reference,
+            &snap.blocked_text,
+            &mut decisions,
+        );
+        Ok(TracedSources {
+            registry: entry.map(|c| &*c.entry),
+            sources,
+            decisions,
+        })
     }
 
     fn parse_input(&self, name: &str) -> Result<Input, Error> {
@@ -456,8 +517,13 @@ impl Resolver {
             Err(e) => (None, Err(e)),
             Ok(snap) => {
                 let entry = snap.index.find(reference.name());
-                let sources =
-                    pull_sources::pull_sources(&snap.index, entry, &reference, &snap.blocked_text);
+                let sources = pull_sources::pull_sources(
+                    &snap.index,
+                    entry,
+                    &reference,
+                    &snap.blocked_text,
+                    &mut (),
+                );
                 (entry.map(|c| &*c.entry), sources)
             }
         };
@@ -468,6 +534,13 @@ impl Resolver {
             sources,
         }
     }
+}
+
+/// The pull sources of one reference with the decisions that produced them.
+pub(crate) struct TracedSources<'a> {
+    pub registry: Option<&'a Registry>,
+    pub sources: Result<Vec<PullSource<'a>>, Error>,
+    pub decisions: Vec<pull_sources::Decision<'a>>,
 }
 
 enum Input {
@@ -528,4 +601,50 @@ fn no_search_registries(name: &str, origin: &str) -> Error {
         )
     };
     Error::new(ErrorKind::NoSearchRegistries, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An unchanged file is never parsed again; a change of identity is.
+    #[test]
+    fn an_unchanged_user_alias_file_is_not_parsed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("aliases.conf");
+        std::fs::write(&file, "[aliases]\napp = \"quay.io/one/app\"\n").unwrap();
+        std::fs::write(dir.path().join("r.conf"), "").unwrap();
+        let r = Resolver::new(
+            &ConfigSources::new()
+                .registries_conf(dir.path().join("r.conf"))
+                .registries_conf_d(dir.path().join("d"))
+                .user_aliases(&file),
+        );
+        let loads = || {
+            r.user
+                .as_ref()
+                .unwrap()
+                .shared
+                .loads
+                .load(Ordering::Relaxed)
+        };
+        for _ in 0..3 {
+            r.refresh_user_aliases();
+            assert_eq!(
+                r.resolve("app").unwrap().candidates[0].reference.as_str(),
+                "quay.io/one/app:latest"
+            );
+        }
+        assert_eq!(loads(), 1, "an unchanged file was parsed again");
+        std::fs::write(&file, "[aliases]\napp = \"bad\"\n").unwrap();
+        r.refresh_user_aliases();
+        let after_change = loads();
+        assert!(after_change >= 2);
+        assert_eq!(
+            r.resolve("app").unwrap_err().kind().as_str(),
+            "invalid-user-aliases/bad-alias"
+        );
+        r.refresh_user_aliases();
+        assert_eq!(loads(), after_change);
+    }
 }

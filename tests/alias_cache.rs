@@ -349,20 +349,38 @@ fn lookup_with_existing_lock_file_takes_it_and_leaves_it() {
 }
 
 /// A cache whose directory can never be created, whoever runs the test (root included): a
-/// path component is a regular file. Lookups succeed (there is no cache) and create nothing;
-/// writes fail with an error naming the directory.
+/// path component is a regular file. Lookups fail as the resolver's lookups do (one reader of
+/// the user alias file: `not a directory` is not "missing", as in the reference) and create
+/// nothing; writes fail with an error naming the directory.
 #[test]
-fn uncreatable_cache_directory_does_not_fail_lookups() {
+fn uncreatable_cache_directory_fails_lookups_like_the_resolver() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("not-a-dir"), "x").unwrap();
     let cache = AliasCache::new(
         dir.path()
             .join("not-a-dir/containers/short-name-aliases.conf"),
     );
+    let lookup = cache.lookup("ubi9").unwrap_err();
+    assert_eq!(
+        lookup.kind(),
+        ErrorKind::InvalidUserAliases("io"),
+        "{lookup}"
+    );
+    assert!(
+        lookup.to_string().ends_with(": not a directory"),
+        "{lookup}"
+    );
+    fs::write(dir.path().join("empty.conf"), "").unwrap();
+    let resolver = shortnames::Resolver::new(
+        &shortnames::ConfigSources::new()
+            .registries_conf(dir.path().join("empty.conf"))
+            .registries_conf_d(dir.path().join("none.d"))
+            .user_aliases(cache.path()),
+    );
+    let resolved = resolver.resolve("ubi9").unwrap_err();
+    assert_eq!(resolved.to_string(), lookup.to_string());
+    assert_eq!(cache.list().unwrap_err().to_string(), lookup.to_string());
     let before = tree(dir.path());
-    assert!(cache.lookup("ubi9").unwrap().is_none());
-    assert!(cache.list().unwrap().is_empty());
-    assert_eq!(tree(dir.path()), before);
 
     let err = cache
         .add("ubi9", "registry.access.redhat.com/ubi9")

@@ -6,8 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use shortnames::check::{check, CheckOptions};
-use shortnames::diagnostics::Level;
+use shortnames::diagnostics::{check, CheckOptions, Level};
 use shortnames::{Config, ConfigSources, Profile};
 
 fn corpus() -> Vec<PathBuf> {

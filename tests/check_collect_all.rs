@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use shortnames::check::{check, CheckOptions};
+use shortnames::diagnostics::{check, CheckOptions};
 use shortnames::ConfigSources;
 
 fn findings(dir: &std::path::Path) -> BTreeSet<String> {

@@ -16,8 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_json::Value;
-use shortnames::check::{check, CheckOptions};
-use shortnames::diagnostics::Level;
+use shortnames::diagnostics::{check, CheckOptions, Level};
 use shortnames::ConfigSources;
 
 fn sources_for(case: &Path) -> ConfigSources {

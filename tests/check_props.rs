@@ -4,7 +4,7 @@
 //! errors in `check`.
 
 use proptest::prelude::*;
-use shortnames::check::{check, CheckOptions};
+use shortnames::diagnostics::{check, CheckOptions};
 use shortnames::{Config, ConfigSources};
 
 const TOP: &[&str] = &[

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use shortnames::builtin::{host_has_system_config, BUILTIN_SEARCH_ORIGIN};
+use shortnames::config::{host_has_system_config, BUILTIN_SEARCH_ORIGIN};
 use shortnames::{ConfigSources, Resolver};
 
 const TABLE_ORIGIN: &str = "<built-in>/005-openshift-shortnames.conf";
@@ -31,18 +31,54 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// The fallback only applies on a host without /etc/containers configuration.
-fn fresh_host() -> bool {
-    if host_has_system_config() {
-        eprintln!("skipped: this host has /etc/containers configuration");
-        return false;
+/// Whether this host has /etc/containers configuration, found here independently of the
+/// library function the CLI uses.
+fn host_configured() -> bool {
+    [
+        "/etc/containers/registries.conf",
+        "/etc/containers/registries.conf.d",
+    ]
+    .iter()
+    .any(|p| std::fs::symlink_metadata(p).is_ok())
+}
+
+/// The fallback only applies on a host without /etc/containers configuration. On a host that
+/// has one, the test instead checks that `args` does NOT fall back (so it never passes
+/// without asserting anything), and returns `false`.
+fn fresh_host(args: &[&str]) -> bool {
+    if !host_configured() {
+        return true;
     }
-    true
+    let out = shortnames(args);
+    assert!(
+        !stderr(&out).contains("built-in") && !stdout(&out).contains("<built-in>"),
+        "this host has /etc/containers configuration, yet {args:?} used the built-in defaults"
+    );
+    false
+}
+
+/// The library's check honours the file-system root, and agrees with this host's state.
+#[test]
+fn system_config_detection_honours_the_root() {
+    let root = tempfile::tempdir().unwrap();
+    let host = ConfigSources::new().fs_root(root.path());
+    assert!(!host_has_system_config(&host));
+    std::fs::create_dir_all(root.path().join("etc/containers")).unwrap();
+    assert!(!host_has_system_config(&host));
+    std::fs::write(root.path().join("etc/containers/registries.conf"), "").unwrap();
+    assert!(host_has_system_config(&host));
+    std::fs::remove_file(root.path().join("etc/containers/registries.conf")).unwrap();
+    std::fs::create_dir(root.path().join("etc/containers/registries.conf.d")).unwrap();
+    assert!(host_has_system_config(&host));
+    assert_eq!(
+        host_has_system_config(&ConfigSources::new()),
+        host_configured()
+    );
 }
 
 #[test]
 fn resolve_ubi9_on_a_fresh_host_uses_the_builtin_table() {
-    if !fresh_host() {
+    if !fresh_host(&["resolve", "ubi9"]) {
         return;
     }
     let out = shortnames(&["resolve", "ubi9"]);
@@ -82,7 +118,7 @@ fn resolve_ubi9_on_a_fresh_host_uses_the_builtin_table() {
 
 #[test]
 fn unaliased_short_names_use_the_builtin_search_list() {
-    if !fresh_host() {
+    if !fresh_host(&["resolve", "nginx:1.25"]) {
         return;
     }
     let out = shortnames(&["resolve", "nginx:1.25"]);
@@ -100,7 +136,7 @@ fn unaliased_short_names_use_the_builtin_search_list() {
 
 #[test]
 fn alias_list_on_a_fresh_host_shows_the_builtin_table() {
-    if !fresh_host() {
+    if !fresh_host(&["alias", "list", "--format", "json"]) {
         return;
     }
     let out = shortnames(&["alias", "list", "--format", "json"]);
@@ -146,12 +182,10 @@ fn any_config_option_turns_the_fallback_off() {
         assert!(!stderr(&out).contains("built-in"), "{opts:?}");
         assert!(!stdout(&out).contains("<built-in>"), "{opts:?}");
     }
-    if fresh_host() {
-        // --user-aliases alone is a config option too: no built-in table.
-        let out = shortnames(&["resolve", "--user-aliases", ua, "ubi9"]);
-        assert!(!stderr(&out).contains("built-in"), "{}", stderr(&out));
-        assert!(!stdout(&out).contains("<built-in>"));
-    }
+    // --user-aliases alone is a config option too: no built-in table (on any host).
+    let out = shortnames(&["resolve", "--user-aliases", ua, "ubi9"]);
+    assert!(!stderr(&out).contains("built-in"), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("<built-in>"));
 }
 
 #[test]

@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use shortnames::credentials::{
-    check_document, check_file, CredentialError, CriAuthConfig, Diagnostic, DocumentErrorKind,
-    EntryErrorReason, Explicit, Format, Keyring, Origin, Secret, SourceId, MAX_DOCUMENT_BYTES,
+    check_document, check_file, CredentialDiagnostic as Diagnostic, CredentialError, CriAuthConfig,
+    DocumentErrorKind, EntryErrorReason, Explicit, Format, Keyring, Origin, Secret, SourceId,
+    MAX_DOCUMENT_BYTES,
 };
 
 /// Secret material appearing in the test data (plain and base64).

@@ -1,8 +1,9 @@
 //! Every worked example of `credentials.md` §15, one test each, named after the example.
 
 use shortnames::credentials::{
-    Candidate, Credential, CredentialError, Diagnostic, DocumentErrorKind, EntryErrorReason,
-    Explicit, Format, Keyring, KeyringBuilder, Origin, PullCredentials, Secret, SourceId, WithNode,
+    Credential, CredentialCandidate as Candidate, CredentialDiagnostic as Diagnostic,
+    CredentialError, DocumentErrorKind, EntryErrorReason, Explicit, Format, Keyring,
+    KeyringBuilder, Origin, PullCredentials, Secret, SourceId, WithNode,
 };
 
 const NODE_PATH: &str = "/var/lib/kubelet/config.json";

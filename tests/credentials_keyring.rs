@@ -1,6 +1,8 @@
 //! Matching and ordering rules of spec §4 and §6 beyond the worked examples.
 
-use shortnames::credentials::{Credential, Diagnostic, Format, Keyring, Origin, SourceId};
+use shortnames::credentials::{
+    Credential, CredentialDiagnostic as Diagnostic, Format, Keyring, Origin, SourceId,
+};
 
 fn keys_for(docs: &[&str], target: &str) -> Vec<(String, String)> {
     let mut b = Keyring::builder();

@@ -1,7 +1,10 @@
 //! Replays the committed fuzz corpora (`fuzz/corpus/<target>`) and the fuzz regressions
 //! (`tests/data/fuzz-regressions/<target>`) through the fuzz targets' own functions
-//! (`shortnames::fuzzing`), so that CI, which has no nightly toolchain for cargo-fuzz, checks
+//! (`fuzz/harness.rs`), so that CI, which has no nightly toolchain for cargo-fuzz, checks
 //! every input the fuzzers kept. A failing input panics with its path.
+
+#[path = "../fuzz/harness.rs"]
+mod harness;
 
 use std::path::{Path, PathBuf};
 
@@ -49,22 +52,22 @@ fn replay(target: &str, run: fn(&[u8])) {
 
 #[test]
 fn reference_corpus() {
-    replay("reference", shortnames::fuzzing::reference);
+    replay("reference", harness::reference);
 }
 
 #[test]
 fn config_corpus() {
-    replay("config", shortnames::fuzzing::config);
+    replay("config", harness::config);
 }
 
 #[test]
 fn credentials_corpus() {
-    replay("credentials", shortnames::fuzzing::credentials);
+    replay("credentials", harness::credentials);
 }
 
 #[test]
 fn resolve_corpus() {
-    replay("resolve", shortnames::fuzzing::resolve);
+    replay("resolve", harness::resolve);
 }
 
 /// The replay can fail: an input breaking an invariant is reported with its path.

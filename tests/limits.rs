@@ -211,16 +211,15 @@ fn names_over_4_kib_are_rejected_before_parsing() {
             ErrorKind::Limit("name-too-long")
         );
     }
-    // A 1 MiB name is rejected as quickly as a short one (no quadratic work on it).
+    // A 1 MiB name is rejected by its length (its cost is measured by the criterion bench
+    // `limits/name-too-long/1MiB`).
     let huge = "a/".repeat(MIB / 2);
-    let start = std::time::Instant::now();
     for _ in 0..100 {
         assert_eq!(
             resolver.resolve(&huge).unwrap_err().kind(),
             ErrorKind::Limit("name-too-long")
         );
     }
-    assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
 }
 
 #[test]
@@ -264,7 +263,7 @@ fn credential_documents_over_4_mib_are_rejected() {
     assert!(
         report.problems().any(|d| matches!(
             d,
-            shortnames::credentials::Diagnostic::DocumentError {
+            shortnames::credentials::CredentialDiagnostic::DocumentError {
                 kind: DocumentErrorKind::TooLarge,
                 ..
             }

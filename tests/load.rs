@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Barrier;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::Value;
 use shortnames::{report, ConfigSources, Engine, Resolver};
@@ -176,10 +176,6 @@ fn concurrent_resolution_during_reloads() {
     assert!(stats.reloads >= MIN_RELOADS);
     assert_eq!(stats.failed_reloads, stats.reloads / 2);
     assert_eq!(stats.generation, stats.reloads - stats.failed_reloads);
-    assert!(
-        elapsed < Duration::from_secs(120),
-        "took {elapsed:?} (budget: well under a minute)"
-    );
     // The last reload in the cycle was the broken one: the last good one is still active.
     assert!(engine.resolver().config().is_ok());
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use shortnames::builtin::{BUILTIN_DROP_INS, BUILTIN_SEARCH_REGISTRIES};
+use shortnames::config::{BUILTIN_DROP_INS, BUILTIN_SEARCH_REGISTRIES};
 use shortnames::{Config, ConfigSources};
 
 const RED_HAT_REGISTRIES: [&str; 2] = ["registry.access.redhat.com", "registry.redhat.io"];

@@ -1,6 +1,9 @@
-//! Fuzz target: see `shortnames::fuzzing::resolve` for the input layout and the invariants checked.
+//! Fuzz target: see `harness.rs` (`resolve`) for the input layout and the invariants checked.
 #![no_main]
 
+#[path = "../harness.rs"]
+mod harness;
+
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    shortnames::fuzzing::resolve(data);
+    harness::resolve(data);
 });

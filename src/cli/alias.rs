@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 use shortnames::alias_cache::{podman_default_cache_path, AliasCache};
-use shortnames::{builtin, Config, ConfigSources, Location};
+use shortnames::{config::host_has_system_config, Config, ConfigSources, Location};
 
 use super::resolve::{announce_builtin_defaults, Format};
 use super::{vocab, Exit};
@@ -144,7 +144,7 @@ fn list(args: &ListArgs) -> ExitCode {
     }
     if args.registries_conf.is_none()
         && args.registries_conf_d.is_none()
-        && !builtin::host_has_system_config()
+        && !host_has_system_config(&sources)
     {
         announce_builtin_defaults();
         sources = sources.with_builtin_defaults();

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
-use shortnames::credentials::{check_file, CheckReport, EntryStatus, Format as DocFormat};
+use shortnames::credentials::{
+    check_file, AuthFileReport as CheckReport, EntryStatus, Format as DocFormat,
+};
 
 use super::resolve::Format;
 use super::{input, vocab, Exit};

@@ -3,32 +3,11 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde_json::json;
-use shortnames::check::{check, CheckOptions, ConfigReport};
-use shortnames::Profile;
+use shortnames::diagnostics::{check, CheckOptions, ConfigReport};
 
 use super::resolve::{ConfigArgs, Format};
-
-/// The `--profile` values.
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
-pub enum ProfileArg {
-    /// Exactly the reference behaviour (the default).
-    #[default]
-    Compatible,
-    /// Case-insensitive hosts, strict ports, any-occurrence wildcards, blocked prefixes
-    /// enforced, authoritative system aliases, unknown keys are errors.
-    Hardened,
-}
-
-impl From<ProfileArg> for Profile {
-    fn from(p: ProfileArg) -> Profile {
-        match p {
-            ProfileArg::Compatible => Profile::Compatible,
-            ProfileArg::Hardened => Profile::Hardened,
-        }
-    }
-}
 
 #[derive(Args)]
 pub struct CheckArgs {

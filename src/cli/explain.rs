@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use serde_json::json;
-use shortnames::explain::{explain, ExplainOptions, Explanation};
+use shortnames::diagnostics::{explain, ExplainOptions, Explanation};
 use shortnames::Resolver;
 
 use super::resolve::{has_usable_endpoint, ConfigArgs, Format};

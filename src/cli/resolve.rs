@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use serde_json::Value;
-use shortnames::builtin::{self, BUILTIN_SEARCH_REGISTRIES};
-use shortnames::credentials::{Diagnostic, Format as AuthFormat, Keyring};
+use shortnames::config::{host_has_system_config, BUILTIN_SEARCH_REGISTRIES};
+use shortnames::credentials::{CredentialDiagnostic as Diagnostic, Format as AuthFormat, Keyring};
 use shortnames::{report, ConfigSources, Resolution, Resolver};
 
 use super::{input, vocab, Exit};
@@ -17,6 +17,26 @@ use super::{input, vocab, Exit};
 pub enum Format {
     Text,
     Json,
+}
+
+/// The `--profile` values.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum ProfileArg {
+    /// Exactly the reference behaviour (the default).
+    #[default]
+    Compatible,
+    /// Case-insensitive hosts, strict ports, any-occurrence wildcards, blocked prefixes
+    /// enforced, authoritative system aliases, unknown keys are errors.
+    Hardened,
+}
+
+impl From<ProfileArg> for shortnames::Profile {
+    fn from(p: ProfileArg) -> shortnames::Profile {
+        match p {
+            ProfileArg::Compatible => shortnames::Profile::Compatible,
+            ProfileArg::Hardened => shortnames::Profile::Hardened,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -32,8 +52,8 @@ pub struct ConfigArgs {
     #[arg(long, value_name = "PATH")]
     pub user_aliases: Option<PathBuf>,
     /// Behaviour profile: `compatible` (exactly the reference) or `hardened`.
-    #[arg(long, value_enum, default_value_t = super::check::ProfileArg::Compatible)]
-    pub profile: super::check::ProfileArg,
+    #[arg(long, value_enum, default_value_t = ProfileArg::Compatible)]
+    pub profile: ProfileArg,
 }
 
 impl ConfigArgs {
@@ -47,7 +67,7 @@ impl ConfigArgs {
     /// The sources for resolution: the options as given, or, when none was given and the
     /// host has no system configuration, the built-in defaults (announced on stderr).
     pub fn sources_or_builtin(&self) -> ConfigSources {
-        if self.is_empty() && !builtin::host_has_system_config() {
+        if self.is_empty() && !host_has_system_config(&self.sources()) {
             announce_builtin_defaults();
             return self.sources().with_builtin_defaults();
         }

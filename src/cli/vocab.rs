@@ -13,8 +13,8 @@
 
 use serde_json::{json, Map, Value};
 use shortnames::credentials::{
-    self, CheckReport as AuthReport, CredentialError, Diagnostic as AuthDiagnostic, EntryStatus,
-    PullCredentials, Severity as AuthSeverity,
+    self, AuthFileReport as AuthReport, CredentialDiagnostic as AuthDiagnostic, CredentialError,
+    CredentialSeverity as AuthSeverity, EntryStatus, PullCredentials,
 };
 use shortnames::diagnostics::Finding;
 use shortnames::Error;

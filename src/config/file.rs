@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 
 use super::decode::{self, RawFile, RawRegistry, SpStr, Span};
 use super::{Limits, Mirror, PullFromMirror, Registry, ShortNameMode, Warning};
-use crate::aliases::{self, AliasEntry};
+use crate::config::aliases::{self, AliasEntry};
 use crate::error::{ErrorKind, Lines, Location};
 use crate::quote::Q;
 use crate::reference;
@@ -34,6 +34,9 @@ pub(crate) struct FileConfig {
     pub warnings: Vec<Warning>,
     /// Where each search entry is written (collect mode only; empty otherwise).
     pub usr_locations: Vec<Option<Location>>,
+    /// Where `unqualified-search-registries` and `short-name-mode` are written (`explain`).
+    pub usr_at: Option<Location>,
+    pub mode_at: Option<Location>,
 }
 
 /// Where problems go: the default (first-error) path stops at the first one, exactly like the
@@ -475,7 +478,11 @@ fn validate(
         )?
     };
 
+    let usr_at = ctx.loc(&raw.usr_span);
+    let mode_at = ctx.loc(&raw.short_name_mode.span);
     Ok(FileConfig {
+        usr_at,
+        mode_at,
         registries: kept.into_iter().map(Arc::new).collect(),
         usr,
         credential_helpers: raw

@@ -18,10 +18,17 @@
 //! assert_eq!(&*config.registries[0].mirrors[0].location, "mirror.example.net/quay");
 //! ```
 
+pub(crate) mod aliases;
+mod builtin;
 pub(crate) mod decode;
 pub(crate) mod fastscan;
 pub(crate) mod file;
 pub(crate) mod paths;
+
+pub use aliases::{validate_alias_key, validate_alias_value, AliasComplaint};
+pub use builtin::{
+    host_has_system_config, BUILTIN_DROP_INS, BUILTIN_SEARCH_ORIGIN, BUILTIN_SEARCH_REGISTRIES,
+};
 
 use std::fmt;
 use std::fs;
@@ -33,14 +40,14 @@ use rustc_hash::FxHashMap;
 
 pub use paths::{ConfigSources, Limits, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D};
 
-use crate::aliases::{AliasEntry, AliasMap};
 use crate::error::{Error, ErrorKind, Location};
 use crate::profile::Profile;
 use crate::quote::Q;
 use crate::reference::Reference;
+use aliases::{AliasEntry, AliasMap};
 
 /// The name of the default credential helper, used when none is configured.
-pub const AUTH_FILE_HELPER: &str = "containers-auth.json";
+pub(crate) const AUTH_FILE_HELPER: &str = "containers-auth.json";
 
 /// How short names that miss every alias are treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -233,6 +240,10 @@ pub struct Config {
     /// Every alias definition in load order, when [`ConfigSources::keep_alias_definitions`]
     /// asked for them.
     pub(crate) alias_definitions: Vec<(Box<str>, AliasEntry)>,
+    /// Where the search list in force is written, when known (`explain`).
+    pub(crate) search_registries_at: Option<Location>,
+    /// The file (and place) that set the short-name mode in force, if any (`explain`).
+    pub(crate) short_name_mode_at: Option<(Arc<str>, Option<Location>)>,
 }
 
 /// One effective system alias, for listings.
@@ -379,6 +390,8 @@ struct Merged {
     registries: FxHashMap<Arc<str>, Arc<Registry>>,
     usr: Vec<Arc<str>>,
     usr_origin: Arc<str>,
+    usr_at: Option<Location>,
+    mode_at: Option<(Arc<str>, Option<Location>)>,
     credential_helpers: Vec<String>,
     mode: Option<ShortNameMode>,
     aliases: AliasMap,
@@ -397,12 +410,14 @@ impl Merged {
         if let Some(usr) = f.usr {
             self.usr = usr;
             self.usr_origin = origin.clone();
+            self.usr_at = f.usr_at;
         }
         if let Some(h) = f.credential_helpers {
             self.credential_helpers = h;
         }
         if f.short_name_mode.is_some() {
             self.mode = f.short_name_mode;
+            self.mode_at = Some((origin.clone(), f.mode_at));
         }
         if !f.additional_layer_store_auth_helper.is_empty() {
             self.additional_layer_store_auth_helper = f.additional_layer_store_auth_helper;
@@ -535,6 +550,8 @@ fn load_with(
         registries: FxHashMap::default(),
         usr: Vec::new(),
         usr_origin: Arc::from(""),
+        usr_at: None,
+        mode_at: None,
         credential_helpers: Vec::new(),
         mode: None,
         aliases: AliasMap::default(),
@@ -629,5 +646,7 @@ fn load_with(
         files: merged.files,
         profile: sources.selected_profile(),
         alias_definitions: merged.alias_definitions.unwrap_or_default(),
+        search_registries_at: merged.usr_at,
+        short_name_mode_at: merged.mode_at,
     })
 }

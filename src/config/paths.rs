@@ -213,7 +213,7 @@ impl ConfigSources {
     }
 
     /// Selects the behaviour profile (default [`Profile::Compatible`]); see
-    /// [`crate::profile`] for what [`Profile::Hardened`] changes.
+    /// [`Profile`] for what [`Profile::Hardened`] changes.
     ///
     /// ```
     /// use shortnames::{ConfigSources, Profile};

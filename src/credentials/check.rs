@@ -153,9 +153,9 @@ fn entry_json(e: &EntrySummary) -> Value {
 /// `source`, `key`, `reason`, `line`, `column`, `fields`, `hosts`, `kept`, `dropped`.
 ///
 /// ```
-/// use shortnames::credentials::{diagnostic_json, Diagnostic, SourceId};
+/// use shortnames::credentials::{diagnostic_json, CredentialDiagnostic, SourceId};
 ///
-/// let d = Diagnostic::SourceMissing { source: SourceId::file("/x.json") };
+/// let d = CredentialDiagnostic::SourceMissing { source: SourceId::file("/x.json") };
 /// assert_eq!(diagnostic_json(&d)["code"], "SourceMissing");
 /// ```
 pub fn diagnostic_json(d: &Diagnostic) -> Value {
@@ -219,7 +219,7 @@ pub fn diagnostic_json(d: &Diagnostic) -> Value {
 /// and `username` (never secrets).
 ///
 /// ```
-/// use shortnames::credentials::{candidate_json, Format, Keyring, SourceId};
+/// use shortnames::credentials::{credential_candidate_json as candidate_json, Format, Keyring, SourceId};
 ///
 /// let (k, _) = Keyring::builder()
 ///     .node_document(SourceId::label("node"), br#"{"auths":{"quay.io":{"auth":"dTpw"}}}"#, Format::DockerConfigJson)

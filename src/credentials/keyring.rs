@@ -17,38 +17,9 @@ use super::secret::{Credential, Secret};
 // ---------------------------------------------------------------------------------------
 // Grammar helpers
 
-/// `[a-z0-9]+ ( separator [a-z0-9]+ )*`, separator `.` | `_` | `__` | `-`+.
+/// A repository path component, by the reference grammar's own rule (`path-comp`).
 fn is_path_component(s: &str) -> bool {
-    let b = s.as_bytes();
-    let alnum = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-    let mut i = 0;
-    loop {
-        let start = i;
-        while i < b.len() && alnum(b[i]) {
-            i += 1;
-        }
-        if i == start {
-            return false;
-        }
-        if i == b.len() {
-            return true;
-        }
-        match b[i] {
-            b'.' => i += 1,
-            b'_' => {
-                i += 1;
-                if i < b.len() && b[i] == b'_' {
-                    i += 1;
-                }
-            }
-            b'-' => {
-                while i < b.len() && b[i] == b'-' {
-                    i += 1;
-                }
-            }
-            _ => return false,
-        }
-    }
+    crate::reference::is_path_component(s.as_bytes())
 }
 
 /// `[a-z0-9*]([a-z0-9*-]*[a-z0-9*])?` (with `allow_wildcard`), else without `*`.

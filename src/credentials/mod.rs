@@ -5,7 +5,7 @@
 //!
 //! * [`Keyring::builder`] loads sources: namespace files / documents / Kubernetes secrets in
 //!   caller order, and at most one node file. Loading never fails as a whole; problems are
-//!   [`Diagnostic`]s naming source and key, never values.
+//!   [`CredentialDiagnostic`]s naming source and key, never values.
 //! * [`Keyring::lookup_pull_source`] answers for one pull source (the physical location after
 //!   mirror rewriting): explicit credential, else namespace tier, else node tier (unless a
 //!   namespace source failed to load), else anonymous. All matches of the winning tier are
@@ -50,16 +50,20 @@ mod parse;
 mod resolution;
 mod secret;
 
+// Names that would collide with other modules' items (resolve::Candidate, diagnostics'
+// Diagnostic, Severity and CheckReport, report::candidate_json) are exported prefixed.
 pub use check::{
-    candidate_json, check_document, check_file, diagnostic_json, pull_result_json, CheckReport,
+    candidate_json as credential_candidate_json, check_document, check_file, diagnostic_json,
+    pull_result_json, CheckReport as AuthFileReport,
 };
 pub use error::{
-    CredentialError, Diagnostic, DocumentErrorKind, EntryErrorReason, KeyErrorReason, Origin,
-    Severity, SourceId,
+    CredentialError, Diagnostic as CredentialDiagnostic, DocumentErrorKind, EntryErrorReason,
+    KeyErrorReason, Origin, Severity as CredentialSeverity, SourceId,
 };
 pub use keyring::{
-    Candidate, CredentialList, CriAuthConfig, EntryStatus, EntrySummary, Explicit, Key, Keyring,
-    KeyringBuilder, NoNode, PullCredentials, PushCredentials, PushKeyring, Target, WithNode,
+    Candidate as CredentialCandidate, CredentialList, CriAuthConfig, EntryStatus, EntrySummary,
+    Explicit, Key, Keyring, KeyringBuilder, NoNode, PullCredentials, PushCredentials, PushKeyring,
+    Target, WithNode,
 };
 pub use parse::{Format, MAX_DOCUMENT_BYTES, MAX_FIELD_BYTES};
 pub use resolution::SourceCredentials;

@@ -19,7 +19,7 @@
 //! mode, no way at all to resolve a short name, redundant search entries.
 //!
 //! ```
-//! use shortnames::check::{check, CheckOptions};
+//! use shortnames::diagnostics::{check, CheckOptions};
 //! use shortnames::ConfigSources;
 //!
 //! let dir = tempfile::tempdir().unwrap();
@@ -37,7 +37,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::aliases::{self, AliasEntry};
+use crate::config::aliases::AliasEntry;
 use crate::config::decode::{self, DecodeError, RawFile, Span};
 use crate::config::{self, file, ConfigSources, Limits, Registry, ShortNameMode};
 use crate::diagnostics::{Finding, Level, SourceTexts};
@@ -134,7 +134,7 @@ impl ConfigReport {
 /// `sources` is not consulted).
 ///
 /// ```
-/// use shortnames::check::{check, CheckOptions};
+/// use shortnames::diagnostics::{check, CheckOptions};
 /// use shortnames::diagnostics::Level;
 /// use shortnames::ConfigSources;
 ///
@@ -930,60 +930,28 @@ impl Checker {
         let Some((path, display)) = sources.user_alias_file() else {
             return;
         };
-        let limits = sources.input_limits();
-        let prefix = format!("loading short-name aliases config file {}: ", Q(&display));
-        let text = match config::read_limited_display(&path, &display, limits.max_file_size) {
-            Ok(Some(t)) => t,
-            Ok(None) => return,
-            Err(p) => {
-                self.push(
-                    Finding::new(
-                        Level::Error,
-                        "invalid-user-aliases/io",
-                        format!("{prefix}{}", p.message),
-                    )
-                    .at(display, None),
-                );
-                return;
-            }
-        };
-        self.report.files.push(display.clone());
-        self.report.sources.insert(display.clone(), text.clone());
-        let lines = Lines::new(&text);
-        let raw = match decode::decode_alias_file(&text) {
-            Ok(r) => r,
+        // The one reader of the user alias file: the same error kind and message as resolve,
+        // `alias list` and `explain`.
+        let read = crate::user_aliases::read(&path, &display, sources.input_limits());
+        if let Some(text) = read.text {
+            self.report.files.push(display.clone());
+            self.report.sources.insert(display.clone(), text);
+        }
+        let entries = match read.result {
+            Ok(entries) => entries,
             Err(e) => {
-                let mut d = Finding::new(
-                    Level::Error,
-                    "invalid-user-aliases/toml",
-                    format!("{prefix}toml: {}", e.message),
-                )
-                .at(display, lines.span(&e.span));
-                d.key = e.key;
+                let mut d = Finding::new(Level::Error, e.kind().as_str(), e.message())
+                    .at(display, e.location());
+                d.key = e.key().map(str::to_owned);
                 self.push(d);
                 return;
             }
         };
-        let origin: Arc<str> = Arc::from(display.as_str());
-        for a in raw.aliases {
-            let entries = match aliases::validate_table(vec![a], &origin, &lines) {
-                Ok(e) => e,
-                Err(complaints) => {
-                    for c in complaints {
-                        self.push(
-                            Finding::new(
-                                Level::Error,
-                                "invalid-user-aliases/bad-alias",
-                                format!("{prefix}{}", c.text),
-                            )
-                            .at(display.clone(), c.location)
-                            .with_key(c.key),
-                        );
-                    }
-                    continue;
-                }
-            };
-            for (name, user) in entries {
+        {
+            for crate::user_aliases::UserEntry {
+                name, entry: user, ..
+            } in entries
+            {
                 if user.value.is_some() {
                     self.user_aliases += 1;
                 }

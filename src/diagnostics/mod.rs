@@ -26,6 +26,12 @@
 //! ");
 //! ```
 
+mod check;
+mod explain;
+
+pub use check::{check, CheckOptions, ConfigReport};
+pub use explain::{explain, ExplainOptions, Explanation, Step};
+
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::path::Path;

@@ -6,7 +6,7 @@
 //! `resolve`); this module only adds the reasons.
 //!
 //! ```
-//! use shortnames::explain::{explain, ExplainOptions};
+//! use shortnames::diagnostics::{explain, ExplainOptions};
 //! use shortnames::ConfigSources;
 //!
 //! let dir = tempfile::tempdir().unwrap();
@@ -30,17 +30,17 @@
 //! ```
 
 use std::fmt;
-use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::aliases::UserAliases;
-use crate::config::{decode, Config, ConfigSources, PullFromMirror, Registry};
-use crate::error::{Error, Lines, Location};
-use crate::profile::{matching_prefix, Profile};
+use crate::config::{Config, ConfigSources, PullFromMirror, Registry};
+use crate::error::{Error, Location};
+use crate::pull_sources::{Decision, Rule};
 use crate::quote::Q;
 use crate::reference::Reference;
+use crate::resolve::TracedSources;
 use crate::resolve::{Candidate, Resolver};
+use crate::Profile;
 
 /// Options for [`explain`].
 #[derive(Debug, Clone, Default)]
@@ -159,7 +159,7 @@ impl Builder {
 /// `options.profile`.
 ///
 /// ```
-/// use shortnames::explain::{explain, ExplainOptions};
+/// use shortnames::diagnostics::{explain, ExplainOptions};
 /// use shortnames::{ConfigSources, Profile};
 ///
 /// let dir = tempfile::tempdir().unwrap();
@@ -220,7 +220,7 @@ pub fn explain(sources: &ConfigSources, name: &str, options: &ExplainOptions) ->
             config.short_name_mode
         ),
     );
-    explain_input(&mut b, sources, config, name, profile);
+    explain_input(&mut b, &resolver, config, name, profile);
     match resolver.resolve(name) {
         Err(e) => {
             b.step(0, "error", format!("resolution fails: {e}"));
@@ -232,11 +232,8 @@ pub fn explain(sources: &ConfigSources, name: &str, options: &ExplainOptions) ->
                 b.step(0, "resolution", desc);
             }
             for (i, c) in r.candidates.iter().enumerate() {
-                explain_candidate(&mut b, config, i, c, profile);
-                if let Ok(s) = &c.sources {
-                    out.sources
-                        .extend(s.iter().map(|s| s.reference.as_str().to_owned()));
-                }
+                let sources = explain_candidate(&mut b, &resolver, config, i, c);
+                out.sources.extend(sources);
             }
         }
     }
@@ -244,20 +241,9 @@ pub fn explain(sources: &ConfigSources, name: &str, options: &ExplainOptions) ->
     out
 }
 
-/// The location of a top-level key in `file` (read again through `sources`).
-fn key_location(sources: &ConfigSources, file: &str, which: &str) -> Option<Location> {
-    let text = std::fs::read_to_string(sources.io_path(Path::new(file))).ok()?;
-    let raw = decode::decode_file(&text).ok()?;
-    let span = match which {
-        "usr" => raw.usr_span,
-        _ => raw.short_name_mode.span,
-    };
-    Lines::new(&text).span(&span)
-}
-
 fn explain_input(
     b: &mut Builder,
-    sources: &ConfigSources,
+    resolver: &Resolver,
     config: &Config,
     name: &str,
     profile: Profile,
@@ -288,8 +274,9 @@ fn explain_input(
         format!("{} is a short name; alias key {}", Q(name), Q(key)),
     );
     let system = config.alias(key);
-    if let Some((path, display)) = sources.user_alias_file() {
-        let user = UserAliases::load(&display, &path, sources.input_limits());
+    // The table the resolver loaded with the one user-alias-file reader (not read again).
+    if let Some((user, display)) = resolver.user_alias_table() {
+        let display = display.to_owned();
         match &user.result {
             Err(e) => {
                 b.at(
@@ -401,14 +388,14 @@ fn explain_input(
         "search",
         format!("search list [{}]", list.join(", ")),
         Some(origin),
-        key_location(sources, origin, "usr"),
+        config.search_registries_at,
     );
     if list.len() > 1 && config.short_name_mode == crate::ShortNameMode::Enforcing {
+        // Where the loader found the mode (the files are not read again).
         let mode_at = config
-            .files
-            .iter()
-            .rev()
-            .find_map(|f| key_location(sources, f, "mode").map(|l| (f.clone(), l)));
+            .short_name_mode_at
+            .as_ref()
+            .and_then(|(f, l)| l.map(|l| (f.clone(), l)));
         b.at(
             1,
             "note",
@@ -421,33 +408,46 @@ fn explain_input(
 
 fn explain_candidate(
     b: &mut Builder,
+    resolver: &Resolver,
     config: &Config,
     i: usize,
     c: &Candidate<'_>,
-    profile: Profile,
-) {
+) -> Vec<String> {
     let name = c.reference.name();
     b.step(
         0,
         "candidate",
         format!("candidate {}: {}", i + 1, c.reference),
     );
-    let matching: Vec<&Registry> = config
-        .registries
-        .iter()
-        .map(|r| &**r)
-        .filter(|r| !r.prefix.is_empty() && matching_prefix(name, &r.prefix, profile).is_some())
-        .collect();
-    let Some(entry) = c.registry else {
+    // The resolver's own index and pull-sources function, traced: the reasons below are the
+    // decisions that produced the endpoints.
+    let (index, traced) = match (resolver.index(), resolver.traced_pull_sources(&c.reference)) {
+        (Ok(index), Ok(traced)) => (index, traced),
+        (Err(e), _) | (_, Err(e)) => {
+            b.step(1, "error", format!("no endpoint can be tried: {e}"));
+            return Vec::new();
+        }
+    };
+    let sources = match &traced.sources {
+        Ok(s) => s.iter().map(|s| s.reference.as_str().to_owned()).collect(),
+        Err(_) => Vec::new(),
+    };
+    let Some(entry) = traced.registry else {
         b.step(
             1,
             "registry",
             format!("no [[registry]] entry matches {}: pulled as is", Q(name)),
         );
-        explain_sources(b, config, c, None, profile);
-        return;
+        explain_sources(b, &traced, None);
+        return sources;
     };
-    let m = matching_prefix(name, &entry.prefix, profile);
+    let matching: Vec<&Registry> = config
+        .registries
+        .iter()
+        .map(|r| &**r)
+        .filter(|r| !r.prefix.is_empty() && index.matches(name, &r.prefix).is_some())
+        .collect();
+    let m = index.matches(name, &entry.prefix);
     let how = if entry.prefix.starts_with("*.") {
         format!(
             "wildcard prefix {} matches the host of {}",
@@ -498,112 +498,97 @@ fn explain_candidate(
             ),
         );
     }
-    explain_sources(b, config, c, Some(entry), profile);
+    explain_sources(b, &traced, Some(entry));
+    sources
 }
 
-fn explain_sources(
-    b: &mut Builder,
-    config: &Config,
-    c: &Candidate<'_>,
-    entry: Option<&Registry>,
-    profile: Profile,
-) {
-    let sources = match &c.sources {
+/// Why `rule` kept or skipped a mirror for a reference with (`digested`) or without a digest.
+fn mirror_reason(rule: Rule, digested: bool) -> String {
+    match rule {
+        Rule::MirrorByDigestOnly if digested => {
+            "mirror-by-digest-only and the reference has a digest".to_owned()
+        }
+        Rule::MirrorByDigestOnly => {
+            "mirror-by-digest-only and the reference has no digest".to_owned()
+        }
+        Rule::PullFromMirror(PullFromMirror::DigestOnly) if !digested => {
+            "pull-from-mirror = \"digest-only\" and the reference has no digest".to_owned()
+        }
+        Rule::PullFromMirror(PullFromMirror::TagOnly) if digested => {
+            "pull-from-mirror = \"tag-only\" and the reference has a digest".to_owned()
+        }
+        Rule::PullFromMirror(p) if p.as_str().is_empty() => {
+            "no pull-from-mirror: always used".to_owned()
+        }
+        Rule::PullFromMirror(p) => format!("pull-from-mirror = {}", Q(p.as_str())),
+        Rule::Primary | Rule::NoEntry => String::new(),
+    }
+}
+
+/// One step per decision of the pull-sources function, in the order it took them.
+fn explain_sources(b: &mut Builder, traced: &TracedSources<'_>, entry: Option<&Registry>) {
+    let sources = match &traced.sources {
         Err(e) => {
             b.step(1, "error", format!("no endpoint can be tried: {e}"));
             return;
         }
         Ok(s) => s,
     };
-    let digested = c.reference.digest().is_some();
-    let mut next = sources.iter();
-    if let Some(entry) = entry {
-        for m in &entry.mirrors {
-            let (used, why) = if entry.mirror_by_digest_only {
-                if digested {
-                    (
-                        true,
-                        "mirror-by-digest-only and the reference has a digest".to_owned(),
-                    )
-                } else {
-                    (
-                        false,
-                        "mirror-by-digest-only and the reference has no digest".to_owned(),
-                    )
-                }
-            } else {
-                match m.pull_from_mirror {
-                    PullFromMirror::DigestOnly if !digested => (
-                        false,
-                        "pull-from-mirror = \"digest-only\" and the reference has no digest".into(),
-                    ),
-                    PullFromMirror::TagOnly if digested => (
-                        false,
-                        "pull-from-mirror = \"tag-only\" and the reference has a digest".into(),
-                    ),
-                    p if p.as_str().is_empty() => (true, "no pull-from-mirror: always used".into()),
-                    p => (true, format!("pull-from-mirror = {}", Q(p.as_str()))),
-                }
-            };
-            if !used {
-                b.step(
-                    1,
-                    "mirror",
-                    format!("skipped mirror {}: {why}", Q(&m.location)),
+    for d in &traced.decisions {
+        match d {
+            Decision::Skipped {
+                location,
+                rule,
+                digested,
+            } => b.step(
+                1,
+                "mirror",
+                format!(
+                    "skipped mirror {}: {}",
+                    Q(location),
+                    mirror_reason(*rule, *digested)
+                ),
+            ),
+            Decision::Kept {
+                source,
+                rule,
+                digested,
+            } => {
+                let s = &sources[*source];
+                let why = match rule {
+                    Rule::NoEntry => "the reference itself".to_owned(),
+                    Rule::Primary if entry.is_some_and(|e| e.location.is_empty()) => {
+                        "the wildcard entry has no location: the reference is used unchanged"
+                            .to_owned()
+                    }
+                    Rule::Primary => "the entry's location, always tried last".to_owned(),
+                    r => mirror_reason(*r, *digested),
+                };
+                let role = if s.mirror { "mirror" } else { "primary" };
+                let insecure = if s.insecure { ", insecure" } else { "" };
+                b.step(1, role, format!("{role} {}{insecure} ({why})", s.reference));
+            }
+            Decision::Blocked { source, by, .. } => {
+                let refused = sources[*source]
+                    .error
+                    .as_ref()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
+                b.at(
+                    2,
+                    "blocked",
+                    format!("refused: {refused}"),
+                    Some(&by.origin),
+                    by.defined_at,
                 );
-                continue;
             }
-            if let Some(s) = next.next() {
-                source_step(b, config, s, "mirror", &why, profile, Some(entry));
-            }
-        }
-    }
-    for s in next {
-        let why = match entry {
-            Some(e) if e.location.is_empty() => {
-                "the wildcard entry has no location: the reference is used unchanged".to_owned()
-            }
-            Some(_) => "the entry's location, always tried last".to_owned(),
-            None => "the reference itself".to_owned(),
-        };
-        source_step(b, config, s, "primary", &why, profile, entry);
-    }
-    if let Some(e) = entry {
-        if e.blocked && sources.last().is_some_and(|s| s.error.is_none()) {
-            b.at(
+            Decision::BlockedEntryPrimaryAllowed { entry } => b.at(
                 1,
                 "note",
                 "the entry has blocked = true but its primary endpoint is not under a blocked entry: not blocked (KNOWN BUG of the reference; the hardened profile refuses it)",
-                Some(&e.origin),
-                e.defined_at,
-            );
+                Some(&entry.origin),
+                entry.defined_at,
+            ),
         }
-    }
-}
-
-fn source_step(
-    b: &mut Builder,
-    config: &Config,
-    s: &crate::PullSource<'_>,
-    role: &'static str,
-    why: &str,
-    profile: Profile,
-    entry: Option<&Registry>,
-) {
-    let insecure = if s.insecure { ", insecure" } else { "" };
-    b.step(1, role, format!("{role} {}{insecure} ({why})", s.reference));
-    if let Some(err) = &s.error {
-        let blocker = crate::profile::find_entry(&config.registries, s.reference.name(), profile)
-            .map(|r| &**r)
-            .filter(|r| r.blocked)
-            // Hardened profile: the primary endpoint of a blocked entry is refused as such.
-            .or(entry.filter(|e| e.blocked && role == "primary"));
-        b.at(
-            2,
-            "blocked",
-            format!("refused: {err}"),
-            blocker.map(|r| &*r.origin),
-            blocker.and_then(|r| r.defined_at),
-        );
     }
 }

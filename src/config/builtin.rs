@@ -8,7 +8,7 @@
 //! later, can override or tombstone (`"name" = ""`) each alias.
 //!
 //! ```
-//! use shortnames::builtin::{BUILTIN_DROP_INS, BUILTIN_SEARCH_REGISTRIES};
+//! use shortnames::config::{BUILTIN_DROP_INS, BUILTIN_SEARCH_REGISTRIES};
 //!
 //! let (name, contents) = BUILTIN_DROP_INS[0];
 //! assert_eq!(name, "005-openshift-shortnames.conf");
@@ -23,18 +23,18 @@ use crate::config::{ConfigSources, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CON
 ///
 /// Each file is a registries.conf v2 drop-in holding only an `[aliases]` table. A loader
 /// reporting an error in one of them should name it as the file name prefixed by
-/// [`BUILTIN_ORIGIN_PREFIX`] (for example `<built-in>/005-openshift-shortnames.conf`), since
+/// `<built-in>/` (for example `<built-in>/005-openshift-shortnames.conf`), since
 /// it does not exist on disk.
 ///
 /// ```
-/// for (name, contents) in shortnames::builtin::BUILTIN_DROP_INS {
+/// for (name, contents) in shortnames::config::BUILTIN_DROP_INS {
 ///     assert!(name.ends_with(".conf"));
 ///     assert!(contents.contains("[aliases]"));
 /// }
 /// ```
 pub const BUILTIN_DROP_INS: &[(&str, &str)] = &[(
     "005-openshift-shortnames.conf",
-    include_str!("../aliases/005-openshift-shortnames.conf"),
+    include_str!("../../aliases/005-openshift-shortnames.conf"),
 )];
 
 /// The built-in `unqualified-search-registries`, in order: what OpenShift nodes ship
@@ -42,38 +42,26 @@ pub const BUILTIN_DROP_INS: &[(&str, &str)] = &[(
 /// configuration at all and the caller asked for built-in defaults.
 ///
 /// ```
-/// assert_eq!(shortnames::builtin::BUILTIN_SEARCH_REGISTRIES[0], "registry.access.redhat.com");
+/// assert_eq!(shortnames::config::BUILTIN_SEARCH_REGISTRIES[0], "registry.access.redhat.com");
 /// ```
 pub const BUILTIN_SEARCH_REGISTRIES: &[&str] = &["registry.access.redhat.com", "docker.io"];
 
 /// Prefix for the origin (the "file" named in descriptions and errors) of an embedded drop-in:
 /// origin = `BUILTIN_ORIGIN_PREFIX` + file name, e.g. `<built-in>/005-openshift-shortnames.conf`.
-///
-/// ```
-/// let origin = format!("{}{}", shortnames::builtin::BUILTIN_ORIGIN_PREFIX, "005-openshift-shortnames.conf");
-/// assert_eq!(origin, "<built-in>/005-openshift-shortnames.conf");
-/// ```
-pub const BUILTIN_ORIGIN_PREFIX: &str = "<built-in>/";
+pub(crate) const BUILTIN_ORIGIN_PREFIX: &str = "<built-in>/";
 
 /// Display name of the synthetic drop-in that sets [`BUILTIN_SEARCH_REGISTRIES`] (what
 /// descriptions and `search_registries_origin` show when the built-in defaults are used).
 ///
 /// ```
-/// assert_eq!(shortnames::builtin::BUILTIN_SEARCH_ORIGIN, "<built-in>/search-registries.conf");
+/// assert_eq!(shortnames::config::BUILTIN_SEARCH_ORIGIN, "<built-in>/search-registries.conf");
 /// ```
 pub const BUILTIN_SEARCH_ORIGIN: &str = "<built-in>/search-registries.conf";
 
 /// The contents of the synthetic drop-in named [`BUILTIN_SEARCH_ORIGIN`]: a registries.conf
 /// v2 drop-in that sets only `unqualified-search-registries` to
 /// [`BUILTIN_SEARCH_REGISTRIES`].
-///
-/// ```
-/// assert_eq!(
-///     shortnames::builtin::builtin_search_drop_in(),
-///     "unqualified-search-registries = [\"registry.access.redhat.com\", \"docker.io\"]\n"
-/// );
-/// ```
-pub fn builtin_search_drop_in() -> String {
+pub(crate) fn builtin_search_drop_in() -> String {
     let list: Vec<String> = BUILTIN_SEARCH_REGISTRIES
         .iter()
         .map(|r| format!("{r:?}"))
@@ -81,23 +69,25 @@ pub fn builtin_search_drop_in() -> String {
     format!("unqualified-search-registries = [{}]\n", list.join(", "))
 }
 
-/// Whether the host has a system-wide configuration: `/etc/containers/registries.conf` or
-/// `/etc/containers/registries.conf.d` exists (as any kind of file). A caller that offers
-/// built-in defaults (like the `shortnames` CLI) uses them only when this is `false` and
-/// the user gave no configuration path.
+/// Whether the host seen by `sources` has a system-wide configuration:
+/// `/etc/containers/registries.conf` or `/etc/containers/registries.conf.d` exists (as any
+/// kind of file) under its file-system root ([`ConfigSources::fs_root`], `/` by default). A
+/// caller that offers built-in defaults (like the `shortnames` CLI) uses them only when this
+/// is `false` and the user gave no configuration path.
 ///
 /// ```
-/// let has = shortnames::builtin::host_has_system_config();
-/// assert_eq!(
-///     has,
-///     std::path::Path::new("/etc/containers/registries.conf").exists()
-///         || std::path::Path::new("/etc/containers/registries.conf.d").exists()
-/// );
+/// use shortnames::config::{host_has_system_config, ConfigSources};
+///
+/// let root = tempfile::tempdir().unwrap();
+/// let host = ConfigSources::new().fs_root(root.path());
+/// assert!(!host_has_system_config(&host));
+/// std::fs::create_dir_all(root.path().join("etc/containers/registries.conf.d")).unwrap();
+/// assert!(host_has_system_config(&host));
 /// ```
-pub fn host_has_system_config() -> bool {
+pub fn host_has_system_config(sources: &ConfigSources) -> bool {
     [SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D]
         .iter()
-        .any(|p| std::fs::symlink_metadata(p).is_ok())
+        .any(|p| std::fs::symlink_metadata(sources.io_path(std::path::Path::new(p))).is_ok())
 }
 
 impl ConfigSources {

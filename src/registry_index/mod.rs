@@ -15,7 +15,13 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use crate::config::{PullFromMirror, Registry};
+use crate::profile::Profile;
 use crate::reference::EndpointShape;
+
+mod hardened;
+mod matcher;
+
+pub(crate) use matcher::{matching_prefix, PrefixMatch};
 
 /// One endpoint of an entry, with what the rewrite needs precomputed.
 #[derive(Debug, Clone)]
@@ -69,9 +75,11 @@ pub(crate) struct RegistryIndex {
     wildcard: FxHashMap<Arc<str>, CompiledRegistry>,
     /// Whether any entry is blocked (when none is, sources need no blocked lookup).
     pub any_blocked: bool,
-    /// The hardened profile's matching rules, when that profile is selected (checked once per
-    /// lookup; `None` on the default path).
-    hardened: Option<Box<crate::profile::HardenedIndex>>,
+    /// The profile whose matching rules this index applies, chosen once when the snapshot is
+    /// compiled.
+    profile: Profile,
+    /// The hardened profile's rules compiled (`None` under the compatible profile).
+    hardened: Option<Box<hardened::HardenedIndex>>,
 }
 
 #[inline]
@@ -100,13 +108,11 @@ impl RegistryIndex {
     }
 
     /// The index for `profile`: the default one, or with the hardened matching rules.
-    pub(crate) fn with_profile(
-        entries: &[Arc<Registry>],
-        profile: crate::profile::Profile,
-    ) -> RegistryIndex {
+    pub(crate) fn with_profile(entries: &[Arc<Registry>], profile: Profile) -> RegistryIndex {
         let mut idx = RegistryIndex::new(entries);
+        idx.profile = profile;
         if profile.is_hardened() {
-            idx.hardened = Some(Box::new(crate::profile::HardenedIndex::new(entries)));
+            idx.hardened = Some(Box::new(hardened::HardenedIndex::new(entries)));
         }
         idx
     }
@@ -116,15 +122,9 @@ impl RegistryIndex {
         self.hardened.is_some()
     }
 
-    /// How `prefix` matches `r` under this index's rules (`ref_matching_prefix` by default).
-    pub(crate) fn match_len(&self, r: &str, prefix: &str) -> Option<usize> {
-        match self.hardened {
-            None => ref_matching_prefix(r, prefix),
-            Some(_) => {
-                crate::profile::matching_prefix(r, prefix, crate::profile::Profile::Hardened)
-                    .map(|m| m.len)
-            }
-        }
+    /// How `prefix` matches `r` under this index's rules.
+    pub(crate) fn matches(&self, r: &str, prefix: &str) -> Option<PrefixMatch> {
+        matching_prefix(r, prefix, self.profile)
     }
 
     /// `FindRegistry`: the entry with the longest matching prefix for repository name `name`.
@@ -189,23 +189,6 @@ impl RegistryIndex {
     }
 }
 
-/// `refMatchingPrefix`: the length of `prefix`'s match on `r` (a name or a full reference),
-/// `None` when it does not match. For a wildcard it is the end of the matched host suffix.
-pub(crate) fn ref_matching_prefix(r: &str, prefix: &str) -> Option<usize> {
-    if let Some(dot_suffix) = prefix.strip_prefix('*').filter(|s| s.starts_with('.')) {
-        let n = r.find(dot_suffix)?;
-        if r[..n].contains('/') {
-            return None;
-        }
-        let end = n + dot_suffix.len();
-        return (end == r.len() || is_boundary(r.as_bytes()[end])).then_some(end);
-    }
-    if r.len() < prefix.len() || !r.starts_with(prefix) {
-        return None;
-    }
-    (r.len() == prefix.len() || is_boundary(r.as_bytes()[prefix.len()])).then_some(prefix.len())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,7 +213,9 @@ mod tests {
         let mut best: Option<&str> = None;
         let mut best_len = 0;
         for e in entries {
-            if ref_matching_prefix(name, &e.prefix).is_some() && e.prefix.len() > best_len {
+            if matching_prefix(name, &e.prefix, Profile::Compatible).is_some()
+                && e.prefix.len() > best_len
+            {
                 best = Some(&e.prefix);
                 best_len = e.prefix.len();
             }
@@ -279,23 +264,5 @@ mod tests {
                 "{name}"
             );
         }
-    }
-
-    #[test]
-    fn matching_prefix_quirks() {
-        assert_eq!(
-            ref_matching_prefix("example.com:5000/a", "example.com"),
-            Some(11)
-        );
-        assert_eq!(ref_matching_prefix("example.comx/a", "example.com"), None);
-        assert_eq!(
-            ref_matching_prefix("a.example.com:5000/x:1", "*.example.com"),
-            Some(13)
-        );
-        assert_eq!(
-            ref_matching_prefix("x.example.com.example.com/app", "*.example.com"),
-            None
-        );
-        assert_eq!(ref_matching_prefix("example.com/a", "*.example.com"), None);
     }
 }

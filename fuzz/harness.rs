@@ -1,7 +1,8 @@
 //! Fuzz harnesses: one function per fuzz target, taking arbitrary bytes.
 //!
-//! Used by the cargo-fuzz crate in `fuzz/` and replayed over the committed corpora by
-//! `tests/fuzz_corpus_replay.rs`, so that CI (which has no nightly toolchain) runs exactly the
+//! Not part of the library: included (`#[path]`) by each cargo-fuzz target in
+//! `fuzz/fuzz_targets/` and by `tests/fuzz_corpus_replay.rs`, which replays the committed
+//! corpora through it, so that CI (which has no nightly toolchain) runs exactly the
 //! code the fuzzers run. Each function panics only when an invariant is broken (that is what a
 //! fuzzer reports as a crash); every input, however hostile, must otherwise return normally.
 //!
@@ -13,21 +14,19 @@
 //!   the rest is the document.
 //! * [`resolve`]: `drop-in` `\0` `names, one per line`; the drop-in is layered in memory.
 //!
-//! ```
-//! shortnames::fuzzing::reference(b"quay.io/a/b:1");
-//! shortnames::fuzzing::resolve(b"unqualified-search-registries = [\"quay.io\"]\0app\nquay.io/x");
-//! ```
-#![doc(hidden)]
+//! For example `reference(b"quay.io/a/b:1")` or
+//! `resolve(b"unqualified-search-registries = [\"quay.io\"]\0app\nquay.io/x")`.
+#![allow(dead_code)]
 
 use std::fs;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::config::Limits;
-use crate::credentials::{check_document, Format, Keyring, SourceId};
-use crate::reference::Reference;
-use crate::report;
-use crate::{ConfigSources, Resolver};
+use shortnames::config::Limits;
+use shortnames::credentials::{check_document, Format, Keyring, SourceId};
+use shortnames::reference::Reference;
+use shortnames::report;
+use shortnames::{ConfigSources, Resolver};
 
 /// Names looked up against every fuzzed configuration, on top of the input's own.
 const PROBE_NAMES: &[&str] = &[
@@ -75,7 +74,7 @@ pub fn reference(data: &[u8]) {
         assert_eq!(again, n, "normalisation of {s:?} is not idempotent");
     }
     let _ = Reference::parse_canonical(s);
-    let _ = crate::is_short_name(s);
+    let _ = shortnames::is_short_name(s);
 }
 
 /// A scratch directory per thread (so tests may replay in parallel), removed when the thread
@@ -179,7 +178,7 @@ pub fn credentials(data: &[u8]) {
         ("not a reference", "quay.io/x"),
     ] {
         let result = keyring.lookup_pull_source(physical, logical, None);
-        let _ = crate::credentials::pull_result_json(&result);
+        let _ = shortnames::credentials::pull_result_json(&result);
         let _ = keyring.lookup_push(physical, None);
     }
 }

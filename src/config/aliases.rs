@@ -1,8 +1,9 @@
-//! Short-name aliases (resolution rules 20, 29–31): validation of alias names and values, the
-//! merged system alias table, and the read-only view of the user alias file.
+//! Short-name aliases (resolution rules 20, 29–31): validation of alias names and values and the
+//! entries of the system alias table. The user alias file is read by the user-alias reader
+//! with the same validation.
 //!
 //! ```
-//! use shortnames::aliases::{validate_alias_key, validate_alias_value};
+//! use shortnames::config::{validate_alias_key, validate_alias_value};
 //!
 //! assert!(validate_alias_key("ubi9").is_ok());
 //! assert_eq!(
@@ -13,14 +14,12 @@
 //! ```
 
 use std::fmt;
-use std::path::Path;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use crate::config::decode::{self, RawAlias, Span};
-use crate::config::Limits;
-use crate::error::{Error, ErrorKind, Lines, Location};
+use crate::config::decode::{RawAlias, Span};
+use crate::error::{Lines, Location};
 use crate::quote::Q;
 use crate::reference::Reference;
 
@@ -167,100 +166,6 @@ pub(crate) fn join_complaints(c: &[LocatedComplaint]) -> String {
         s.push_str(&c.text);
     }
     s
-}
-
-// ---------------------------------------------------------------------------------------------
-// The user alias file, read only.
-
-pub(crate) use crate::engine::FileStamp;
-
-/// The parsed user alias file: its entries or the error every short-name lookup reports.
-#[derive(Debug, Clone)]
-pub(crate) struct UserAliases {
-    pub result: Result<AliasMap, Error>,
-    pub stamp: Option<FileStamp>,
-}
-
-impl UserAliases {
-    /// Reads the user alias file. A missing file is an empty table; nothing is created.
-    pub(crate) fn load(display: &str, path: &Path, limits: &Limits) -> UserAliases {
-        let prefix = format!("loading short-name aliases config file {}: ", Q(display));
-        // Read under the readers' fcntl lock of the cache (shared with Podman, which rewrites
-        // the file in place under its exclusive lock); the lock file is never created.
-        let read = crate::alias_cache::AliasCache::new(path).read_locked(|p| {
-            (
-                FileStamp::of(p),
-                crate::config::read_limited_display(p, display, limits.max_file_size),
-            )
-        });
-        let (stamp, read) = match read {
-            Ok(r) => r,
-            Err(e) => {
-                return UserAliases {
-                    result: Err(e),
-                    stamp: None,
-                }
-            }
-        };
-        let text = match read {
-            Ok(Some(t)) => t,
-            Ok(None) => {
-                return UserAliases {
-                    result: Ok(AliasMap::default()),
-                    stamp,
-                }
-            }
-            Err(e) => {
-                let kind = match e.kind {
-                    ErrorKind::InvalidConfig(sub) => ErrorKind::InvalidUserAliases(sub),
-                    other => other,
-                };
-                return UserAliases {
-                    result: Err(Error::with_details(
-                        kind,
-                        format!("{prefix}{}", e.message),
-                        Some(display.to_owned()),
-                        None,
-                        None,
-                    )),
-                    stamp,
-                };
-            }
-        };
-        let origin: Arc<str> = Arc::from(display);
-        let lines = Lines::new(&text);
-        let result = match decode::decode_alias_file(&text) {
-            Err(e) => Err(Error::with_details(
-                ErrorKind::InvalidUserAliases("toml"),
-                format!("{prefix}toml: {}", e.message),
-                Some(display.to_owned()),
-                e.key,
-                lines.span(&e.span),
-            )),
-            Ok(raw) if raw.aliases.len() > limits.max_aliases_per_file => Err(Error::with_details(
-                ErrorKind::Limit("too-many-aliases"),
-                format!(
-                    "{prefix}[aliases] has {} entries, more than the limit of {}",
-                    raw.aliases.len(),
-                    limits.max_aliases_per_file
-                ),
-                Some(display.to_owned()),
-                Some("aliases".into()),
-                None,
-            )),
-            Ok(raw) => match validate_table(raw.aliases, &origin, &lines) {
-                Ok(entries) => Ok(entries.into_iter().collect()),
-                Err(c) => Err(Error::with_details(
-                    ErrorKind::InvalidUserAliases("bad-alias"),
-                    format!("{prefix}{}", join_complaints(&c)),
-                    Some(display.to_owned()),
-                    Some(c[0].key.clone()),
-                    c[0].location,
-                )),
-            },
-        };
-        UserAliases { result, stamp }
-    }
 }
 
 #[cfg(test)]
