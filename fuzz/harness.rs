@@ -66,6 +66,7 @@ pub fn reference(data: &[u8]) {
         );
         let _ = r.without_tag_if_digested();
         let _ = r.clone().with_default_tag();
+        #[cfg(feature = "oci")]
         let _ = r.to_oci();
     }
     if let Ok(n) = Reference::parse_normalized(s) {

@@ -280,8 +280,6 @@ pub struct Resolver {
     user: Option<UserAliasSource>,
     mode_override: Option<ShortNameMode>,
     max_name_len: usize,
-    /// Hardened profile: the system alias tables decide the names they define.
-    system_aliases_first: bool,
 }
 
 impl Resolver {
@@ -304,7 +302,6 @@ impl Resolver {
             }),
             mode_override: sources.mode_override(),
             max_name_len: sources.input_limits().max_name_len,
-            system_aliases_first: sources.selected_profile().is_hardened(),
         }
     }
 
@@ -334,8 +331,10 @@ impl Resolver {
     /// the file that defined the alias.
     fn alias_candidate(&self, short: &Reference) -> Result<Option<(Reference, &str)>, Error> {
         let name = short.name();
-        if self.system_aliases_first {
-            if let Ok(snap) = self.snapshot() {
+        // Hardened profile (chosen once, in the snapshot): the system alias tables decide the
+        // names they define.
+        if let Ok(snap) = self.snapshot() {
+            if snap.config.profile.is_hardened() {
                 if let Some(e) = snap.config.alias(name) {
                     return Ok(e
                         .value

@@ -98,3 +98,55 @@ fn lookups_never_create_the_file_or_its_directory() {
     r.refresh_user_aliases();
     assert!(!dir.path().join("cache").exists());
 }
+
+/// Resolutions keep answering while the user alias file is rewritten (by the cache writer)
+/// and refreshed in the background: every answer comes from one complete table (some version
+/// written so far), never an error or a partial table, and the last version is seen in the
+/// end.
+#[test]
+fn resolutions_during_rewrites_see_whole_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = std::sync::Arc::new(resolver(dir.path()));
+    let cache =
+        shortnames::alias_cache::AliasCache::new(dir.path().join("cache/short-name-aliases.conf"));
+    cache.add("app", "registry.v0.example/app").unwrap();
+    r.refresh_user_aliases();
+    const VERSIONS: usize = 30;
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let (r, done) = (&r, &done);
+                s.spawn(move || {
+                    let mut seen = std::collections::BTreeSet::new();
+                    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                        let got = first_candidate(r, "app");
+                        let v: usize = got
+                            .strip_prefix("registry.v")
+                            .and_then(|t| t.split('.').next())
+                            .and_then(|n| n.parse().ok())
+                            .unwrap_or_else(|| panic!("not a written version: {got}"));
+                        assert!(v < VERSIONS, "{got}");
+                        seen.insert(v);
+                    }
+                    seen
+                })
+            })
+            .collect();
+        for v in 1..VERSIONS {
+            cache
+                .add("app", &format!("registry.v{v}.example/app"))
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        r.refresh_user_aliases();
+        assert_eq!(
+            first_candidate(&r, "app"),
+            format!("registry.v{}.example/app:latest", VERSIONS - 1)
+        );
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        for h in readers {
+            assert!(!h.join().unwrap().is_empty());
+        }
+    });
+}

@@ -1,17 +1,6 @@
 //! Short-name aliases (resolution rules 20, 29–31): validation of alias names and values and the
 //! entries of the system alias table. The user alias file is read by the user-alias reader
 //! with the same validation.
-//!
-//! ```
-//! use shortnames::config::{validate_alias_key, validate_alias_value};
-//!
-//! assert!(validate_alias_key("ubi9").is_ok());
-//! assert_eq!(
-//!     validate_alias_key("quay.io/x").unwrap_err().to_string(),
-//!     "invalid short name \"quay.io/x\": must not contain registry"
-//! );
-//! assert_eq!(validate_alias_value("docker.io/alpine").unwrap(), "docker.io/library/alpine");
-//! ```
 
 use std::fmt;
 use std::sync::Arc;
@@ -25,7 +14,7 @@ use crate::reference::Reference;
 
 /// One complaint about an alias entry, worded exactly as the reference implementation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AliasComplaint(String);
+pub(crate) struct AliasComplaint(String);
 
 impl fmt::Display for AliasComplaint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -37,7 +26,7 @@ impl std::error::Error for AliasComplaint {}
 
 /// Validates an alias name (`validateShortName`): it must parse, carry no digest and no tag, and
 /// its first component must not be a registry host.
-pub fn validate_alias_key(key: &str) -> Result<(), AliasComplaint> {
+pub(crate) fn validate_alias_key(key: &str) -> Result<(), AliasComplaint> {
     let c = Reference::classify(key)
         .map_err(|e| AliasComplaint(format!("cannot parse short name: {}: {e}", Q(key))))?;
     let problem = if c.has_digest {
@@ -57,7 +46,7 @@ pub fn validate_alias_key(key: &str) -> Result<(), AliasComplaint> {
 
 /// Validates and normalises an alias value (`parseShortNameValue`), returning the normalised
 /// reference string (`docker.io/alpine` → `docker.io/library/alpine`).
-pub fn validate_alias_value(value: &str) -> Result<String, AliasComplaint> {
+pub(crate) fn validate_alias_value(value: &str) -> Result<String, AliasComplaint> {
     parse_alias_value(value.to_owned()).map(|r| r.as_str().to_owned())
 }
 

@@ -25,7 +25,6 @@ pub(crate) mod fastscan;
 pub(crate) mod file;
 pub(crate) mod paths;
 
-pub use aliases::{validate_alias_key, validate_alias_value, AliasComplaint};
 pub use builtin::{
     host_has_system_config, BUILTIN_DROP_INS, BUILTIN_SEARCH_ORIGIN, BUILTIN_SEARCH_REGISTRIES,
 };
