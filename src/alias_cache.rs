@@ -69,9 +69,6 @@ use crate::quote::Q;
 /// File name of the alias cache inside its directory.
 pub(crate) const CACHE_FILE_NAME: &str = "short-name-aliases.conf";
 
-/// The alias cache of effective UID 0 (config-formats.md §1.1).
-pub(crate) const ROOT_CACHE_PATH: &str = "/var/cache/containers/short-name-aliases.conf";
-
 /// Mode of the cache file (as Podman writes it).
 const CACHE_FILE_MODE: u32 = 0o600;
 /// Mode of a directory created for the cache (as containers/image creates it).
@@ -436,20 +433,20 @@ pub fn default_cache_path(
     xdg_cache_home: Option<&OsStr>,
     home: Option<&OsStr>,
 ) -> Option<PathBuf> {
-    if effective_uid == 0 {
-        return Some(PathBuf::from(ROOT_CACHE_PATH));
+    let mut host = crate::config::Host::new().uid(effective_uid);
+    if let Some(x) = xdg_cache_home {
+        host = host.var("XDG_CACHE_HOME", x);
     }
-    let base = match (xdg_cache_home, home) {
-        (Some(x), _) if !x.is_empty() => PathBuf::from(x),
-        (_, Some(h)) if !h.is_empty() => Path::new(h).join(".cache"),
-        _ => return None,
-    };
-    Some(base.join("containers").join(CACHE_FILE_NAME))
+    if let Some(h) = home {
+        host = host.home(h);
+    }
+    host.user_alias_cache()
 }
 
 /// [`default_cache_path`] fed from the process environment, as Podman does: the effective
 /// UID is `_CONTAINERS_ROOTLESS_UID` when set and non-empty (a non-integer counts as 0, as
-/// in the reference), else the process's EUID; then `XDG_CACHE_HOME` and `HOME`.
+/// in the reference), else the process's EUID; then `XDG_CACHE_HOME` and `HOME`
+/// ([`Host::from_process_env`](crate::config::Host::from_process_env)).
 ///
 /// Only for "podman-compatible discovery"; a runtime should pass an explicit path.
 ///
@@ -460,13 +457,7 @@ pub fn default_cache_path(
 /// }
 /// ```
 pub fn podman_default_cache_path() -> Option<PathBuf> {
-    let uid = match std::env::var("_CONTAINERS_ROOTLESS_UID") {
-        Ok(s) if !s.is_empty() => s.parse::<u32>().unwrap_or(0),
-        _ => rustix::process::geteuid().as_raw(),
-    };
-    let xdg = std::env::var_os("XDG_CACHE_HOME");
-    let home = std::env::var_os("HOME");
-    default_cache_path(uid, xdg.as_deref(), home.as_deref())
+    crate::config::Host::from_process_env().user_alias_cache()
 }
 
 /// `input` without its `@digest` and `:tag` (a `:` after the last `/`).

@@ -116,29 +116,26 @@ impl Fingerprint {
     /// not included (see [`Fingerprint::of_user_aliases`]).
     pub fn of_config(sources: &ConfigSources) -> Fingerprint {
         let mut fp = Fingerprint::default();
-        fp.push(sources.io_path(&sources.main_file().path));
-        for dir in sources.drop_in_dirs() {
-            let dir = sources.io_path(&dir);
-            let is_dir = fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir());
-            if !is_dir {
+        let layout = crate::config::Layout::of(sources);
+        let (files, dirs) = layout.watched();
+        for f in files {
+            fp.push(sources.io_path(f));
+        }
+        for dir in dirs {
+            let dir = sources.io_path(dir);
+            let names = match fs::metadata(&dir) {
+                Ok(m) if m.is_dir() => crate::config::list_candidates(&dir).ok(),
+                _ => None,
+            };
+            let Some(names) = names else {
                 fp.push(dir);
                 continue;
-            }
+            };
             // The directory itself is recorded as present without its stamp: its mtime also
             // changes for files that are not drop-ins (editor swap files, README...).
             fp.entries.push((dir.clone(), None));
-            let mut names: Vec<PathBuf> = match fs::read_dir(&dir) {
-                Ok(entries) => entries
-                    .filter_map(Result::ok)
-                    .filter(|e| !e.file_type().is_ok_and(|t| t.is_dir()))
-                    .filter(|e| e.file_name().as_encoded_bytes().ends_with(b".conf"))
-                    .map(|e| e.path())
-                    .collect(),
-                Err(_) => Vec::new(),
-            };
-            names.sort();
             for name in names {
-                fp.push(name);
+                fp.push(dir.join(name));
             }
         }
         fp

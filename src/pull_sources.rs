@@ -32,11 +32,11 @@ impl PullSource<'_> {
     }
 }
 
-/// What the blocked message names as the configuration files.
+/// What the blocked message names as the configuration files, after `is blocked `: v5.23
+/// `in <main> or <dir>`, v5.40 `in one of ["<candidate>" ...]` (decided by discovery).
 #[derive(Debug, Clone)]
 pub(crate) struct BlockedText {
-    pub main: std::sync::Arc<str>,
-    pub dir: std::sync::Arc<str>,
+    pub sources: std::sync::Arc<str>,
 }
 
 /// Why an endpoint was kept or skipped (the rule that decided it).
@@ -104,10 +104,7 @@ fn blocker<'a>(index: &'a RegistryIndex, name: &str) -> Option<&'a Registry> {
 fn blocked_error(prefix: &str, text: &BlockedText) -> Error {
     Error::new(
         ErrorKind::Blocked,
-        format!(
-            "registry {prefix} is blocked in {} or {}",
-            text.main, text.dir
-        ),
+        format!("registry {prefix} is blocked {}", text.sources),
     )
 }
 

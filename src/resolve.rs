@@ -160,8 +160,7 @@ impl Snapshot {
     pub(crate) fn new(config: Config) -> Snapshot {
         let index = RegistryIndex::with_profile(&config.registries, config.profile);
         let blocked_text = BlockedText {
-            main: config.main_display.clone(),
-            dir: config.dropin_dir_display.clone(),
+            sources: config.blocked_in.clone(),
         };
         Snapshot {
             config,

@@ -2,15 +2,14 @@
 //! Podman, same file, same lock) and list every effective alias with the file defining it.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
-use shortnames::alias_cache::{podman_default_cache_path, AliasCache};
-use shortnames::{config::host_has_system_config, Config, ConfigSources, Location};
+use shortnames::alias_cache::AliasCache;
+use shortnames::{Config, Location};
 
-use super::resolve::{announce_builtin_defaults, Format};
+use super::resolve::Format;
 use super::{vocab, Exit};
 
 #[derive(Subcommand)]
@@ -24,22 +23,7 @@ pub enum AliasCommand {
     List(ListArgs),
 }
 
-#[derive(Args)]
-pub struct CacheArgs {
-    /// The user alias cache (default: Podman's, from $XDG_CACHE_HOME or $HOME, or
-    /// /var/cache/containers/short-name-aliases.conf for root).
-    #[arg(long, value_name = "PATH")]
-    user_aliases: Option<PathBuf>,
-}
-
-impl CacheArgs {
-    fn cache(&self) -> Option<AliasCache> {
-        self.user_aliases
-            .clone()
-            .or_else(podman_default_cache_path)
-            .map(AliasCache::new)
-    }
-}
+use super::config_args::{CacheArgs, ConfigArgs};
 
 #[derive(Args)]
 pub struct AddArgs {
@@ -64,14 +48,8 @@ pub struct RemoveArgs {
 
 #[derive(Args)]
 pub struct ListArgs {
-    /// The main registries.conf (explicit: a missing file is an error).
-    #[arg(long, value_name = "PATH")]
-    registries_conf: Option<PathBuf>,
-    /// The only drop-in directory (missing = no drop-ins).
-    #[arg(long, value_name = "DIR")]
-    registries_conf_d: Option<PathBuf>,
     #[command(flatten)]
-    cache: CacheArgs,
+    config: ConfigArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -106,7 +84,7 @@ fn edit(
     args: &CacheArgs,
     op: impl FnOnce(&AliasCache) -> Result<String, shortnames::Error>,
 ) -> ExitCode {
-    let Some(cache) = args.cache() else {
+    let Some(cache) = args.path().map(AliasCache::new) else {
         return no_cache_path();
     };
     match op(&cache) {
@@ -135,20 +113,10 @@ struct Row {
 
 fn list(args: &ListArgs) -> ExitCode {
     let mut failed = false;
-    let mut sources = ConfigSources::new().keep_alias_definitions(true);
-    if let Some(p) = &args.registries_conf {
-        sources = sources.registries_conf(p);
-    }
-    if let Some(p) = &args.registries_conf_d {
-        sources = sources.registries_conf_d(p);
-    }
-    if args.registries_conf.is_none()
-        && args.registries_conf_d.is_none()
-        && !host_has_system_config(&sources)
-    {
-        announce_builtin_defaults();
-        sources = sources.with_builtin_defaults();
-    }
+    let sources = args
+        .config
+        .sources_or_builtin()
+        .keep_alias_definitions(true);
 
     let mut rows: Vec<Row> = Vec::new();
     let config = Config::load(&sources);
@@ -171,7 +139,7 @@ fn list(args: &ListArgs) -> ExitCode {
         }
     };
 
-    let cache = args.cache.cache();
+    let cache = sources.user_alias_path().map(AliasCache::new);
     if cache.is_none() {
         super::note(
             "no user alias cache (HOME and XDG_CACHE_HOME are unset; pass --user-aliases PATH)",

@@ -23,8 +23,10 @@
 pub mod alias;
 pub mod auth;
 pub mod check;
+pub mod config_args;
 pub mod explain;
 pub mod input;
+pub mod migrate;
 pub mod resolve;
 pub mod vocab;
 
@@ -82,6 +84,8 @@ enum Command {
     /// Show the whole decision path for one name.
     #[command(after_help = EXIT_STATUS_HELP)]
     Explain(explain::ExplainArgs),
+    /// Rewrite a version-1 registries.conf as the equivalent version-2 file.
+    Migrate(migrate::MigrateArgs),
     /// Print a shell completion script (e.g. `shortnames completion bash >
     /// /usr/share/bash-completion/completions/shortnames`).
     Completion(CompletionArgs),
@@ -98,6 +102,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Auth(cmd) => auth::run(cmd),
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Migrate(args) => migrate::run(args),
         Command::Completion(args) => completion(args),
         Command::Man(args) => man(args),
     }

@@ -7,9 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use serde_json::Value;
-use shortnames::config::{host_has_system_config, BUILTIN_SEARCH_REGISTRIES};
 use shortnames::credentials::{CredentialDiagnostic as Diagnostic, Format as AuthFormat, Keyring};
-use shortnames::{report, ConfigSources, Resolution, Resolver};
+use shortnames::{report, Resolution, Resolver};
 
 use super::{input, vocab, Exit};
 
@@ -19,95 +18,7 @@ pub enum Format {
     Json,
 }
 
-/// The `--profile` values.
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
-pub enum ProfileArg {
-    /// Exactly the reference behaviour (the default).
-    #[default]
-    Compatible,
-    /// Case-insensitive hosts, strict ports, any-occurrence wildcards, blocked prefixes
-    /// enforced, authoritative system aliases, unknown keys are errors.
-    Hardened,
-}
-
-impl From<ProfileArg> for shortnames::Profile {
-    fn from(p: ProfileArg) -> shortnames::Profile {
-        match p {
-            ProfileArg::Compatible => shortnames::Profile::Compatible,
-            ProfileArg::Hardened => shortnames::Profile::Hardened,
-        }
-    }
-}
-
-#[derive(Args)]
-pub struct ConfigArgs {
-    /// The main registries.conf (explicit: a missing file is an error).
-    #[arg(long, value_name = "PATH")]
-    pub registries_conf: Option<PathBuf>,
-    /// The only drop-in directory (missing = no drop-ins).
-    #[arg(long, value_name = "DIR")]
-    pub registries_conf_d: Option<PathBuf>,
-    /// The user short-name alias file (read only; a missing file holds no aliases, as
-    /// Podman's cache; one that exists but cannot be read is an error).
-    #[arg(long, value_name = "PATH")]
-    pub user_aliases: Option<PathBuf>,
-    /// Behaviour profile: `compatible` (exactly the reference) or `hardened`.
-    #[arg(long, value_enum, default_value_t = ProfileArg::Compatible)]
-    pub profile: ProfileArg,
-}
-
-impl ConfigArgs {
-    /// Whether no configuration option was given at all.
-    pub fn is_empty(&self) -> bool {
-        self.registries_conf.is_none()
-            && self.registries_conf_d.is_none()
-            && self.user_aliases.is_none()
-    }
-
-    /// The sources for resolution: the options as given, or, when none was given and the
-    /// host has no system configuration, the built-in defaults (announced on stderr).
-    pub fn sources_or_builtin(&self) -> ConfigSources {
-        if self.is_empty() && !host_has_system_config(&self.sources()) {
-            announce_builtin_defaults();
-            return self.sources().with_builtin_defaults();
-        }
-        self.sources()
-    }
-
-    /// Checks the named files that must be readable up front (exit status 1, one line).
-    /// A missing `--registries-conf` fails through the loader, naming it.
-    pub fn require_readable(&self) -> Result<(), String> {
-        if let Some(p) = &self.user_aliases {
-            input::require_readable_if_present("--user-aliases", p)?;
-        }
-        Ok(())
-    }
-
-    pub fn sources(&self) -> ConfigSources {
-        let mut s = ConfigSources::new();
-        if let Some(p) = &self.registries_conf {
-            s = s.registries_conf(p);
-        }
-        if let Some(p) = &self.registries_conf_d {
-            s = s.registries_conf_d(p);
-        }
-        if let Some(p) = &self.user_aliases {
-            s = s.user_aliases(p);
-        }
-        s.profile(self.profile.into())
-    }
-}
-
-/// Says on stderr that the built-in defaults are in use.
-pub fn announce_builtin_defaults() {
-    super::note(format_args!(
-        "no {} or {} on this host and no configuration option given: \
-         using the built-in alias table and search list ({})",
-        shortnames::config::SYSTEM_REGISTRIES_CONF,
-        shortnames::config::SYSTEM_REGISTRIES_CONF_D,
-        BUILTIN_SEARCH_REGISTRIES.join(", ")
-    ));
-}
+pub use super::config_args::ConfigArgs;
 
 #[derive(Args)]
 pub struct CredentialArgs {

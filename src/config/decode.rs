@@ -91,6 +91,8 @@ pub(crate) struct RawFile {
     pub v1_insecure: Vec<SpStr>,
     pub v1_block: Vec<SpStr>,
     pub v1_span: Span,
+    /// A version-1 table has a `registries` key (even an empty list): v5.40 refuses the file.
+    pub v1_defined: bool,
     pub unknown: Vec<UnknownKey>,
 }
 
@@ -386,6 +388,7 @@ impl Decoder {
                     self.unknown(path2, kspan2);
                     continue;
                 }
+                file.v1_defined = true;
                 let values = self.strings(&path2, list)?;
                 match which {
                     "search" => file.v1_search = values,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use super::decode::{self, RawFile, RawRegistry, SpStr, Span};
-use super::{Limits, Mirror, PullFromMirror, Registry, ShortNameMode, Warning};
+use super::{Compat, Limits, Mirror, PullFromMirror, Registry, ShortNameMode, Warning};
 use crate::config::aliases::{self, AliasEntry};
 use crate::error::{ErrorKind, Lines, Location};
 use crate::quote::Q;
@@ -135,14 +135,23 @@ impl Ctx<'_> {
     }
 }
 
-/// Decodes and validates one file. `drop_in` enforces the v2 format.
+/// Decodes and validates one file. `drop_in` enforces the v2 format; [`Compat::V5_40`]
+/// refuses version-1 tables in every file.
 pub(crate) fn load(
     text: &str,
     origin: &Arc<str>,
     drop_in: bool,
+    compat: Compat,
     limits: &Limits,
 ) -> Result<FileConfig, FileProblem> {
-    load_with(text, origin, drop_in, limits, &mut Sink::first_error())
+    load_with(
+        text,
+        origin,
+        drop_in,
+        compat,
+        limits,
+        &mut Sink::first_error(),
+    )
 }
 
 /// Validates one decoded file reporting *every* problem (for `check`): the problems in the
@@ -155,13 +164,14 @@ pub(crate) fn load_collect_raw(
     raw: RawFile,
     origin: &Arc<str>,
     drop_in: bool,
+    compat: Compat,
     limits: &Limits,
 ) -> (Option<FileConfig>, Vec<FileProblem>) {
     let mut sink = Sink::collect();
     let ctx = Ctx {
         lines: Lines::new(text),
     };
-    let result = validate_decoded(&ctx, raw, origin, drop_in, limits, &mut sink);
+    let result = validate_decoded(&ctx, raw, origin, drop_in, compat, limits, &mut sink);
     let mut problems = sink.collected.unwrap_or_default();
     match result {
         Ok(f) => (Some(f), problems),
@@ -176,6 +186,7 @@ fn load_with(
     text: &str,
     origin: &Arc<str>,
     drop_in: bool,
+    compat: Compat,
     limits: &Limits,
     sink: &mut Sink,
 ) -> Result<FileConfig, FileProblem> {
@@ -188,7 +199,7 @@ fn load_with(
         key: e.key,
         location: ctx.loc(&e.span),
     })?;
-    validate_decoded(&ctx, raw, origin, drop_in, limits, sink)
+    validate_decoded(&ctx, raw, origin, drop_in, compat, limits, sink)
 }
 
 fn validate_decoded(
@@ -196,9 +207,19 @@ fn validate_decoded(
     raw: RawFile,
     origin: &Arc<str>,
     drop_in: bool,
+    compat: Compat,
     limits: &Limits,
     sink: &mut Sink,
 ) -> Result<FileConfig, FileProblem> {
+    // v5.40 checks this right after decoding: it wins over every validation error.
+    if compat == Compat::V5_40 && raw.v1_defined {
+        return Err(FileProblem {
+            kind: ErrorKind::InvalidConfig("v1-unsupported"),
+            message: "registries.conf must be in v2 format but is in v1".into(),
+            key: Some("registries".into()),
+            location: ctx.loc(&raw.v1_span),
+        });
+    }
     if raw.aliases.len() > limits.max_aliases_per_file {
         sink.report(FileProblem {
             kind: ErrorKind::Limit("too-many-aliases"),
@@ -211,7 +232,7 @@ fn validate_decoded(
             location: None,
         })?;
     }
-    validate(ctx, raw, origin, drop_in, sink)
+    validate(ctx, raw, origin, drop_in, compat, sink)
 }
 
 fn validate(
@@ -219,6 +240,7 @@ fn validate(
     mut raw: RawFile,
     origin: &Arc<str>,
     drop_in: bool,
+    compat: Compat,
     sink: &mut Sink,
 ) -> Result<FileConfig, FileProblem> {
     let mut warnings: Vec<Warning> = raw
@@ -468,10 +490,20 @@ fn validate(
         aliases::validate_table(std::mem::take(&mut raw.aliases), origin, &ctx.lines).map_err(
             |c| FileProblem {
                 kind: ErrorKind::InvalidConfig("bad-alias"),
-                message: format!(
-                    "validating short-name aliases: {}",
-                    aliases::join_complaints(&c)
-                ),
+                message: match compat {
+                    // v5.40 joins several complaints with a plain newline.
+                    Compat::V5_40 => format!(
+                        "validating short-name aliases: {}",
+                        c.iter()
+                            .map(|c| c.text.as_str())
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    ),
+                    Compat::V5_23 => format!(
+                        "validating short-name aliases: {}",
+                        aliases::join_complaints(&c)
+                    ),
+                },
                 key: Some(c[0].key.clone()),
                 location: c[0].location,
             },

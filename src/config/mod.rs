@@ -21,9 +21,12 @@
 pub(crate) mod aliases;
 mod builtin;
 pub(crate) mod decode;
+pub(crate) mod discovery;
 pub(crate) mod fastscan;
 pub(crate) mod file;
+pub(crate) mod migrate;
 pub(crate) mod paths;
+pub(crate) mod upgrade;
 
 pub use builtin::{
     host_has_system_config, BUILTIN_DROP_INS, BUILTIN_SEARCH_ORIGIN, BUILTIN_SEARCH_REGISTRIES,
@@ -37,7 +40,11 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+pub(crate) use discovery::{list_candidates, Layout};
+pub use discovery::{Compat, Host, ShadowedFile, HOST_VARIABLES};
+pub use migrate::{migrate, Migration};
 pub use paths::{ConfigSources, Limits, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D};
+pub use upgrade::{upgrade_findings, UpgradeFinding};
 
 use crate::error::{Error, ErrorKind, Location};
 use crate::profile::Profile;
@@ -152,6 +159,23 @@ pub struct Registry {
     pub(crate) key: String,
 }
 
+impl Registry {
+    /// Whether two entries act the same (everything but where they were defined).
+    pub(crate) fn same_settings(&self, other: &Registry) -> bool {
+        self.prefix == other.prefix
+            && self.location == other.location
+            && self.insecure == other.insecure
+            && self.blocked == other.blocked
+            && self.mirror_by_digest_only == other.mirror_by_digest_only
+            && self.mirrors == other.mirrors
+    }
+}
+
+/// Whether two lists of entries act the same, in order.
+pub(crate) fn same_registries<R: std::ops::Deref<Target = Registry>>(a: &[R], b: &[R]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_settings(y))
+}
+
 /// A non-fatal observation about the configuration (the reference ignores these silently).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -230,10 +254,15 @@ pub struct Config {
     pub(crate) aliases: AliasMap,
     /// The main file as shown in messages.
     pub(crate) main_display: Arc<str>,
-    /// The drop-in directory as shown in the blocked message.
-    pub(crate) dropin_dir_display: Arc<str>,
+    /// The blocked message after `registry <prefix> is blocked ` (names the sources).
+    pub(crate) blocked_in: Arc<str>,
     /// The files that were read, in order (main file first when it existed).
     pub files: Vec<Arc<str>>,
+    /// Drop-ins that were not read because a same-named file of a higher-priority directory
+    /// hides them ([`Compat::V5_40`] only), in listing order.
+    pub shadowed: Vec<ShadowedFile>,
+    /// The compat target the configuration was loaded under.
+    pub compat: Compat,
     /// The behaviour profile the configuration was loaded under.
     pub profile: Profile,
     /// Every alias definition in load order, when [`ConfigSources::keep_alias_definitions`]
@@ -321,26 +350,11 @@ impl Config {
 pub(crate) struct ReadProblem {
     pub kind: ErrorKind,
     pub message: String,
+    /// The file could not be opened (as opposed to read or decoded).
+    pub at_open: bool,
 }
 
-fn go_io_text(op: &str, display: &str, e: &io::Error) -> String {
-    let text = match e.kind() {
-        io::ErrorKind::NotFound => "no such file or directory".to_owned(),
-        io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        io::ErrorKind::IsADirectory => "is a directory".to_owned(),
-        io::ErrorKind::NotADirectory => "not a directory".to_owned(),
-        _ => {
-            let s = e.to_string();
-            let s = s.split(" (os error").next().unwrap_or(&s).to_owned();
-            let mut c = s.chars();
-            match c.next() {
-                Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
-                None => s,
-            }
-        }
-    };
-    format!("{op} {display}: {text}")
-}
+use discovery::go_io_text;
 
 /// Reads a whole file as UTF-8 with the size limit. `Ok(None)` when it does not exist.
 pub(crate) fn read_limited_display(
@@ -351,6 +365,7 @@ pub(crate) fn read_limited_display(
     let io_err = |op: &str, e: &io::Error| ReadProblem {
         kind: ErrorKind::InvalidConfig("io"),
         message: go_io_text(op, display, e),
+        at_open: op == "open",
     };
     let f = match fs::File::open(path) {
         Ok(f) => f,
@@ -361,6 +376,7 @@ pub(crate) fn read_limited_display(
     let too_large = || ReadProblem {
         kind: ErrorKind::Limit("file-too-large"),
         message: format!("{display}: file is larger than the limit of {max} bytes"),
+        at_open: false,
     };
     if len > max {
         return Err(too_large());
@@ -379,6 +395,7 @@ pub(crate) fn read_limited_display(
             Err(ReadProblem {
                 kind: ErrorKind::InvalidConfig("toml"),
                 message: format!("toml: invalid UTF-8 at byte {at}"),
+                at_open: false,
             })
         }
     }
@@ -397,6 +414,7 @@ struct Merged {
     additional_layer_store_auth_helper: String,
     warnings: Vec<Warning>,
     files: Vec<Arc<str>>,
+    shadowed: Vec<ShadowedFile>,
     /// `Some` when every definition is to be kept (listings only).
     alias_definitions: Option<Vec<(Box<str>, AliasEntry)>>,
 }
@@ -469,18 +487,68 @@ fn wrap(prefix_kind: &str, display: &str, p: file::FileProblem) -> Error {
     )
 }
 
-fn read_error(prefix_kind: &str, display: &str, p: ReadProblem) -> Error {
-    Error::with_details(
-        p.kind,
-        format!("loading {prefix_kind} {}: {}", Q(display), p.message),
-        Some(display.to_owned()),
-        None,
-        None,
-    )
+/// The loader's side of the walk: decode, validate and merge each file; stop at the first
+/// problem — or, with an observer (`check`), hand every problem to it and carry on.
+struct Loader<'a> {
+    sources: &'a ConfigSources,
+    merged: Merged,
+    observer: Option<&'a mut dyn LoadObserver>,
 }
 
-const MAIN: &str = "registries configuration";
-const DROP_IN: &str = "drop-in registries configuration";
+impl discovery::Visitor for Loader<'_> {
+    fn file(
+        &mut self,
+        path: &discovery::FilePath,
+        role: discovery::Role,
+        text: &str,
+    ) -> Result<(), Error> {
+        let compat = self.sources.compat_target();
+        let prefix = compat.prefix_kind(role);
+        let display = &*path.display;
+        let drop_in = role != discovery::Role::Main;
+        // v5.23: the main file is the search-list origin even when it sets no list.
+        if role == discovery::Role::Main && compat == Compat::V5_23 {
+            self.merged.usr_origin = path.display.clone();
+        }
+        let f = match self.observer.as_deref_mut() {
+            Some(o) => match o.file(&path.display, prefix, text, drop_in, self.sources) {
+                Some(f) => f,
+                None => return Ok(()),
+            },
+            None => {
+                let f = file::load(
+                    text,
+                    &path.display,
+                    drop_in,
+                    compat,
+                    self.sources.input_limits(),
+                )
+                .map_err(|p| wrap(prefix, display, p))?;
+                refuse_unknown_keys(self.sources, prefix, display, &f)?;
+                f
+            }
+        };
+        self.merged.apply(f, &path.display);
+        Ok(())
+    }
+
+    fn problem(&mut self, e: Error) -> Result<(), Error> {
+        match self.observer.as_deref_mut() {
+            Some(o) => {
+                o.problem(e);
+                Ok(())
+            }
+            None => Err(e),
+        }
+    }
+
+    fn shadowed(&mut self, f: ShadowedFile) {
+        if let Some(o) = self.observer.as_deref_mut() {
+            o.shadowed(&f);
+        }
+        self.merged.shadowed.push(f);
+    }
+}
 
 /// Watches the one loader: `check` sees every file and every problem through it (and loads
 /// each file in collect mode) instead of walking and decoding the files itself. With an
@@ -489,19 +557,26 @@ const DROP_IN: &str = "drop-in registries configuration";
 pub(crate) trait LoadObserver {
     /// Validates one file's text in collect mode (recording its problems); `None` when none
     /// of it can be used.
+    /// `prefix_kind` starts its messages (`registries configuration`, ...).
     fn file(
         &mut self,
         origin: &Arc<str>,
+        prefix_kind: &str,
         text: &str,
         drop_in: bool,
-        limits: &Limits,
+        sources: &ConfigSources,
     ) -> Option<file::FileConfig>;
     /// A problem the default load stops at (an unreadable file, a drop-in directory error).
     fn problem(&mut self, err: Error);
+    /// A drop-in hidden by a same-named file of a higher-priority directory.
+    fn shadowed(&mut self, _file: &ShadowedFile) {}
 }
 
 /// Loads with `observer` watching: never fails, see [`LoadObserver`].
-pub(crate) fn load_observed(sources: &ConfigSources, observer: &mut dyn LoadObserver) -> Config {
+pub(crate) fn load_observed<'a>(
+    sources: &'a ConfigSources,
+    observer: &'a mut dyn LoadObserver,
+) -> Config {
     match load_with(sources, Some(observer)) {
         Ok(c) => c,
         Err(_) => unreachable!("an observed load hands every problem to the observer"),
@@ -512,137 +587,51 @@ fn load(sources: &ConfigSources) -> Result<Config, Error> {
     load_with(sources, None)
 }
 
-/// Validates one file: the default path (first error, hardened unknown keys) or the observer.
-fn load_file(
-    observer: &mut Option<&mut dyn LoadObserver>,
-    sources: &ConfigSources,
-    (kind, display, origin): (&str, &str, &Arc<str>),
-    text: &str,
-    drop_in: bool,
-) -> Result<Option<file::FileConfig>, Error> {
-    let limits = sources.input_limits();
-    if let Some(o) = observer.as_deref_mut() {
-        return Ok(o.file(origin, text, drop_in, limits));
-    }
-    let f = file::load(text, origin, drop_in, limits).map_err(|p| wrap(kind, display, p))?;
-    refuse_unknown_keys(sources, kind, display, &f)?;
-    Ok(Some(f))
-}
-
-fn load_with(
-    sources: &ConfigSources,
-    mut observer: Option<&mut dyn LoadObserver>,
+fn load_with<'a>(
+    sources: &'a ConfigSources,
+    observer: Option<&'a mut dyn LoadObserver>,
 ) -> Result<Config, Error> {
-    // The default path stops at the first problem; an observer gets it and loading goes on.
-    macro_rules! fail {
-        ($e:expr) => {{
-            let e = $e;
-            match observer.as_deref_mut() {
-                Some(o) => o.problem(e),
-                None => return Err(e),
-            }
-        }};
-    }
-    let main = sources.main_file();
-    let main_display: Arc<str> = Arc::from(main.display.as_str());
-    let mut merged = Merged {
-        registries: FxHashMap::default(),
-        usr: Vec::new(),
-        usr_origin: Arc::from(""),
-        usr_at: None,
-        mode_at: None,
-        credential_helpers: Vec::new(),
-        mode: None,
-        aliases: AliasMap::default(),
-        additional_layer_store_auth_helper: String::new(),
-        warnings: Vec::new(),
-        files: Vec::new(),
-        alias_definitions: sources.keeps_alias_definitions().then(Vec::new),
+    let mut loader = Loader {
+        sources,
+        observer,
+        merged: Merged {
+            registries: FxHashMap::default(),
+            usr: Vec::new(),
+            usr_origin: Arc::from(""),
+            usr_at: None,
+            mode_at: None,
+            credential_helpers: Vec::new(),
+            mode: None,
+            aliases: AliasMap::default(),
+            additional_layer_store_auth_helper: String::new(),
+            warnings: Vec::new(),
+            files: Vec::new(),
+            shadowed: Vec::new(),
+            alias_definitions: sources.keeps_alias_definitions().then(Vec::new),
+        },
     };
-    let limits = *sources.input_limits();
-    match read_limited_display(
-        &sources.io_path(&main.path),
-        &main.display,
-        limits.max_file_size,
-    ) {
-        Ok(Some(text)) => {
-            let what = (MAIN, main.display.as_str(), &main_display);
-            merged.usr_origin = main_display.clone();
-            if let Some(f) = load_file(&mut observer, sources, what, &text, false)? {
-                merged.apply(f, &main_display);
-            }
-        }
-        Ok(None) if !main.explicit => {}
-        Ok(None) => fail!(Error::with_details(
-            ErrorKind::InvalidConfig("io"),
-            format!(
-                "loading {MAIN} {}: open {}: no such file or directory",
-                Q(&main.display),
-                main.display
-            ),
-            Some(main.display.clone()),
-            None,
-            None,
-        )),
-        Err(p) => fail!(read_error(MAIN, &main.display, p)),
-    }
-
-    for (name, contents) in sources.prepended_drop_ins() {
-        let origin: Arc<str> = Arc::from(name.as_str());
-        if let Some(f) = load_file(
-            &mut observer,
-            sources,
-            (DROP_IN, name, &origin),
-            contents,
-            true,
-        )? {
-            merged.apply(f, &origin);
-        }
-    }
-
-    for dir in sources.drop_in_dirs() {
-        let found = match paths::discover_drop_ins(sources, &dir) {
-            Ok(found) => found,
-            Err(e) => {
-                fail!(e);
-                continue;
-            }
-        };
-        for display in found {
-            let io_path = sources.io_path(Path::new(&display));
-            let text = match read_limited_display(&io_path, &display, limits.max_file_size) {
-                Ok(Some(t)) => t,
-                Ok(None) => continue, // vanished since listing (upstream v5.34 behaviour)
-                Err(p) => {
-                    fail!(read_error(DROP_IN, &display, p));
-                    continue;
-                }
-            };
-            let origin: Arc<str> = Arc::from(display.as_str());
-            let what = (DROP_IN, display.as_str(), &origin);
-            if let Some(f) = load_file(&mut observer, sources, what, &text, true)? {
-                merged.apply(f, &origin);
-            }
-        }
-    }
-
+    let walked = discovery::walk(sources, &mut loader)?;
+    let merged = loader.merged;
     let mut registries: Vec<Arc<Registry>> = merged.registries.into_values().collect();
     registries.sort_by(|a, b| a.prefix.as_bytes().cmp(b.prefix.as_bytes()));
-    if merged.credential_helpers.is_empty() {
-        merged.credential_helpers = vec![AUTH_FILE_HELPER.to_owned()];
-    }
+    let credential_helpers = match merged.credential_helpers.is_empty() {
+        true => vec![AUTH_FILE_HELPER.to_owned()],
+        false => merged.credential_helpers,
+    };
     Ok(Config {
         short_name_mode: merged.mode.unwrap_or(ShortNameMode::Permissive),
         unqualified_search_registries: merged.usr,
         search_registries_origin: merged.usr_origin,
-        credential_helpers: merged.credential_helpers,
+        credential_helpers,
         additional_layer_store_auth_helper: merged.additional_layer_store_auth_helper,
         registries,
         warnings: merged.warnings,
         aliases: merged.aliases,
-        main_display,
-        dropin_dir_display: Arc::from(sources.blocked_message_dir()),
+        main_display: walked.main,
+        blocked_in: Arc::from(walked.blocked_in),
         files: merged.files,
+        shadowed: merged.shadowed,
+        compat: sources.compat_target(),
         profile: sources.selected_profile(),
         alias_definitions: merged.alias_definitions.unwrap_or_default(),
         search_registries_at: merged.usr_at,

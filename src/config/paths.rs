@@ -1,12 +1,9 @@
 //! Which files make up the configuration (resolution rules 1–4, config-formats §1).
 
-use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::config::ShortNameMode;
-use crate::error::{Error, ErrorKind};
+use crate::config::{Compat, Host, ShortNameMode};
 use crate::profile::Profile;
 
 /// The system-wide main file.
@@ -14,11 +11,15 @@ pub const SYSTEM_REGISTRIES_CONF: &str = "/etc/containers/registries.conf";
 /// The system-wide drop-in directory.
 pub const SYSTEM_REGISTRIES_CONF_D: &str = "/etc/containers/registries.conf.d";
 
-/// Where the configuration comes from: explicit paths, or the system defaults.
+/// Where the configuration comes from: explicit paths, or discovery on a described host.
 ///
-/// The default ([`ConfigSources::new`]) reads the system files only and never consults the
-/// environment ($HOME, XDG variables), as a root daemon should.
-/// [`ConfigSources::podman_compatible`] applies the per-user discovery of Podman.
+/// [`ConfigSources::new`] reads the system files only and never consults the environment
+/// ($HOME, XDG variables), as a root daemon should; explicit paths replace them.
+/// [`ConfigSources::discover`] finds the files the way containers/image does on the host a
+/// [`Host`] describes, under the [`Compat`] target chosen with [`ConfigSources::compat`]
+/// (see `shared/spec/discovery.md`). Setting [`registries_conf`](ConfigSources::registries_conf)
+/// or [`registries_conf_d`](ConfigSources::registries_conf_d) switches file discovery off
+/// (the host then still decides the default user alias cache).
 ///
 /// Paths are used as given, both for reading and in messages; [`ConfigSources::fs_root`] makes
 /// every path resolve inside a directory (like running there, or chrooted) while messages still
@@ -36,10 +37,11 @@ pub const SYSTEM_REGISTRIES_CONF_D: &str = "/etc/containers/registries.conf.d";
 pub struct ConfigSources {
     limits: Limits,
     registries_conf: Option<PathBuf>,
-    registries_conf_d: Option<PathBuf>,
+    registries_conf_d: Vec<PathBuf>,
     user_aliases: Option<PathBuf>,
     root: Option<PathBuf>,
-    home: Option<PathBuf>,
+    host: Option<Host>,
+    compat: Compat,
     prepended: Vec<(String, Arc<str>)>,
     short_name_mode: Option<ShortNameMode>,
     profile: Profile,
@@ -97,12 +99,6 @@ impl Limits {
     }
 }
 
-pub(crate) struct MainFile {
-    pub path: PathBuf,
-    pub display: String,
-    pub explicit: bool,
-}
-
 impl ConfigSources {
     /// The system defaults: `/etc/containers/registries.conf` (missing = empty configuration),
     /// `/etc/containers/registries.conf.d`, no user alias file.
@@ -110,20 +106,54 @@ impl ConfigSources {
         ConfigSources::default()
     }
 
-    /// Podman-compatible discovery: `CONTAINERS_REGISTRIES_CONF` (else
-    /// `REGISTRIES_CONFIG_PATH`) as the explicit main file, the per-user files under `$HOME`,
-    /// and the alias cache chosen by effective UID (`_CONTAINERS_ROOTLESS_UID` first) and
-    /// `XDG_CACHE_HOME`.
-    pub fn podman_compatible() -> ConfigSources {
-        let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
-        let mut s = ConfigSources::new();
-        if let Some(p) = env("CONTAINERS_REGISTRIES_CONF").or_else(|| env("REGISTRIES_CONFIG_PATH"))
-        {
-            s.registries_conf = Some(PathBuf::from(p));
+    /// Discovery on `host`: the files containers/image reads there (under the compat target,
+    /// default [`Compat::V5_23`]) and the user alias cache of its user. The files are found
+    /// anew on every load (so a reload sees a per-user file created meanwhile).
+    ///
+    /// ```
+    /// use shortnames::config::{Compat, Host};
+    /// use shortnames::{Config, ConfigSources};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let home = dir.path().join("home");
+    /// std::fs::create_dir_all(home.join(".config/containers/registries.conf.d")).unwrap();
+    /// std::fs::write(home.join(".config/containers/registries.conf.d/10-me.conf"),
+    ///     "unqualified-search-registries = [\"quay.io\"]\n").unwrap();
+    /// let host = Host::new().sysroot(dir.path().join("root")).home(&home).uid(1000);
+    /// let config = Config::load(&ConfigSources::discover(&host).compat(Compat::V5_40)).unwrap();
+    /// assert!(config.files[0].ends_with("/home/.config/containers/registries.conf.d/10-me.conf"));
+    /// ```
+    pub fn discover(host: &Host) -> ConfigSources {
+        ConfigSources {
+            host: Some(host.clone()),
+            ..ConfigSources::default()
         }
-        s.home = env("HOME").map(PathBuf::from);
-        s.user_aliases = crate::alias_cache::podman_default_cache_path();
-        s
+    }
+
+    /// Discovery on the running process's host ([`Host::from_process_env`]) with the
+    /// default compat target: what Podman reads for this user.
+    pub fn podman_compatible() -> ConfigSources {
+        ConfigSources::discover(&Host::from_process_env())
+    }
+
+    /// Selects the containers/image release whose rules apply (default [`Compat::V5_23`]):
+    /// discovery, blocked-message wording, version-1 files, search-list origin, error prefixes.
+    pub fn compat(mut self, compat: Compat) -> Self {
+        self.compat = compat;
+        self
+    }
+
+    /// The compat target in force.
+    pub fn compat_target(&self) -> Compat {
+        self.compat
+    }
+
+    /// The host discovery runs on, when file discovery is in use (no explicit file paths).
+    pub fn discovery_host(&self) -> Option<&Host> {
+        match self.registries_conf.is_none() && self.registries_conf_d.is_empty() {
+            true => self.host.as_ref(),
+            false => None,
+        }
     }
 
     /// Sets the main file explicitly (a missing file is then an error).
@@ -132,9 +162,12 @@ impl ConfigSources {
         self
     }
 
-    /// Sets the only drop-in directory (a missing directory is not an error).
+    /// Adds a drop-in directory (a missing directory is not an error). Directories are
+    /// given in application order: with [`Compat::V5_23`] every drop-in of the first, then of
+    /// the next; with [`Compat::V5_40`] a later directory's file hides a same-named one of an
+    /// earlier directory and the survivors apply in file-name order.
     pub fn registries_conf_d(mut self, path: impl Into<PathBuf>) -> Self {
-        self.registries_conf_d = Some(path.into());
+        self.registries_conf_d.push(path.into());
         self
     }
 
@@ -207,9 +240,10 @@ impl ConfigSources {
     /// Whether anything other than the defaults was configured.
     pub fn is_default(&self) -> bool {
         self.registries_conf.is_none()
-            && self.registries_conf_d.is_none()
+            && self.registries_conf_d.is_empty()
             && self.user_aliases.is_none()
             && self.prepended.is_empty()
+            && self.host.is_none()
     }
 
     /// Selects the behaviour profile (default [`Profile::Compatible`]); see
@@ -235,60 +269,41 @@ impl ConfigSources {
         self.short_name_mode
     }
 
-    fn user_main(&self) -> Option<PathBuf> {
-        self.home
-            .as_ref()
-            .map(|h| h.join(".config/containers/registries.conf"))
+    pub(crate) fn explicit_main(&self) -> Option<&Path> {
+        self.registries_conf.as_deref()
     }
 
-    fn user_dir(&self) -> Option<PathBuf> {
-        self.home
-            .as_ref()
-            .map(|h| h.join(".config/containers/registries.conf.d"))
+    pub(crate) fn explicit_dirs(&self) -> &[PathBuf] {
+        &self.registries_conf_d
     }
 
-    fn uses_user_main(&self) -> bool {
-        self.registries_conf.is_none()
-            && self.user_main().is_some_and(|p| self.io_path(&p).exists())
+    /// The host, also when explicit paths switched file discovery off.
+    pub(crate) fn host(&self) -> Option<&Host> {
+        self.host.as_ref()
     }
 
-    pub(crate) fn main_file(&self) -> MainFile {
-        let (path, explicit) = match &self.registries_conf {
-            Some(p) => (p.clone(), true),
-            None if self.uses_user_main() => (self.user_main().unwrap_or_default(), false),
-            None => (PathBuf::from(SYSTEM_REGISTRIES_CONF), false),
-        };
-        MainFile {
-            display: path.to_string_lossy().into_owned(),
-            path,
-            explicit,
-        }
-    }
-
-    pub(crate) fn drop_in_dirs(&self) -> Vec<PathBuf> {
-        if let Some(d) = &self.registries_conf_d {
-            return vec![d.clone()];
-        }
-        if self.uses_user_main() {
-            return self.user_dir().into_iter().collect();
-        }
-        let mut v = vec![PathBuf::from(SYSTEM_REGISTRIES_CONF_D)];
-        v.extend(self.user_dir());
-        v
-    }
-
-    /// `ConfigDirPath`: the per-user directory when one is in use, else the system one.
-    pub(crate) fn blocked_message_dir(&self) -> String {
-        self.drop_in_dirs()
-            .last()
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    }
-
-    pub(crate) fn user_alias_file(&self) -> Option<(PathBuf, String)> {
+    /// The user alias file as configured: the one set with
+    /// [`user_aliases`](ConfigSources::user_aliases), else (with discovery) the host's cache
+    /// ([`Host::user_alias_cache`]); `None` without either.
+    ///
+    /// ```
+    /// use shortnames::config::Host;
+    /// use shortnames::ConfigSources;
+    /// assert_eq!(ConfigSources::new().user_alias_path(), None);
+    /// let s = ConfigSources::discover(&Host::new().uid(1000).home("/h"));
+    /// assert_eq!(s.user_alias_path().unwrap(),
+    ///     std::path::Path::new("/h/.cache/containers/short-name-aliases.conf"));
+    /// ```
+    pub fn user_alias_path(&self) -> Option<PathBuf> {
         self.user_aliases
-            .as_ref()
-            .map(|p| (self.io_path(p), p.to_string_lossy().into_owned()))
+            .clone()
+            .or_else(|| self.host.as_ref()?.user_alias_cache())
+    }
+
+    /// The user alias file as read and as shown.
+    pub(crate) fn user_alias_file(&self) -> Option<(PathBuf, String)> {
+        self.user_alias_path()
+            .map(|p| (self.io_path(&p), p.to_string_lossy().into_owned()))
     }
 
     pub(crate) fn prepended_drop_ins(&self) -> impl Iterator<Item = (&String, &str)> {
@@ -301,97 +316,5 @@ impl ConfigSources {
             None => p.to_path_buf(),
             Some(root) => root.join(p.strip_prefix("/").unwrap_or(p)),
         }
-    }
-}
-
-/// Go's `filepath.Clean`.
-pub(crate) fn go_clean(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let rooted = p.starts_with('/');
-    let mut out: Vec<&str> = Vec::new();
-    for comp in p.split('/') {
-        match comp {
-            "" | "." => {}
-            ".." => {
-                if out.last().is_some_and(|c| *c != "..") {
-                    out.pop();
-                } else if !rooted {
-                    out.push("..");
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    let joined = out.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".into(),
-        (false, false) => joined,
-    }
-}
-
-/// Drop-in discovery in one directory (rule 3): direct children whose path ends in `.conf`,
-/// directories skipped, byte order; a missing directory gives none.
-pub(crate) fn discover_drop_ins(sources: &ConfigSources, dir: &Path) -> Result<Vec<String>, Error> {
-    let display = dir.to_string_lossy().into_owned();
-    let io_dir = sources.io_path(dir);
-    let walk_err = |e: &io::Error| {
-        Error::with_details(
-            ErrorKind::InvalidConfig("io"),
-            format!(
-                "reading registries.conf.d: {}",
-                super::go_io_text("open", &display, e)
-            ),
-            Some(display.clone()),
-            None,
-            None,
-        )
-    };
-    // Like filepath.WalkDir, the root is not followed when it is a symbolic link.
-    let meta = match fs::symlink_metadata(&io_dir) {
-        Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(walk_err(&e)),
-    };
-    if !meta.is_dir() {
-        return Ok(if display.ends_with(".conf") {
-            vec![display]
-        } else {
-            Vec::new()
-        });
-    }
-    let entries = fs::read_dir(&io_dir).map_err(|e| walk_err(&e))?;
-    let mut names: Vec<(Vec<u8>, String)> = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| walk_err(&e))?;
-        let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
-        if is_dir {
-            continue;
-        }
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let path = go_clean(&format!("{display}/{name}"));
-        if path.ends_with(".conf") {
-            names.push((name.into_bytes(), path));
-        }
-    }
-    names.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(names.into_iter().map(|(_, p)| p).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::go_clean;
-
-    #[test]
-    fn clean_like_go() {
-        assert_eq!(
-            go_clean("registries.conf.d/x.conf"),
-            "registries.conf.d/x.conf"
-        );
-        assert_eq!(go_clean("./d//x.conf"), "d/x.conf");
-        assert_eq!(go_clean("/etc/../x"), "/x");
-        assert_eq!(go_clean("../a/./b/"), "../a/b");
     }
 }

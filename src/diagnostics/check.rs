@@ -39,7 +39,7 @@ use std::sync::Arc;
 
 use crate::config::aliases::AliasEntry;
 use crate::config::decode::{self, DecodeError, RawFile, Span};
-use crate::config::{self, file, ConfigSources, Limits, Registry, ShortNameMode};
+use crate::config::{self, file, ConfigSources, Registry, ShortNameMode};
 use crate::diagnostics::{Finding, Level, SourceTexts};
 use crate::error::{Error, Lines, Location};
 use crate::profile::Profile;
@@ -160,6 +160,16 @@ pub fn check(sources: &ConfigSources, options: &CheckOptions) -> ConfigReport {
     let config = config::load_observed(&sources, &mut c);
     c.analyse(&sources, &config);
     c.drop_follow_ons();
+    if sources.compat_target() == config::Compat::V5_40 {
+        // What stops working compared with v5.23 (Podman 4 → Podman 6).
+        for f in config::upgrade_findings(&sources) {
+            let d = Finding::new(Level::Warning, format!("upgrade/{}", f.code), f.message);
+            c.push(match f.file {
+                Some(file) => d.at(&*file, None),
+                None => d,
+            });
+        }
+    }
     let order: HashMap<String, usize> = c
         .report
         .files
@@ -213,9 +223,6 @@ struct Checker {
     user_aliases: usize,
 }
 
-const MAIN: &str = "registries configuration";
-const DROP_IN: &str = "drop-in registries configuration";
-
 /// At most this many type errors are set aside per file (then the walk of that file stops).
 const MAX_TYPE_ERRORS: usize = 64;
 
@@ -223,15 +230,21 @@ impl config::LoadObserver for Checker {
     fn file(
         &mut self,
         origin: &Arc<str>,
+        prefix_kind: &str,
         text: &str,
         drop_in: bool,
-        limits: &Limits,
+        sources: &ConfigSources,
     ) -> Option<file::FileConfig> {
-        self.load_one(origin, text, drop_in, limits)
+        self.load_one(origin, prefix_kind, text, drop_in, sources)
     }
 
     fn problem(&mut self, err: Error) {
         self.push(Finding::from_error(&err));
+    }
+
+    fn shadowed(&mut self, f: &config::ShadowedFile) {
+        let message = format!("not read: {} has the same file name and wins", f.by);
+        self.push(Finding::new(Level::Note, "drop-in-shadowed", message).at(&*f.path, None));
     }
 }
 
@@ -346,14 +359,14 @@ impl Checker {
     fn load_one(
         &mut self,
         origin: &Arc<str>,
+        what: &str,
         text: &str,
         drop_in: bool,
-        limits: &Limits,
+        sources: &ConfigSources,
     ) -> Option<file::FileConfig> {
         let display: &str = origin;
         self.report.files.push(display.to_owned());
         self.report.sources.insert(display, text);
-        let what = if drop_in { DROP_IN } else { MAIN };
         let (work, decoded, type_errors) = decode_setting_aside(text);
         let lines = Lines::new(&work);
         let loc = |s: &Span| lines.span(s);
@@ -402,7 +415,14 @@ impl Checker {
         let sets_empty_search = raw.usr.as_ref().is_some_and(|u| u.is_empty())
             || (raw.usr.is_none() && v1_header.is_some() && raw.v1_search.is_empty());
         self.spans.add(origin, &lines, &raw);
-        let (config, problems) = file::load_collect_raw(&work, raw, origin, drop_in, limits);
+        let (config, problems) = file::load_collect_raw(
+            &work,
+            raw,
+            origin,
+            drop_in,
+            sources.compat_target(),
+            sources.input_limits(),
+        );
         for p in problems {
             let mut d = Finding::new(
                 Level::Error,

@@ -220,6 +220,18 @@ pub fn explain(sources: &ConfigSources, name: &str, options: &ExplainOptions) ->
             config.short_name_mode
         ),
     );
+    for s in &config.shadowed {
+        b.at(
+            1,
+            "note",
+            format!(
+                "{} is not read: {} has the same name and wins",
+                s.path, s.by
+            ),
+            Some(&s.path),
+            None,
+        );
+    }
     explain_input(&mut b, &resolver, config, name, profile);
     match resolver.resolve(name) {
         Err(e) => {

@@ -1,0 +1,49 @@
+//! `shortnames migrate FILE`: rewrite a version-1 registries.conf as the equivalent
+//! version-2 file (printed on stdout), or with `--check` only say whether it needs it.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use shortnames::config::migrate;
+
+#[derive(Args)]
+pub struct MigrateArgs {
+    /// Exit with status 1 (printing nothing on stdout) when FILE needs migrating, 0 when not.
+    #[arg(long)]
+    check: bool,
+    /// The registries.conf to convert.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+}
+
+pub fn run(args: MigrateArgs) -> ExitCode {
+    let shown = args.file.to_string_lossy().into_owned();
+    let text = match std::fs::read_to_string(&args.file) {
+        Ok(t) => t,
+        Err(e) => return super::usage_error(format!("cannot read {shown}: {e}")),
+    };
+    let m = match migrate(&text, &shown) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("shortnames: {}", e.located());
+            return ExitCode::from(2);
+        }
+    };
+    if args.check {
+        if m.needed {
+            eprintln!(
+                "shortnames: {shown} uses version-1 tables, which containers/image v5.40 \
+                 (Podman 6) refuses: run `shortnames migrate {shown}`"
+            );
+            return ExitCode::from(1);
+        }
+        return ExitCode::SUCCESS;
+    }
+    if !m.needed {
+        eprintln!("shortnames: {shown} has no version-1 tables; unchanged");
+    }
+    let _ = std::io::stdout().write_all(m.text.as_bytes());
+    ExitCode::SUCCESS
+}
