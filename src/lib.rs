@@ -112,6 +112,8 @@
 //!   crate is the library only.
 //! * `oci`: [`Reference::to_oci`](crate::Reference) converts to `oci-spec`'s distribution
 //!   reference.
+//! * `yaml` (enabled by `cli`): Kubernetes manifests — the shared reader `kube`, `scan`, and
+//!   `render` (what the Machine Config Operator lays down on OpenShift nodes).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -121,15 +123,20 @@ pub mod credentials;
 pub mod diagnostics;
 pub mod engine;
 mod error;
-
+#[cfg(feature = "yaml")]
+pub mod kube;
 mod lock;
 mod profile;
 mod pull_sources;
 mod quote;
 pub mod reference;
 mod registry_index;
+#[cfg(feature = "yaml")]
+pub mod render;
 pub mod report;
 pub mod resolve;
+#[cfg(feature = "yaml")]
+pub mod scan;
 mod user_aliases;
 
 pub use config::{Config, ConfigSources, Mirror, PullFromMirror, Registry, ShortNameMode, Warning};

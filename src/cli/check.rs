@@ -19,6 +19,10 @@ pub struct CheckArgs {
     /// Fail (exit status 1) on warnings too, not only on errors.
     #[arg(long)]
     strict: bool,
+    /// Check what MCO renders from these cluster objects (IDMS, ITMS, ICSP, Image `cluster`)
+    /// instead of a registries.conf (repeat for several files).
+    #[arg(long, value_name = "FILE")]
+    cluster_objects: Vec<std::path::PathBuf>,
 }
 
 /// Exit status 0 when clean, 1 with errors (or warnings with `--strict`); the report goes to
@@ -27,10 +31,17 @@ pub fn run(args: CheckArgs) -> ExitCode {
     if let Err(e) = args.config.require_readable() {
         return super::failure(e);
     }
-    let report = check(
-        &args.config.sources_or_builtin(),
-        &CheckOptions::default().profile(args.config.profile.into()),
-    );
+    let report = if args.cluster_objects.is_empty() {
+        check(
+            &args.config.sources_or_builtin(),
+            &CheckOptions::default().profile(args.config.profile.into()),
+        )
+    } else {
+        match super::render::cluster_objects_report(&args.cluster_objects) {
+            Ok(r) => r,
+            Err(code) => return code,
+        }
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {

@@ -18,6 +18,15 @@ pub struct ExplainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Explain on a node after MCO renders these cluster objects (IDMS, ITMS, ICSP, Image
+    /// `cluster`) over the node profile (repeat for several files).
+    #[arg(long, value_name = "FILE")]
+    cluster_objects: Vec<std::path::PathBuf>,
+    /// The node profile for --cluster-objects: a node root with etc/containers, or a
+    /// built-in profile's name (default: --sysroot DIR if given, else `openshift`, a node as
+    /// MCO lays it down).
+    #[arg(long, value_name = "DIR", requires = "cluster_objects")]
+    node_profile: Option<std::path::PathBuf>,
     /// The image name (`docker://NAME` is taken as fully qualified, as Podman does).
     #[arg(value_name = "NAME")]
     name: String,
@@ -33,16 +42,33 @@ pub fn run(args: ExplainArgs) -> ExitCode {
     if let Err(e) = args.config.require_readable() {
         return super::failure(e);
     }
-    let sources = args.config.sources_or_builtin();
-    let e = explain(
-        &sources,
-        &name,
-        &ExplainOptions::default().profile(args.config.profile.into()),
-    );
-    let usable = e.error.is_none()
-        && Resolver::new(&sources)
-            .resolve(&name)
-            .is_ok_and(|r| has_usable_endpoint(&r));
+    let options = ExplainOptions::default().profile(args.config.profile.into());
+    let (e, usable) = if args.cluster_objects.is_empty() {
+        let sources = args.config.sources_or_builtin();
+        let e = explain(&sources, &name, &options);
+        let usable = e.error.is_none()
+            && Resolver::new(&sources)
+                .resolve(&name)
+                .is_ok_and(|r| has_usable_endpoint(&r));
+        (e, usable)
+    } else {
+        let on_node = super::render::explain_on_node(
+            &args.cluster_objects,
+            args.node_profile
+                .as_deref()
+                .or(args.config.sysroot.as_deref()),
+            &name,
+            &options,
+        );
+        match on_node {
+            // The rendered node is in memory: only the resolution error decides here.
+            Ok(e) => {
+                let usable = e.error.is_none();
+                (e, usable)
+            }
+            Err(code) => return code,
+        }
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {

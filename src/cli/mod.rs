@@ -27,7 +27,9 @@ pub mod config_args;
 pub mod explain;
 pub mod input;
 pub mod migrate;
+pub mod render;
 pub mod resolve;
+pub mod scan;
 pub mod vocab;
 
 use std::io::IsTerminal;
@@ -86,6 +88,11 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Rewrite a version-1 registries.conf as the equivalent version-2 file.
     Migrate(migrate::MigrateArgs),
+    /// What the Machine Config Operator lays down on OpenShift nodes, and what it costs them.
+    #[command(subcommand)]
+    Render(render::RenderCommand),
+    /// Check the images of Kubernetes manifests against a CRI-O node's configuration.
+    Scan(scan::ScanArgs),
     /// Print a shell completion script (e.g. `shortnames completion bash >
     /// /usr/share/bash-completion/completions/shortnames`).
     Completion(CompletionArgs),
@@ -103,6 +110,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Migrate(args) => migrate::run(args),
+        Command::Render(cmd) => render::run(cmd),
+        Command::Scan(args) => scan::run(args),
         Command::Completion(args) => completion(args),
         Command::Man(args) => man(args),
     }

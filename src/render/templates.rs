@@ -1,0 +1,8 @@
+//! MCO's base templates for `/etc/containers/registries.conf` and `/etc/containers/policy.json`
+//! (spec rule 2), embedded from `render/base/` (see its PROVENANCE.md).
+
+/// The template registries.conf every pool starts from.
+pub const REGISTRIES_CONF: &str = include_str!("../../render/base/registries.conf");
+
+/// The template policy.json (no final newline), the base of every generated policy.json.
+pub const POLICY_JSON: &str = include_str!("../../render/base/policy.json");
