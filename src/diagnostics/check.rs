@@ -265,7 +265,8 @@ fn decode_setting_aside(text: &str) -> (String, Result<RawFile, DecodeError>, Ve
         let start = e.span.as_ref().map(|s| s.start);
         let tries = start.map(|s| attempts.entry(s).or_insert(0));
         let patched = match (e.key.as_deref(), tries) {
-            (Some(key), Some(tries)) if type_errors.len() < MAX_TYPE_ERRORS => {
+            // Only a value of the wrong type is set aside (a syntax error names its last key too).
+            (Some(key), Some(tries)) if e.type_mismatch && type_errors.len() < MAX_TYPE_ERRORS => {
                 *tries += 1;
                 set_aside(&work, key, e.span.clone().unwrap_or_default(), *tries)
             }
@@ -326,7 +327,12 @@ fn set_aside(text: &str, key: &str, span: std::ops::Range<usize>, attempt: u8) -
             return rename(pos);
         }
     }
-    if attempt > 2 || span.end > text.len() || span.start >= span.end {
+    if attempt > 2
+        || span.end > text.len()
+        || span.start >= span.end
+        || !text.is_char_boundary(span.start)
+        || !text.is_char_boundary(span.end)
+    {
         return None;
     }
     let value = &text[span.clone()];
