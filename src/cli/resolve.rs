@@ -120,7 +120,8 @@ fn read_names(args: &ResolveArgs) -> Result<Vec<Vec<u8>>, String> {
     let mut names: Vec<Vec<u8>> = args.names.iter().map(|n| n.clone().into_bytes()).collect();
     if let Some(path) = &args.names_from {
         let text = input::read_input_limited(path, args.names_from_limit).map_err(|e| {
-            let e = e.replacen("cannot read ", "cannot read names from ", 1);
+            // As every option naming a file: `--names-from cannot read FILE: why`.
+            let e = format!("--names-from {e}");
             if e.contains("larger than the limit") {
                 format!("{e} (see --names-from-limit)")
             } else {
@@ -161,6 +162,26 @@ pub fn has_usable_endpoint(r: &Resolution) -> bool {
     })
 }
 
+/// Adds the `credentials` member (the vocabulary of [`vocab::pull_credentials_json`]) to
+/// every source of one lookup of the corpus document.
+fn add_credentials(lookup: &mut Value, resolver: &Resolver, name: &[u8], keyring: &Keyring) {
+    let Ok(r) = resolver.resolve_bytes(name) else {
+        return;
+    };
+    let Some(candidates) = lookup["candidates"].as_array_mut() else {
+        return;
+    };
+    for (c, cj) in r.candidates.iter().zip(candidates) {
+        let per_source = keyring.pull_source_credentials(c, None);
+        let Some(sources) = cj["sources"].as_array_mut() else {
+            continue;
+        };
+        for (s, sc) in sources.iter_mut().zip(&per_source) {
+            s["credentials"] = vocab::pull_credentials_json(&sc.credentials);
+        }
+    }
+}
+
 pub fn run(args: ResolveArgs) -> ExitCode {
     let names = match read_names(&args) {
         Ok(n) => n,
@@ -197,9 +218,19 @@ pub fn run(args: ResolveArgs) -> ExitCode {
             // name; `docker://` is a transport of the command line, see input::image_name),
             // streamed lookup by lookup: memory stays constant however many names.
             let mut out = std::io::BufWriter::new(out);
-            let _ = report::write_document(&mut out, &resolver, &names, keyring.as_ref(), |l| {
-                failed |= lookup_failed(l);
+            let diagnostics = keyring.as_ref().map(|k| {
+                k.diagnostics()
+                    .iter()
+                    .map(vocab::auth_diagnostic_json)
+                    .collect()
             });
+            let each = |raw: &[u8], l: &mut Value| {
+                if let Some(k) = &keyring {
+                    add_credentials(l, &resolver, raw, k);
+                }
+                failed |= lookup_failed(l);
+            };
+            let _ = report::write_document_with(&mut out, &resolver, &names, each, diagnostics);
             let _ = writeln!(out);
             let _ = out.flush();
         }
