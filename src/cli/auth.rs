@@ -51,15 +51,11 @@ pub fn run(cmd: AuthCommand) -> ExitCode {
 /// Whether `path` holds a legacy `.dockercfg`: a JSON object without `auths` whose members
 /// are objects with an `auth` (or `username`/`password`) field.
 fn looks_like_dockercfg(path: &Path) -> bool {
-    // Only a file of credential-document size is peeked at (the check itself applies the
-    // document limit and reports it).
-    let small = std::fs::metadata(path).is_ok_and(|m| {
-        m.is_file() && m.len() <= shortnames::credentials::MAX_DOCUMENT_BYTES as u64
-    });
-    if !small {
-        return false;
-    }
-    let Ok(bytes) = std::fs::read(path) else {
+    // Only a regular file of credential-document size is peeked at, through the library's
+    // bounded non-blocking reader (the check itself applies the document limit and reports
+    // it).
+    let limit = shortnames::credentials::MAX_DOCUMENT_BYTES as u64;
+    let Ok(Some(bytes)) = shortnames::fs::read_limited(path, limit) else {
         return false;
     };
     let Ok(serde_json::Value::Object(top)) = serde_json::from_slice::<serde_json::Value>(&bytes)
