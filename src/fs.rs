@@ -186,6 +186,21 @@ pub(crate) fn open_regular(path: &Path) -> Result<Option<(File, Metadata)>, Read
     Ok(Some((file, meta)))
 }
 
+/// Checks, without reading and without ever blocking, that `path` is a regular file (or a
+/// symbolic link to one) that can be opened for reading: `Ok(false)` when it does not exist.
+///
+/// ```
+/// use shortnames::fs::{check_readable, ReadError};
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("f"), "abc").unwrap();
+/// assert!(check_readable(&dir.path().join("f")).unwrap());
+/// assert!(!check_readable(&dir.path().join("absent")).unwrap());
+/// assert!(matches!(check_readable(dir.path()), Err(ReadError::Io { op: "read", .. })));
+/// ```
+pub fn check_readable(path: &Path) -> Result<bool, ReadError> {
+    Ok(open_regular(path)?.is_some())
+}
+
 /// Reads a whole regular file (or a symbolic link to one) of at most `limit` bytes, opened
 /// without blocking (see the module documentation). `Ok(None)` when the path does not
 /// exist. A file that grows past the limit while being read is refused too.

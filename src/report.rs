@@ -263,6 +263,49 @@ pub fn write_document<W: Write, S: AsRef<[u8]>>(
     keyring: Option<&Keyring>,
     mut each: impl FnMut(&Value),
 ) -> io::Result<()> {
+    let diagnostics = keyring.map(|k| {
+        k.diagnostics()
+            .iter()
+            .map(credentials::diagnostic_json)
+            .collect()
+    });
+    write_streamed(out, resolver, names, keyring, |_, v| each(v), diagnostics)
+}
+
+/// [`write_document`] for a caller with its own vocabulary: `each` receives every lookup
+/// (without credentials) with the name's bytes and may change it before it is written;
+/// `credential_diagnostics`, when given, is written as that last member.
+///
+/// ```
+/// use shortnames::{report, ConfigSources, Resolver};
+/// let dir = tempfile::tempdir().unwrap();
+/// let resolver = Resolver::new(&ConfigSources::new().registries_conf_d(dir.path().join("d")));
+/// let mut out = Vec::new();
+/// report::write_document_with(&mut out, &resolver, ["quay.io/a/b"], |name, l| {
+///     l["given"] = serde_json::json!(String::from_utf8_lossy(name));
+/// }, Some(serde_json::json!([]))).unwrap();
+/// let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+/// assert_eq!(doc["lookups"][0]["given"], "quay.io/a/b");
+/// assert_eq!(doc["credential_diagnostics"], serde_json::json!([]));
+/// ```
+pub fn write_document_with<W: Write, S: AsRef<[u8]>>(
+    out: &mut W,
+    resolver: &Resolver,
+    names: impl IntoIterator<Item = S>,
+    each: impl FnMut(&[u8], &mut Value),
+    credential_diagnostics: Option<Value>,
+) -> io::Result<()> {
+    write_streamed(out, resolver, names, None, each, credential_diagnostics)
+}
+
+fn write_streamed<W: Write, S: AsRef<[u8]>>(
+    out: &mut W,
+    resolver: &Resolver,
+    names: impl IntoIterator<Item = S>,
+    keyring: Option<&Keyring>,
+    mut each: impl FnMut(&[u8], &mut Value),
+    credential_diagnostics: Option<Value>,
+) -> io::Result<()> {
     let (config_error, config) = match resolver.config() {
         Ok(c) => (Value::Null, config_json(c)),
         Err(e) => (error_json(&e), Value::Null),
@@ -275,19 +318,14 @@ pub fn write_document<W: Write, S: AsRef<[u8]>>(
     out.write_all(b",\n  \"lookups\": [")?;
     let mut any = false;
     for name in names {
-        let v = lookup_bytes(resolver, name.as_ref(), keyring);
-        each(&v);
+        let mut v = lookup_bytes(resolver, name.as_ref(), keyring);
+        each(name.as_ref(), &mut v);
         out.write_all(if any { b",\n    " } else { b"\n    " })?;
         write_nested(out, &v, 2)?;
         any = true;
     }
     out.write_all(if any { b"\n  ]" } else { b"]" })?;
-    if let Some(k) = keyring {
-        let diags: Value = k
-            .diagnostics()
-            .iter()
-            .map(credentials::diagnostic_json)
-            .collect();
+    if let Some(diags) = credential_diagnostics {
         out.write_all(b",\n  \"credential_diagnostics\": ")?;
         write_nested(out, &diags, 1)?;
     }

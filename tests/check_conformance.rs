@@ -16,8 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_json::Value;
-use shortnames::diagnostics::Severity;
-use shortnames::diagnostics::{check, CheckOptions};
+use shortnames::diagnostics::{check, CheckOptions, Level};
 use shortnames::ConfigSources;
 
 fn sources_for(case: &Path) -> ConfigSources {
@@ -87,7 +86,7 @@ fn no_false_alarms_on_the_conformance_corpus() {
             failing += 1;
             let kind = config_error["kind"].as_str().unwrap();
             let message = config_error["message"].as_str().unwrap();
-            let errors: Vec<_> = report.errors().filter(|d| d.code == kind).collect();
+            let errors: Vec<_> = report.errors().filter(|d| d.kind == kind).collect();
             let ok = if kind.ends_with("/toml") {
                 let prefix = &message[..message.find("\": ").unwrap() + 3];
                 errors.iter().any(|d| d.message.starts_with(prefix))
@@ -110,7 +109,7 @@ fn no_false_alarms_on_the_conformance_corpus() {
             if !ok {
                 failures.push(format!(
                     "{name}: the load error {kind} {message:?} is not reported: {:#?}",
-                    report.diagnostics
+                    report.findings
                 ));
             }
             continue;
@@ -118,7 +117,7 @@ fn no_false_alarms_on_the_conformance_corpus() {
         clean += 1;
         let recorded = recorded_kinds(&expect);
         for d in report.errors() {
-            let shown_by_lookups = match d.code.as_str() {
+            let shown_by_lookups = match d.kind.as_str() {
                 "rewrite-fails" => recorded.iter().any(|k| k.starts_with("invalid-rewrite/")),
                 "search-entry-fails" => recorded
                     .iter()
@@ -131,10 +130,10 @@ fn no_false_alarms_on_the_conformance_corpus() {
             }
         }
         let warnings: BTreeSet<String> = report
-            .diagnostics
+            .findings
             .iter()
-            .filter(|d| d.severity >= Severity::Warning)
-            .map(|d| d.code.clone())
+            .filter(|d| d.level >= Level::Warning)
+            .map(|d| d.kind.clone())
             .collect();
         if !warnings.is_empty() && !marked(case) {
             found.insert(name, warnings);

@@ -77,15 +77,15 @@ proptest! {
         let report = check(&sources, &CheckOptions::default());
         match Config::load(&sources) {
             Ok(_) => prop_assert!(
-                !report.errors().any(|d| d.code.starts_with("invalid-config/")),
-                "{:#?}", report.diagnostics
+                !report.errors().any(|d| d.kind.starts_with("invalid-config/")),
+                "{:#?}", report.findings
             ),
             Err(err) => {
                 let first = err.message().split("\n: ").next().unwrap();
                 let d = report.errors().find(|d| d.message == first);
-                prop_assert!(d.is_some(), "{err:?} not in {:#?}", report.diagnostics);
+                prop_assert!(d.is_some(), "{err:?} not in {:#?}", report.findings);
                 let d = d.unwrap();
-                prop_assert_eq!(d.code.clone(), err.kind().as_str());
+                prop_assert_eq!(d.kind.clone(), err.kind().as_str());
                 prop_assert_eq!(d.location, err.location());
                 prop_assert_eq!(d.key.as_deref(), err.key());
             }

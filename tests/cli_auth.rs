@@ -271,13 +271,13 @@ fn resolve_json_adds_credentials_per_source_and_nothing_else() {
     assert!(token["username"].is_null());
     let registry_token = &doc["lookups"][3]["candidates"][0]["sources"][0]["credentials"];
     assert_eq!(registry_token["credential"]["kind"], "registry-token");
-    let codes: Vec<&str> = doc["credential_diagnostics"]
+    let kinds: Vec<&str> = doc["credential_diagnostics"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| d["code"].as_str().unwrap())
+        .map(|d| d["kind"].as_str().unwrap())
         .collect();
-    assert!(codes.contains(&"EntryError"), "{codes:?}");
+    assert!(kinds.contains(&"credentials/auth-not-base64"), "{kinds:?}");
 
     // Without the added members, the document is the plain corpus document.
     doc.as_object_mut()
@@ -315,51 +315,28 @@ fn a_failed_credential_lookup_fails_that_endpoint_and_exit_status_is_1() {
     assert!(stdout(&out).contains(r#"credentials: ns.json: quay.io (user "nsuser")"#));
 }
 
+/// A named credentials file that is missing or unusable as a whole fails the command
+/// (exit 1, one line on stderr naming it, nothing on stdout), as Podman fails on a missing
+/// `--authfile`.
 #[test]
-fn broken_namespace_file_suppresses_the_node_tier_and_says_so() {
+fn unusable_credential_files_fail_loudly() {
     let f = Fixture::new();
-    let out = f.resolve(&[
-        "--auth-file",
-        "truncated.json",
-        "--node-auth-file",
-        "node.json",
-        "registry.redhat.io/ubi9/ubi",
-    ]);
-    let text = stdout(&out);
-    assert!(text.contains("credentials: anonymous"), "{text}");
-    assert!(text.contains("credential warning: "), "{text}");
-    assert!(text.contains("truncated.json"), "{text}");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("truncated.json"), "{err}");
-    f.assert_no_secret("truncated namespace file", &out);
-
-    // A broken node file: node tier empty, other sources unaffected.
-    let out = f.resolve(&[
-        "--auth-file",
-        "ns.json",
-        "--node-auth-file",
-        "syntax.json",
-        "quay.io/x",
-        "registry.redhat.io/ubi9/ubi",
-    ]);
-    let text = stdout(&out);
-    assert!(
-        text.contains(r#"credentials: ns.json: quay.io (user "nsuser")"#),
-        "{text}"
-    );
-    assert!(text.contains("credentials: anonymous"), "{text}");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("syntax.json"));
-    f.assert_no_secret("broken node file", &out);
-}
-
-#[test]
-fn missing_credential_file_is_reported_not_fatal() {
-    let f = Fixture::new();
-    let out = f.resolve(&["--node-auth-file", "missing.json", "quay.io/x"]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(stdout(&out).contains("credentials: anonymous"));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("missing.json"), "{err}");
+    for (option, file) in [
+        ("--auth-file", "truncated.json"),
+        ("--auth-file", "missing.json"),
+        ("--node-auth-file", "syntax.json"),
+        ("--node-auth-file", "missing.json"),
+    ] {
+        for format in ["text", "json"] {
+            let out = f.resolve(&["--format", format, option, file, "quay.io/x"]);
+            assert_eq!(out.status.code(), Some(1), "{option} {file} {format}");
+            assert!(stdout(&out).is_empty(), "{option} {file}: {}", stdout(&out));
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(err.contains(option) && err.contains(file), "{err}");
+            f.assert_no_secret(file, &out);
+        }
+    }
 }
 
 #[test]
@@ -368,20 +345,30 @@ fn auth_check_lists_problems_with_locations() {
     // A clean file.
     let out = f.run(&["auth", "check", "node.json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert!(stdout(&out).starts_with("node.json: 3 entries, 3 usable, 0 problems\n"));
+    let text = stdout(&out);
+    assert!(
+        text.ends_with("node.json: 3 entries, 3 usable, 0 problems\n"),
+        "{text}"
+    );
+    assert_eq!(
+        text.lines().filter(|l| l.contains(": usable (")).count(),
+        3,
+        "{text}"
+    );
 
     // Entry problems: named by file and key, reason given.
     let out = f.run(&["auth", "check", "ns.json"]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(
-        text.starts_with("ns.json: 7 entries, 4 usable, 3 problems\n"),
+        text.ends_with("ns.json: 7 entries, 4 usable, 3 problems\n"),
         "{text}"
     );
     for needle in [
-        r#"ns.json: entry "bad.io": auth is not valid base64"#,
+        r#"warning[credentials/auth-not-base64]: ns.json: entry "bad.io": auth is not valid base64"#,
         r#"ns.json: entry "nocolon.io""#,
         r#"ns.json: entry "wrongtype.io""#,
+        r#""bad.io": invalid: auth is not valid base64"#,
     ] {
         assert!(text.contains(needle), "{needle} in\n{text}");
     }
@@ -391,20 +378,22 @@ fn auth_check_lists_problems_with_locations() {
     assert_eq!(out.status.code(), Some(1));
     f.assert_no_secret("auth check json", &out);
     let doc = json(&out);
+    assert_eq!(doc["schema"], "shortnames-auth-check/v1");
     assert_eq!(doc["ok"], false);
-    assert_eq!(doc["source"], "ns.json");
-    let problems: Vec<(&str, &str)> = doc["problems"]
+    assert_eq!(doc["file"], "ns.json");
+    let problems: Vec<(&str, &str)> = doc["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["key"].as_str().unwrap(), p["reason"].as_str().unwrap()))
+        .filter(|p| p["severity"] != "note")
+        .map(|p| (p["key"].as_str().unwrap(), p["kind"].as_str().unwrap()))
         .collect();
     assert_eq!(
         problems,
         [
-            ("bad.io", "AuthNotBase64"),
-            ("nocolon.io", "AuthMissingColon"),
-            ("wrongtype.io", "FieldType"),
+            ("bad.io", "credentials/auth-not-base64"),
+            ("nocolon.io", "credentials/auth-missing-colon"),
+            ("wrongtype.io", "credentials/field-type"),
         ]
     );
 
@@ -413,8 +402,10 @@ fn auth_check_lists_problems_with_locations() {
     assert_eq!(out.status.code(), Some(1));
     f.assert_no_secret("auth check syntax", &out);
     let doc = json(&out);
-    let p = &doc["problems"][0];
-    assert_eq!(p["code"], "DocumentError");
+    let p = &doc["findings"][0];
+    assert_eq!(p["kind"], "credentials/syntax");
+    assert_eq!(p["severity"], "error");
+    assert_eq!(p["file"], "syntax.json");
     assert_eq!(p["line"], 1);
     assert!(p["column"].as_u64().unwrap() > 30, "{p}");
 
@@ -431,25 +422,46 @@ fn auth_check_missing_file_and_legacy_format() {
     let f = Fixture::new();
     let out = f.run(&["auth", "check", "missing.json"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("missing.json"));
+    assert!(stdout(&out).is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("missing.json") && err.contains("no such file"),
+        "{err}"
+    );
 
-    // A legacy .dockercfg read as auth.json has no `auths`: zero entries, OK but useless;
-    // with --file-format dockercfg its entry is found.
+    // A legacy .dockercfg without --file-format is recognised (no `auths`, top-level
+    // entries) and checked as one, with a note; --quiet drops the note.
+    let out = f.run(&["auth", "check", "legacy.dockercfg"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("1 entry, 1 usable, 0 problems"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("legacy .dockercfg"));
+    let out = f.run(&["--quiet", "auth", "check", "legacy.dockercfg"]);
+    assert!(out.stderr.is_empty());
+    for explicit in [&["--file-format", "dockercfg"][..], &[]] {
+        let mut args = vec!["auth", "check", "--format", "json"];
+        args.extend_from_slice(explicit);
+        args.push("legacy.dockercfg");
+        let out = f.run(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+        let doc = json(&out);
+        assert_eq!(doc["format"], "dockercfg");
+        assert_eq!(doc["entries"][0]["key"], "quay.io");
+        assert_eq!(doc["entries"][0]["username"], "team");
+        f.assert_no_secret("legacy", &out);
+    }
+    // Forced to the other format, it is checked as written: no entries.
     let out = f.run(&[
         "auth",
         "check",
-        "--format",
-        "json",
         "--file-format",
-        "dockercfg",
+        "dockerconfigjson",
         "legacy.dockercfg",
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    let doc = json(&out);
-    assert_eq!(doc["format"], "dockercfg");
-    assert_eq!(doc["entries"][0]["key"], "quay.io");
-    assert_eq!(doc["entries"][0]["username"], "team");
-    f.assert_no_secret("legacy", &out);
+    assert!(stdout(&out).contains("0 entries"), "{}", stdout(&out));
 }
 
 #[test]

@@ -237,12 +237,21 @@ fn run_case(case: &Path, version: &str) -> Result<(), String> {
     )
     .unwrap();
     common::compare("", &got, &want)?;
+    // Exit status 1 also when a lookup has no endpoint a pull may use (every source refused).
+    let no_usable_endpoint = |l: &Value| {
+        !l["candidates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c["sources"].as_array().into_iter().flatten())
+            .any(|s| s["error"].is_null())
+    };
     let failed = got["config_error"].is_object()
         || got["lookups"]
             .as_array()
             .into_iter()
             .flatten()
-            .any(|l| !l["error"].is_null());
+            .any(|l| !l["error"].is_null() || no_usable_endpoint(l));
     if code != Some(u8::from(failed).into()) {
         return Err(format!("exit status {code:?} with failed={failed}"));
     }

@@ -88,7 +88,8 @@ fn resolve_check_explain_and_alias_list_see_it() {
         ],
     );
     let doc: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(code, 0, "{out}");
+    // Exit scheme of #17: the blocked-only lookup has no usable endpoint, so resolve fails.
+    assert_eq!(code, 1, "{out}");
     assert_eq!(doc["lookups"][0]["resolution"], "alias");
     assert_eq!(doc["lookups"][0]["origin"], "d/\u{fffd}tude.conf");
     assert_eq!(
@@ -136,10 +137,12 @@ fn messages_quote_the_name_byte_by_byte() {
     );
     // check reports the same error, at the file.
     let (out, code) = cli(dir.path(), &["check", "--format", "json"]);
-    assert_eq!(code, 2, "{out}");
+    // Exit scheme of #17: a check with errors exits 1.
+    assert_eq!(code, 1, "{out}");
     let report: Value = serde_json::from_str(&out).unwrap();
-    let d = &report["diagnostics"][0];
-    assert_eq!(d["code"], "invalid-config/bad-alias");
+    // The vocabulary of #17: `findings`, each with its `kind`.
+    let d = &report["findings"][0];
+    assert_eq!(d["kind"], "invalid-config/bad-alias");
     assert!(
         d["message"]
             .as_str()

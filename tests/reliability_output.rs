@@ -126,9 +126,10 @@ fn names_from_is_bounded() {
         &[&base[..], &["--names-from-limit", "15"]].concat(),
     );
     let err = String::from_utf8_lossy(&refused.stderr);
-    assert_eq!(refused.status.code(), Some(2));
+    // Exit scheme of #17: an unusable named file fails the operation (1), it is no usage error.
+    assert_eq!(refused.status.code(), Some(1));
     assert!(
-        err.contains("cannot read names from names.txt: file is larger than the limit of 15 bytes (see --names-from-limit)"),
+        err.contains("--names-from cannot read names.txt: file is larger than the limit of 15 bytes (see --names-from-limit)"),
         "{err}"
     );
     assert!(refused.stdout.is_empty());
@@ -143,7 +144,7 @@ fn names_from_is_bounded() {
             "/dev/zero",
         ],
     );
-    assert_eq!(zero.status.code(), Some(2));
+    assert_eq!(zero.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&zero.stderr).contains("not a regular file (a character device)")
     );

@@ -233,7 +233,8 @@ fn names_from_and_auth_file() {
             ],
         );
         check_refused(&r, kind, "names.txt", &format!("--names-from ({kind:?})"));
-        assert_eq!(r.status, Some(2), "a usage error\n{}", r.output);
+        // Exit scheme of #17: an unusable named file fails the operation (1).
+        assert_eq!(r.status, Some(1), "the operation failed\n{}", r.output);
 
         let _auth = make_special(kind, &dir.path().join("auth.json"));
         let r = run(

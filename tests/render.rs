@@ -519,12 +519,24 @@ fn a_rendered_node_root_resolves_like_the_hand_written_files() {
     ];
     args.extend(names.iter().copied());
     let out = shortnames(tmp.path(), &args);
-    assert!(
-        out.status.success(),
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Exit status 1 exactly when a lookup fails or has no usable endpoint (all blocked).
+    let failing = doc["lookups"].as_array().unwrap().iter().any(|l| {
+        !l["error"].is_null()
+            || !l["candidates"].as_array().unwrap().iter().any(|c| {
+                c["sources"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| s["error"].is_null())
+            })
+    });
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(failing)),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     for (i, l) in doc["lookups"].as_array().unwrap().iter().enumerate() {
         let got: Vec<&str> = l["candidates"][0]["sources"]
             .as_array()
@@ -675,11 +687,11 @@ fn check_codes(case: &str) -> (Option<i32>, Vec<String>) {
         ],
     );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let codes = doc["diagnostics"]
+    let codes = doc["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .map(|d| d["kind"].as_str().unwrap().to_owned())
         .collect();
     (out.status.code(), codes)
 }
@@ -723,7 +735,7 @@ fn check_cluster_objects_reports_the_pitfalls() {
         ],
     );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let d = &doc["diagnostics"][0];
+    let d = &doc["findings"][0];
     let text = std::fs::read_to_string(&objects).unwrap();
     let line = text
         .lines()
@@ -734,7 +746,7 @@ fn check_cluster_objects_reports_the_pitfalls() {
     assert_eq!(d["file"], objects.to_str().unwrap());
     // MCO's refusal is an error.
     let (status, codes) = check_codes("hand-allowed-invalid-wildcard");
-    assert_eq!(status, Some(2));
+    assert_eq!(status, Some(1));
     assert_eq!(codes, ["render/mco-refuses"]);
     // A plain mirror set is not surprising.
     let (status, codes) = check_codes("rand-000");

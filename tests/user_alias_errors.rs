@@ -45,7 +45,7 @@ fn cli_errors(dir: &Path) -> Vec<(String, String)> {
     let list = run(&["alias", "list"]);
     let checked = run(&["check"]);
     let explained = run(&["explain", "app"]);
-    let diagnostics: Vec<&Value> = checked["diagnostics"]
+    let diagnostics: Vec<&Value> = checked["findings"]
         .as_array()
         .unwrap()
         .iter()
@@ -155,12 +155,12 @@ fn corpus_user_alias_files_give_one_answer_everywhere() {
             });
         let report = check(&sources, &CheckOptions::default());
         let checked: Vec<(String, String)> = report
-            .diagnostics
+            .findings
             .iter()
             .filter(|d| {
-                d.file.as_deref() == Some("user-aliases.conf") && d.severity.to_string() == "error"
+                d.file.as_deref() == Some("user-aliases.conf") && d.level.to_string() == "error"
             })
-            .map(|d| (d.code.clone(), d.message.clone()))
+            .map(|d| (d.kind.clone(), d.message.clone()))
             .collect();
         let explained = explain(&sources, name, &ExplainOptions::default())
             .error

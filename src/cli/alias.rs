@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 use shortnames::alias_cache::AliasCache;
-use shortnames::{report, Config, Location};
+use shortnames::{Config, Location};
 
 use super::resolve::Format;
+use super::{vocab, Exit};
 
 #[derive(Subcommand)]
 pub enum AliasCommand {
@@ -93,8 +94,8 @@ fn edit(
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("shortnames: {}", e.located());
-            ExitCode::from(1)
+            super::error(super::error_line(&e));
+            Exit::Failed.code()
         }
     }
 }
@@ -134,15 +135,15 @@ fn list(args: &ListArgs) -> ExitCode {
         }
         Err(e) => {
             failed = true;
-            eprintln!("shortnames: {}", e.located());
+            super::error(super::error_line(e));
             Some(e)
         }
     };
 
     let cache = sources.user_alias_path().map(AliasCache::new);
     if cache.is_none() {
-        eprintln!(
-            "shortnames: no user alias cache (HOME and XDG_CACHE_HOME are unset; pass --user-aliases PATH)"
+        super::note(
+            "no user alias cache (HOME and XDG_CACHE_HOME are unset; pass --user-aliases PATH)",
         );
     }
     let cache_error = match cache.as_ref().map(AliasCache::list) {
@@ -164,7 +165,7 @@ fn list(args: &ListArgs) -> ExitCode {
         }
         Some(Err(e)) => {
             failed = true;
-            eprintln!("shortnames: {}", e.located());
+            super::error(super::error_line(&e));
             Some(e)
         }
     };
@@ -193,22 +194,21 @@ fn list(args: &ListArgs) -> ExitCode {
     let mut out = stdout.lock();
     match args.format {
         Format::Json => {
-            let doc = json!({
-                "config_error": config_error.map(report::error_json),
-                "user_aliases": cache.as_ref().map(|c| c.path().to_string_lossy().into_owned()),
-                "user_aliases_error": cache_error.as_ref().map(report::error_json),
-                "aliases": rows.iter().map(row_json).collect::<Vec<_>>(),
-            });
+            let doc = vocab::document(
+                "alias-list",
+                json!({
+                    "config_error": config_error.map(vocab::error_json),
+                    "user_aliases": cache.as_ref().map(|c| c.path().to_string_lossy().into_owned()),
+                    "user_aliases_error": cache_error.as_ref().map(vocab::error_json),
+                    "aliases": rows.iter().map(row_json).collect::<Vec<_>>(),
+                }),
+            );
             let _ = serde_json::to_writer_pretty(&mut out, &doc);
             let _ = writeln!(out);
         }
         Format::Text => print_table(&mut out, &rows),
     }
-    if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    Exit::failed_if(failed).code()
 }
 
 fn row_json(r: &Row) -> Value {

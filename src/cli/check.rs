@@ -4,7 +4,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
-use shortnames::diagnostics::{check, CheckOptions};
+use serde_json::json;
+use shortnames::diagnostics::{check, CheckOptions, ConfigReport};
 
 use super::resolve::{ConfigArgs, Format};
 
@@ -15,7 +16,7 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Exit with status 1 when there are warnings (and no errors).
+    /// Fail (exit status 1) on warnings too, not only on errors.
     #[arg(long)]
     strict: bool,
     /// Check what MCO renders from these cluster objects (IDMS, ITMS, ICSP, Image `cluster`)
@@ -24,7 +25,12 @@ pub struct CheckArgs {
     cluster_objects: Vec<std::path::PathBuf>,
 }
 
+/// Exit status 0 when clean, 1 with errors (or warnings with `--strict`); the report goes to
+/// stdout, in full, either way.
 pub fn run(args: CheckArgs) -> ExitCode {
+    if let Err(e) = args.config.require_readable() {
+        return super::failure(e);
+    }
     let report = if args.cluster_objects.is_empty() {
         check(
             &args.config.sources_or_builtin(),
@@ -40,13 +46,47 @@ pub fn run(args: CheckArgs) -> ExitCode {
     let mut out = stdout.lock();
     match args.format {
         Format::Json => {
-            let _ = serde_json::to_writer_pretty(&mut out, &report.to_json());
+            let doc = report_json(&report, args.strict);
+            let _ = serde_json::to_writer_pretty(&mut out, &doc);
             let _ = writeln!(out);
         }
         Format::Text => {
-            let text = report.render_text();
-            let _ = out.write_all(shortnames::escape::escape_controls_lines(&text).as_bytes());
+            let colour = super::colour_stdout();
+            for d in &report.findings {
+                // Escaped before colouring: the colour codes are ours, the text may not be.
+                let text = report.sources.render(d);
+                let text = shortnames::escape::escape_controls_lines(&text).into_owned();
+                let text = match text.split_once('[') {
+                    Some((level, rest)) if colour => {
+                        format!("{}[{rest}", super::paint(level, d.level.as_str(), true))
+                    }
+                    _ => text,
+                };
+                let _ = writeln!(out, "{text}");
+            }
+            let summary = report.summary();
+            let _ = writeln!(
+                out,
+                "{}",
+                shortnames::escape::escape_controls_lines(&summary)
+            );
         }
     }
-    ExitCode::from(report.exit_code(args.strict))
+    super::Exit::failed_if(report.failed(args.strict)).code()
+}
+
+/// The `shortnames-check/v1` document.
+pub fn report_json(report: &ConfigReport, strict: bool) -> serde_json::Value {
+    super::vocab::document(
+        "check",
+        json!({
+            "ok": !report.failed(strict),
+            "strict": strict,
+            "files": report.files,
+            "errors": report.errors().count(),
+            "warnings": report.warnings().count(),
+            "notes": report.notes().count(),
+            "findings": report.findings.iter().map(super::vocab::finding_json).collect::<Vec<_>>(),
+        }),
+    )
 }

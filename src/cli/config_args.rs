@@ -126,6 +126,16 @@ impl ConfigArgs {
         s
     }
 
+    /// Checks the named files that must be readable up front (exit status 1, one line).
+    /// A missing `--registries-conf` fails through the loader, naming it; a missing
+    /// `--user-aliases` file holds no aliases (it is a cache, as for Podman).
+    pub fn require_readable(&self) -> Result<(), String> {
+        if let Some(p) = &self.cache.user_aliases {
+            super::input::require_readable_if_present("--user-aliases", p)?;
+        }
+        Ok(())
+    }
+
     /// [`ConfigArgs::sources`], plus the built-in defaults (announced on stderr) when no path
     /// option was given and discovery finds no configuration file at all.
     pub fn sources_or_builtin(&self) -> ConfigSources {
@@ -140,10 +150,10 @@ impl ConfigArgs {
 
 /// Says on stderr that the built-in defaults are in use.
 pub fn announce_builtin_defaults(compat: Compat) {
-    eprintln!(
-        "shortnames: no registries.conf or drop-in found on this host (containers/image {compat} \
+    super::note(format_args!(
+        "no registries.conf or drop-in found on this host (containers/image {compat} \
          discovery) and no configuration option given: using the built-in alias table and \
          search list ({})",
         BUILTIN_SEARCH_REGISTRIES.join(", ")
-    );
+    ));
 }

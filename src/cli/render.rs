@@ -407,7 +407,7 @@ fn machineconfig(args: MachineConfigArgs) -> ExitCode {
 /// `check --cluster-objects FILE...`: what MCO renders, as a check report.
 pub fn cluster_objects_report(
     files: &[PathBuf],
-) -> Result<shortnames::diagnostics::CheckReport, ExitCode> {
+) -> Result<shortnames::diagnostics::ConfigReport, ExitCode> {
     let objects = read_objects(files).map_err(|e| {
         eprintln!("shortnames: check: {e}");
         ExitCode::from(2)

@@ -2,16 +2,16 @@
 //! JSON document.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use shortnames::credentials::{
-    CredentialDiagnostic as Diagnostic, CredentialSeverity as Severity, Format as AuthFormat,
-    Keyring,
-};
+use serde_json::Value;
+use shortnames::credentials::{CredentialDiagnostic as Diagnostic, Format as AuthFormat, Keyring};
 use shortnames::escape::{escape_controls, escape_controls_lines};
 use shortnames::{report, Resolution, Resolver};
+
+use super::{input, vocab, Exit};
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Format {
@@ -34,10 +34,12 @@ pub struct CredentialArgs {
 }
 
 impl CredentialArgs {
-    /// The keyring, or `None` when no credential option was given.
-    pub fn keyring(&self) -> Option<Keyring> {
+    /// The keyring, or `None` when no credential option was given. A named file that is
+    /// missing or unusable as a whole is an error (as Podman fails on a missing
+    /// `--authfile`): one line per file. Problems of single entries are warnings on stderr.
+    pub fn keyring(&self) -> Result<Option<Keyring>, Vec<String>> {
         if self.auth_files.is_empty() && self.node_auth_file.is_none() {
-            return None;
+            return Ok(None);
         }
         let mut b = Keyring::builder();
         for f in &self.auth_files {
@@ -46,7 +48,43 @@ impl CredentialArgs {
         if let Some(f) = &self.node_auth_file {
             b = b.node_file(f);
         }
-        Some(b.build().0)
+        let keyring = b.build().0;
+        let option_of = |d: &Diagnostic| {
+            let source = d.source().map(|s| s.as_str().to_owned());
+            if source.as_deref().map(Path::new) == self.node_auth_file.as_deref() {
+                "--node-auth-file"
+            } else {
+                "--auth-file"
+            }
+        };
+        let fatal: Vec<String> = keyring
+            .diagnostics()
+            .iter()
+            .filter(|d| {
+                matches!(
+                    d,
+                    Diagnostic::SourceMissing { .. } | Diagnostic::DocumentError { .. }
+                )
+            })
+            .map(|d| match d {
+                Diagnostic::SourceMissing { source } => {
+                    format!(
+                        "{} cannot read {source}: no such file or directory",
+                        option_of(d)
+                    )
+                }
+                _ => format!("{} {d}", option_of(d)),
+            })
+            .collect();
+        if !fatal.is_empty() {
+            return Err(fatal);
+        }
+        for d in keyring.diagnostics() {
+            if vocab::auth_severity(d) != "note" {
+                super::warn(format_args!("credentials: {d}"));
+            }
+        }
+        Ok(Some(keyring))
     }
 }
 
@@ -74,28 +112,22 @@ pub struct ResolveArgs {
 /// Default of `--names-from-limit`: 16 MiB (about half a million names).
 const NAMES_FROM_LIMIT: u64 = 16 << 20;
 
-/// The `--names-from` file's bytes: a regular file within the limit (never blocks on a FIFO,
-/// never reads a device).
-fn read_names_file(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, String> {
-    let shown = escape_controls(&path.to_string_lossy()).into_owned();
-    let fail = |why: String| format!("cannot read names from {shown}: {why}");
-    match shortnames::fs::read_limited(path, limit) {
-        Ok(Some(bytes)) => Ok(bytes),
-        Ok(None) => Err(fail("no such file or directory".to_owned())),
-        Err(e @ shortnames::fs::ReadError::TooLarge { .. }) => {
-            Err(fail(format!("{e} (see --names-from-limit)")))
-        }
-        Err(e) => Err(fail(e.to_string())),
-    }
-}
-
 /// The names to resolve: the arguments, then the lines of `--names-from` — byte strings, taken
 /// verbatim (a line that is not UTF-8 is one name, which fails to parse on its own); the file
-/// ends with `\n`, an empty file holds no names.
+/// ends with `\n`, an empty file holds no names. The file is read by the library's bounded,
+/// non-blocking reader (regular files only, at most `--names-from-limit` bytes).
 fn read_names(args: &ResolveArgs) -> Result<Vec<Vec<u8>>, String> {
     let mut names: Vec<Vec<u8>> = args.names.iter().map(|n| n.clone().into_bytes()).collect();
     if let Some(path) = &args.names_from {
-        let text = read_names_file(path, args.names_from_limit)?;
+        let text = input::read_input_limited(path, args.names_from_limit).map_err(|e| {
+            // As every option naming a file: `--names-from cannot read FILE: why`.
+            let e = format!("--names-from {e}");
+            if e.contains("larger than the limit") {
+                format!("{e} (see --names-from-limit)")
+            } else {
+                e
+            }
+        })?;
         let body = text.strip_suffix(b"\n").unwrap_or(&text);
         if !text.is_empty() {
             names.extend(body.split(|&b| b == b'\n').map(<[u8]>::to_vec));
@@ -104,86 +136,158 @@ fn read_names(args: &ResolveArgs) -> Result<Vec<Vec<u8>>, String> {
     Ok(names)
 }
 
+/// Whether a lookup of the corpus document failed: an error, or no endpoint that a pull may
+/// use (every source refused, e.g. blocked, or its credential lookup failed).
+pub fn lookup_failed(lookup: &Value) -> bool {
+    if !lookup["error"].is_null() {
+        return true;
+    }
+    let usable = |s: &Value| {
+        s["error"].is_null() && s.get("credentials").is_none_or(|c| c["error"].is_null())
+    };
+    !lookup["candidates"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["sources"].as_array().into_iter().flatten())
+        .any(usable)
+}
+
+/// Whether a pull of `r` has an endpoint it may use (one not refused, e.g. as blocked).
+pub fn has_usable_endpoint(r: &Resolution) -> bool {
+    r.candidates.iter().any(|c| {
+        c.sources
+            .as_ref()
+            .is_ok_and(|s| s.iter().any(|s| s.error.is_none()))
+    })
+}
+
+/// Adds the `credentials` member (the vocabulary of [`vocab::pull_credentials_json`]) to
+/// every source of one lookup of the corpus document.
+fn add_credentials(lookup: &mut Value, resolver: &Resolver, name: &[u8], keyring: &Keyring) {
+    let Ok(r) = resolver.resolve_bytes(name) else {
+        return;
+    };
+    let Some(candidates) = lookup["candidates"].as_array_mut() else {
+        return;
+    };
+    for (c, cj) in r.candidates.iter().zip(candidates) {
+        let per_source = keyring.pull_source_credentials(c, None);
+        let Some(sources) = cj["sources"].as_array_mut() else {
+            continue;
+        };
+        for (s, sc) in sources.iter_mut().zip(&per_source) {
+            s["credentials"] = vocab::pull_credentials_json(&sc.credentials);
+        }
+    }
+}
+
 pub fn run(args: ResolveArgs) -> ExitCode {
     let names = match read_names(&args) {
         Ok(n) => n,
-        Err(e) => return super::usage_error(e),
+        Err(e) => return super::failure(e),
     };
     if names.is_empty() && args.names_from.is_none() {
         return super::usage_error("no names given (pass NAME... or --names-from FILE)");
     }
-    let resolver = Resolver::new(&args.config.sources_or_builtin());
-    let keyring = args.credentials.keyring();
-    if let Some(k) = &keyring {
-        for d in k.diagnostics() {
-            if d.severity() >= Severity::Warning || matches!(d, Diagnostic::SourceMissing { .. }) {
-                let text = d.to_string();
-                eprintln!(
-                    "shortnames: credentials: {}: {}",
-                    d.severity(),
-                    escape_controls_lines(&text)
-                );
-            }
-        }
+    if let Err(e) = args.config.require_readable() {
+        return super::failure(e);
     }
-    let mut failed = resolver.config().is_err();
+    let keyring = match args.credentials.keyring() {
+        Ok(k) => k,
+        Err(lines) => {
+            for l in &lines {
+                super::error(l);
+            }
+            return Exit::Failed.code();
+        }
+    };
+    let resolver = Resolver::new(&args.config.sources_or_builtin());
+    let config_error = resolver.config().err();
+    if let Some(e) = &config_error {
+        super::error(super::error_line(e));
+    }
+    let mut failed = config_error.is_some();
+    let mut printed: std::collections::HashSet<String> =
+        config_error.iter().map(super::error_line).collect();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
         Format::Json => {
-            // Streamed lookup by lookup: memory stays constant however many names.
+            // The corpus document, names verbatim (it is the reference library's answer per
+            // name; `docker://` is a transport of the command line, see input::image_name),
+            // streamed lookup by lookup: memory stays constant however many names.
             let mut out = std::io::BufWriter::new(out);
-            let _ = report::write_document(&mut out, &resolver, &names, keyring.as_ref(), |l| {
-                failed |= !l["error"].is_null();
-                // A credential lookup that failed (only invalid entries in the winning tier)
-                // makes that endpoint fail.
-                failed |= l["candidates"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|c| c["sources"].as_array().into_iter().flatten())
-                    .any(|s| s["credentials"].get("error").is_some_and(|e| !e.is_null()));
+            let diagnostics = keyring.as_ref().map(|k| {
+                k.diagnostics()
+                    .iter()
+                    .map(vocab::auth_diagnostic_json)
+                    .collect()
             });
+            let each = |raw: &[u8], l: &mut Value| {
+                if let Some(k) = &keyring {
+                    add_credentials(l, &resolver, raw, k);
+                }
+                failed |= lookup_failed(l);
+            };
+            let _ = report::write_document_with(&mut out, &resolver, &names, each, diagnostics);
             let _ = writeln!(out);
             let _ = out.flush();
         }
         Format::Text => {
-            if let Err(e) = resolver.config() {
-                eprintln!("error: {}", e.located());
-            }
             for raw in &names {
-                let name = &*String::from_utf8_lossy(raw);
-                match resolver.resolve_bytes(raw) {
-                    Ok(r) => failed |= print_resolution(&mut out, name, &r, keyring.as_ref()),
+                let given = &*String::from_utf8_lossy(raw);
+                // A UTF-8 name may carry the `docker://` transport; other bytes are a name.
+                let name: Vec<u8> = match std::str::from_utf8(raw) {
+                    Ok(text) => match input::image_name(text) {
+                        Ok(n) => n.into_bytes(),
+                        Err(e) => {
+                            failed = true;
+                            super::error(e);
+                            continue;
+                        }
+                    },
+                    Err(_) => raw.clone(),
+                };
+                match resolver.resolve_bytes(&name) {
+                    Ok(r) => {
+                        let (credential_failed, usable) =
+                            print_resolution(&mut out, given, &r, keyring.as_ref());
+                        failed |= credential_failed;
+                        if !usable {
+                            failed = true;
+                            super::error(format_args!(
+                                "{}: no usable endpoint: every endpoint is refused",
+                                escape_controls(given)
+                            ));
+                        }
+                    }
                     Err(e) => {
                         failed = true;
-                        let _ = writeln!(
-                            out,
-                            "{}\n  error: {}",
-                            escape_controls(name),
-                            escape_controls_lines(&e.to_string())
-                        );
+                        // Each message once: the configuration error was printed above, and
+                        // one broken user alias file fails every short name the same way.
+                        let line = super::error_line(&e);
+                        if printed.insert(line.clone()) {
+                            super::error(line);
+                        }
                     }
                 }
             }
         }
     }
-    if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    Exit::failed_if(failed).code()
 }
 
 /// Prints one resolution; with a keyring, the credential of every endpoint. Returns whether
-/// a credential lookup failed.
+/// a credential lookup failed, and whether any endpoint is usable.
 fn print_resolution(
     out: &mut impl Write,
     name: &str,
     r: &Resolution,
     keyring: Option<&Keyring>,
-) -> bool {
+) -> (bool, bool) {
     let mut failed = false;
+    let mut usable = false;
     let _ = writeln!(out, "{}", escape_controls(name));
     let desc = r.description();
     if !desc.is_empty() {
@@ -214,8 +318,10 @@ fn print_resolution(
                     }
                     let _ = writeln!(out, "    {}. {role} {}{flags}", j + 1, s.reference);
                     let Some(sc) = credentials.as_ref().and_then(|v| v.get(j)) else {
+                        usable |= s.error.is_none();
                         continue;
                     };
+                    usable |= s.error.is_none() && sc.credentials.is_ok();
                     match &sc.credentials {
                         Ok(pc) => {
                             let more = pc.candidates().len().saturating_sub(1);
@@ -238,5 +344,5 @@ fn print_resolution(
             }
         }
     }
-    failed
+    (failed, usable)
 }

@@ -47,6 +47,7 @@ fn type_error(key: &str, node: &Node, want: &str) -> DecodeError {
         message,
         span: node.span.clone(),
         key: Some(key.to_owned()),
+        type_mismatch: true,
     }
 }
 
@@ -63,6 +64,7 @@ impl From<toml::TomlError> for DecodeError {
             message,
             span: e.span,
             key: e.last_key,
+            type_mismatch: false,
         }
     }
 }
@@ -128,6 +130,7 @@ fn strings(key: &str, node: &Node) -> Result<Vec<SpStr>, DecodeError> {
             ),
             span: list[0].span.clone(),
             key: Some(format!("{key}[0]")),
+            type_mismatch: true,
         }),
         _ => Err(type_error(key, node, "slice")),
     }

@@ -23,7 +23,7 @@ pub(crate) struct FileProblem {
 }
 
 /// One validated file.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct FileConfig {
     pub registries: Vec<Arc<Registry>>,
     pub usr: Option<Vec<Arc<str>>>,
@@ -154,19 +154,24 @@ pub(crate) fn load(
     )
 }
 
-/// Decodes and validates one file reporting *every* problem (for `check`): the problems in
-/// the order the default path would meet them (so the first one is the error the default
-/// path reports), and the file's content with the failing parts left out (`None` when the
-/// file could not be decoded at all).
-pub(crate) fn load_collect(
+/// Validates one decoded file reporting *every* problem (for `check`): the problems in the
+/// order the default path would meet them (so the first one is the error the default path
+/// reports), and the file's content with the failing parts left out (`None` when nothing of
+/// it can be used). `text` is the text `raw` was decoded from (`check` decodes with its own
+/// recovery from type errors).
+pub(crate) fn load_collect_raw(
     text: &str,
+    raw: RawFile,
     origin: &Arc<str>,
     drop_in: bool,
     compat: Compat,
     limits: &Limits,
 ) -> (Option<FileConfig>, Vec<FileProblem>) {
     let mut sink = Sink::collect();
-    let result = load_with(text, origin, drop_in, compat, limits, &mut sink);
+    let ctx = Ctx {
+        lines: Lines::new(text),
+    };
+    let result = validate_decoded(&ctx, raw, origin, drop_in, compat, limits, &mut sink);
     let mut problems = sink.collected.unwrap_or_default();
     match result {
         Ok(f) => (Some(f), problems),
@@ -194,6 +199,18 @@ fn load_with(
         key: e.key,
         location: ctx.loc(&e.span),
     })?;
+    validate_decoded(&ctx, raw, origin, drop_in, compat, limits, sink)
+}
+
+fn validate_decoded(
+    ctx: &Ctx<'_>,
+    raw: RawFile,
+    origin: &Arc<str>,
+    drop_in: bool,
+    compat: Compat,
+    limits: &Limits,
+    sink: &mut Sink,
+) -> Result<FileConfig, FileProblem> {
     // v5.40 checks this right after decoding: it wins over every validation error.
     if compat == Compat::V5_40 && raw.v1_defined {
         return Err(FileProblem {
@@ -215,7 +232,7 @@ fn load_with(
             location: None,
         })?;
     }
-    validate(&ctx, raw, origin, drop_in, compat, sink)
+    validate(ctx, raw, origin, drop_in, compat, sink)
 }
 
 fn validate(
@@ -334,7 +351,7 @@ fn validate(
     for (i, r) in regs.iter().enumerate().filter(|_| !uniform) {
         let group = &groups[group_key(r)];
         // Collect mode: one report per disagreeing member, against the group's first entry
-        // (the default path's first error is the same one: see `load_collect`).
+        // (the default path's first error is the same one: see `load_collect_raw`).
         if sink.is_collecting() && group[0] != i {
             continue;
         }

@@ -525,10 +525,11 @@ fn wrap(prefix_kind: &str, name: &Path, p: file::FileProblem) -> Error {
 }
 
 /// The loader's side of the walk: decode, validate and merge each file; stop at the first
-/// problem.
+/// problem — or, with an observer (`check`), hand every problem to it and carry on.
 struct Loader<'a> {
     sources: &'a ConfigSources,
     merged: Merged,
+    observer: Option<&'a mut dyn LoadObserver>,
 }
 
 impl discovery::Visitor for Loader<'_> {
@@ -541,35 +542,103 @@ impl discovery::Visitor for Loader<'_> {
         let compat = self.sources.compat_target();
         let prefix = compat.prefix_kind(role);
         let drop_in = role != discovery::Role::Main;
-        let f = file::load(
-            text,
-            &path.display,
-            drop_in,
-            compat,
-            self.sources.input_limits(),
-        )
-        .map_err(|p| wrap(prefix, &path.name, p))?;
-        refuse_unknown_keys(self.sources, prefix, &path.name, &f)?;
         // v5.23: the main file is the search-list origin even when it sets no list.
         if role == discovery::Role::Main && compat == Compat::V5_23 {
             self.merged.usr_origin = path.display.clone();
         }
+        let f = match self.observer.as_deref_mut() {
+            Some(o) => match o.file(
+                &path.display,
+                &path.name,
+                prefix,
+                text,
+                drop_in,
+                self.sources,
+            ) {
+                Some(f) => f,
+                None => return Ok(()),
+            },
+            None => {
+                let f = file::load(
+                    text,
+                    &path.display,
+                    drop_in,
+                    compat,
+                    self.sources.input_limits(),
+                )
+                .map_err(|p| wrap(prefix, &path.name, p))?;
+                refuse_unknown_keys(self.sources, prefix, &path.name, &f)?;
+                f
+            }
+        };
         self.merged.apply(f, &path.display);
         Ok(())
     }
 
     fn problem(&mut self, e: Error) -> Result<(), Error> {
-        Err(e)
+        match self.observer.as_deref_mut() {
+            Some(o) => {
+                o.problem(e);
+                Ok(())
+            }
+            None => Err(e),
+        }
     }
 
     fn shadowed(&mut self, f: ShadowedFile) {
+        if let Some(o) = self.observer.as_deref_mut() {
+            o.shadowed(&f);
+        }
         self.merged.shadowed.push(f);
     }
 }
 
+/// Watches the one loader: `check` sees every file and every problem through it (and loads
+/// each file in collect mode) instead of walking and decoding the files itself. With an
+/// observer the loader never stops early: what the default path would fail with is handed
+/// to [`LoadObserver::problem`] and loading goes on.
+pub(crate) trait LoadObserver {
+    /// Validates one file's text in collect mode (recording its problems); `None` when none
+    /// of it can be used.
+    /// `prefix_kind` starts its messages (`registries configuration`, ...); `name` is the
+    /// shown path with the file name's bytes as they are (messages quote it from its bytes).
+    fn file(
+        &mut self,
+        origin: &Arc<str>,
+        name: &Path,
+        prefix_kind: &str,
+        text: &str,
+        drop_in: bool,
+        sources: &ConfigSources,
+    ) -> Option<file::FileConfig>;
+    /// A problem the default load stops at (an unreadable file, a drop-in directory error).
+    fn problem(&mut self, err: Error);
+    /// A drop-in hidden by a same-named file of a higher-priority directory.
+    fn shadowed(&mut self, _file: &ShadowedFile) {}
+}
+
+/// Loads with `observer` watching: never fails, see [`LoadObserver`].
+pub(crate) fn load_observed<'a>(
+    sources: &'a ConfigSources,
+    observer: &'a mut dyn LoadObserver,
+) -> Config {
+    match load_with(sources, Some(observer)) {
+        Ok(c) => c,
+        Err(_) => unreachable!("an observed load hands every problem to the observer"),
+    }
+}
+
 fn load(sources: &ConfigSources) -> Result<Config, Error> {
+    load_with(sources, None)
+}
+
+fn load_with<'a>(
+    sources: &'a ConfigSources,
+    observer: Option<&'a mut dyn LoadObserver>,
+) -> Result<Config, Error> {
     let mut loader = Loader {
         sources,
+        observer,
         merged: Merged {
             registries: FxHashMap::default(),
             usr: Vec::new(),

@@ -97,6 +97,8 @@ pub(crate) struct DecodeError {
     pub message: String,
     pub span: Span,
     pub key: Option<String>,
+    /// A value of the wrong type (decoding could go on without it), not a syntax error.
+    pub type_mismatch: bool,
 }
 
 /// A decoded alias-only file (the user alias cache): only `[aliases]` is read.

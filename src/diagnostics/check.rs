@@ -1,14 +1,22 @@
 //! `check`: every problem of a configuration (registries.conf, its drop-ins and the user alias
-//! file), not just the first, as located errors and warnings.
+//! file), not just the first, as located errors, warnings and notes.
+//!
+//! `check` is an observer of the one loader ([`Config::load`]'s walk, discovery and merge):
+//! it sees each file once, validates it in collect mode, and carries on past every problem
+//! the default path would stop at. A TOML value of the wrong type does not stop the walk
+//! either: the offending key is set aside (the file is decoded again without it) so every
+//! type error of a file, and every other problem, is reported.
 //!
 //! Errors are what makes the configuration fail to load (each with the exact message the
 //! default path would give, the first of them being the one it does give), plus entries that
 //! will certainly fail at pull time. Warnings are what the reference silently ignores or gets
-//! surprisingly wrong: unknown keys (with a did-you-mean), duplicate prefixes that lose, masked
-//! aliases (informational when a later drop-in overrides one, a warning when the user alias
-//! cache masks one), prefixes that can never match, rewrites that fail for some names, `blocked` flags
-//! that do not do what they say, ambiguous short names in enforcing mode, redundant search
-//! entries.
+//! surprisingly wrong: unknown keys (with a did-you-mean), duplicate prefixes that lose, a
+//! drop-in entry that replaces an earlier file's entry and loses its mirrors, masked aliases
+//! (a note when a later drop-in overrides one, a warning when the user alias cache masks
+//! one), prefixes that can never match, rewrites that fail for some names, `blocked` flags
+//! that do not do what they say (not enforced, or mirrors still serving a blocked registry),
+//! mirrors without `insecure` under an insecure registry, ambiguous short names in enforcing
+//! mode, no way at all to resolve a short name, redundant search entries.
 //!
 //! ```
 //! use shortnames::diagnostics::{check, CheckOptions};
@@ -16,31 +24,30 @@
 //!
 //! let dir = tempfile::tempdir().unwrap();
 //! let conf = dir.path().join("registries.conf");
-//! std::fs::write(&conf, "[[registry]]\nlocation = \"quay.io\"\nmirror-by-digest-onyl = true\n").unwrap();
+//! std::fs::write(&conf, "unqualified-search-registries = [\"quay.io\"]\n[[registry]]\nlocation = \"quay.io\"\nmirror-by-digest-onyl = true\n").unwrap();
 //! let report = check(&ConfigSources::new().registries_conf(&conf).registries_conf_d(dir.path().join("d")), &CheckOptions::default());
-//! let d = &report.diagnostics[0];
-//! assert_eq!(d.code, "unknown-key");
-//! assert_eq!(d.location.map(|l| (l.line, l.column)), Some((3, 1)));
+//! let d = &report.findings[0];
+//! assert_eq!(d.kind, "unknown-key");
+//! assert_eq!(d.location.map(|l| (l.line, l.column)), Some((4, 1)));
 //! assert_eq!(d.help.as_deref(), Some("did you mean `mirror-by-digest-only`?"));
-//! assert_eq!(report.exit_code(false), 0);
-//! assert_eq!(report.exit_code(true), 1);
+//! assert!(!report.failed(false));
+//! assert!(report.failed(true));
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use serde_json::{json, Value};
-
 use crate::config::aliases::AliasEntry;
-use crate::config::decode::{self, RawFile, Span};
+use crate::config::decode::{self, DecodeError, RawFile, Span};
 use crate::config::{self, file, ConfigSources, Registry, ShortNameMode};
-use crate::diagnostics::{Diagnostic, Severity, SourceTexts};
-use crate::error::{Lines, Location};
+use crate::diagnostics::{Finding, Level, SourceTexts};
+use crate::error::{Error, Lines, Location};
 use crate::profile::Profile;
 use crate::quote::{Q, QP};
 use crate::reference::Reference;
 use crate::registry_index::RegistryIndex;
+use crate::Config;
 
 /// What to check with.
 #[derive(Debug, Clone, Default)]
@@ -59,80 +66,68 @@ impl CheckOptions {
     }
 }
 
-/// Everything `check` found.
+/// Everything `check` found in a configuration.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
-pub struct CheckReport {
+pub struct ConfigReport {
     /// The problems, by file (in load order) then position.
-    pub diagnostics: Vec<Diagnostic>,
+    pub findings: Vec<Finding>,
     /// The files that were read, in load order (the user alias file last).
     pub files: Vec<String>,
     /// The texts of those files, for snippets.
     pub sources: SourceTexts,
 }
 
-impl CheckReport {
-    /// The errors.
-    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
+impl ConfigReport {
+    /// The findings of one level.
+    pub fn at_level(&self, level: Level) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |d| d.level == level)
     }
 
-    /// The informational notes (never change the exit status).
-    pub fn infos(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Info)
+    /// The errors.
+    pub fn errors(&self) -> impl Iterator<Item = &Finding> {
+        self.at_level(Level::Error)
     }
 
     /// The warnings.
-    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
+    pub fn warnings(&self) -> impl Iterator<Item = &Finding> {
+        self.at_level(Level::Warning)
     }
 
-    /// The exit status of `shortnames check`: 2 with errors, 1 with warnings only when
-    /// `strict`, else 0.
-    pub fn exit_code(&self, strict: bool) -> u8 {
-        if self.errors().next().is_some() {
-            2
-        } else if strict && self.warnings().next().is_some() {
-            1
-        } else {
-            0
-        }
+    /// The notes (never make a check fail).
+    pub fn notes(&self) -> impl Iterator<Item = &Finding> {
+        self.at_level(Level::Note)
     }
 
-    /// Every diagnostic rendered with its snippet, then a summary line.
+    /// Whether the check fails: any error, or any warning when `strict`.
+    pub fn failed(&self, strict: bool) -> bool {
+        self.errors().next().is_some() || (strict && self.warnings().next().is_some())
+    }
+
+    /// Every finding rendered with its snippet, then a summary line.
     pub fn render_text(&self) -> String {
         let mut out = String::new();
-        for d in &self.diagnostics {
+        for d in &self.findings {
             out.push_str(&self.sources.render(d));
             out.push('\n');
         }
-        let (e, w, i) = (
-            self.errors().count(),
-            self.warnings().count(),
-            self.infos().count(),
-        );
-        out.push_str(&format!(
-            "{} file(s) checked: {e} error(s), {w} warning(s), {i} note(s)\n",
-            self.files.len()
-        ));
+        out.push_str(&self.summary());
+        out.push('\n');
         out
     }
 
-    /// The report as JSON: `files`, `errors`, `warnings`, `infos` (counts) and `diagnostics`.
-    pub fn to_json(&self) -> Value {
-        json!({
-            "files": self.files,
-            "errors": self.errors().count(),
-            "warnings": self.warnings().count(),
-            "infos": self.infos().count(),
-            "diagnostics": self.diagnostics.iter().map(Diagnostic::to_json).collect::<Vec<_>>(),
-        })
+    /// `N file(s) checked: N error(s), N warning(s), N note(s)`.
+    pub fn summary(&self) -> String {
+        let n = |count: usize, what: &str| {
+            format!("{count} {what}{}", if count == 1 { "" } else { "s" })
+        };
+        format!(
+            "{} checked: {}, {}, {}",
+            n(self.files.len(), "file"),
+            n(self.errors().count(), "error"),
+            n(self.warnings().count(), "warning"),
+            n(self.notes().count(), "note"),
+        )
     }
 }
 
@@ -141,31 +136,35 @@ impl CheckReport {
 ///
 /// ```
 /// use shortnames::diagnostics::{check, CheckOptions};
-/// use shortnames::diagnostics::Severity;
+/// use shortnames::diagnostics::Level;
 /// use shortnames::ConfigSources;
 ///
 /// let dir = tempfile::tempdir().unwrap();
 /// let conf = dir.path().join("registries.conf");
-/// // Two problems: the default load stops at the first, `check` reports both.
-/// std::fs::write(&conf, "short-name-mode = \"prompt\"\n[[registry]]\nlocation = \"https://quay.io\"\n").unwrap();
+/// // Three problems: the default load stops at the first, `check` reports all of them.
+/// std::fs::write(&conf, "short-name-mode = \"prompt\"\n[[registry]]\nlocation = \"https://quay.io\"\ninsecure = \"false\"\n").unwrap();
 /// let report = check(&ConfigSources::new().registries_conf(&conf), &CheckOptions::default());
-/// let codes: Vec<&str> = report.errors().map(|d| d.code.as_str()).collect();
-/// assert_eq!(codes, ["invalid-config/bad-short-name-mode", "invalid-config/uri-scheme"]);
-/// assert!(report.diagnostics.iter().all(|d| d.severity == Severity::Error));
-/// assert_eq!(report.to_json()["errors"], 2);
+/// let kinds: Vec<&str> = report.errors().map(|d| d.kind.as_str()).collect();
+/// assert_eq!(kinds, ["invalid-config/bad-short-name-mode", "invalid-config/uri-scheme", "invalid-config/toml"]);
+/// assert!(report.findings.iter().all(|d| d.level == Level::Error));
 /// ```
-pub fn check(sources: &ConfigSources, options: &CheckOptions) -> CheckReport {
+pub fn check(sources: &ConfigSources, options: &CheckOptions) -> ConfigReport {
     let mut c = Checker {
         profile: options.profile,
-        report: CheckReport::default(),
+        report: ConfigReport::default(),
         loaded: Vec::new(),
+        spans: RegistrySpans::default(),
+        set_aside: Vec::new(),
+        user_aliases: 0,
     };
-    c.load_all(sources);
-    c.analyse(sources);
+    let sources = sources.clone().profile(options.profile);
+    let config = config::load_observed(&sources, &mut c);
+    c.analyse(&sources, &config);
+    c.drop_follow_ons();
     if sources.compat_target() == config::Compat::V5_40 {
         // What stops working compared with v5.23 (Podman 4 → Podman 6).
-        for f in config::upgrade_findings(sources) {
-            let d = Diagnostic::new(Severity::Warning, format!("upgrade/{}", f.code), f.message);
+        for f in config::upgrade_findings(&sources) {
+            let d = Finding::new(Level::Warning, format!("upgrade/{}", f.code), f.message);
             c.push(match f.file {
                 Some(file) => d.at(&*file, None),
                 None => d,
@@ -179,7 +178,7 @@ pub fn check(sources: &ConfigSources, options: &CheckOptions) -> CheckReport {
         .enumerate()
         .map(|(i, f)| (f.clone(), i))
         .collect();
-    c.report.diagnostics.sort_by_key(|d| {
+    c.report.findings.sort_by_key(|d| {
         (
             d.file
                 .as_ref()
@@ -188,98 +187,254 @@ pub fn check(sources: &ConfigSources, options: &CheckOptions) -> CheckReport {
             d.location,
         )
     });
-    c.report.diagnostics.dedup();
+    c.report.findings.dedup();
     c.report
 }
 
-/// One file that decoded: its validated content and its raw form (for spans).
+/// One file that could be used: its validated content and where its parts are.
 struct Loaded {
     display: Arc<str>,
     config: file::FileConfig,
-    raw: RawFile,
-    text: String,
+    /// Where `short-name-mode` is set.
+    mode_at: Option<Location>,
+    /// Where the search list is set.
+    usr_at: Option<Location>,
+    /// Where the v1 `[registries]` table is.
+    v1_at: Option<Location>,
+    /// Whether this file sets the search list to an empty list (`= []`, or a v1
+    /// `[registries]` table without search entries).
+    sets_empty_search: bool,
 }
 
-impl Loaded {
-    fn loc(&self, span: &Span) -> Option<Location> {
-        Lines::new(&self.text).span(span)
-    }
+/// A key of a file set aside after a type error: findings about it (or its table) that are
+/// consequences of setting it aside are dropped.
+struct SetAside {
+    file: String,
+    key: String,
+    line: Option<usize>,
 }
 
 struct Checker {
     profile: Profile,
-    report: CheckReport,
+    report: ConfigReport,
     loaded: Vec<Loaded>,
+    spans: RegistrySpans,
+    set_aside: Vec<SetAside>,
+    /// Usable entries of the user alias file.
+    user_aliases: usize,
 }
 
-/// The checker's side of the one walk over the files: every file is checked, every problem
-/// recorded.
-struct Walk<'a> {
-    checker: &'a mut Checker,
-    sources: &'a ConfigSources,
-}
+/// At most this many type errors are set aside per file (then the walk of that file stops).
+const MAX_TYPE_ERRORS: usize = 64;
 
-impl config::discovery::Visitor for Walk<'_> {
+impl config::LoadObserver for Checker {
     fn file(
         &mut self,
-        path: &config::discovery::FilePath,
-        role: config::discovery::Role,
+        origin: &Arc<str>,
+        name: &Path,
+        prefix_kind: &str,
         text: &str,
-    ) -> Result<(), crate::Error> {
-        self.checker
-            .load_one(&path.name, text.to_owned(), role, self.sources);
-        Ok(())
+        drop_in: bool,
+        sources: &ConfigSources,
+    ) -> Option<file::FileConfig> {
+        self.load_one(origin, name, prefix_kind, text, drop_in, sources)
     }
 
-    fn problem(&mut self, e: crate::Error) -> Result<(), crate::Error> {
-        self.checker.push(Diagnostic::from_error(&e));
-        Ok(())
+    fn problem(&mut self, err: Error) {
+        self.push(Finding::from_error(&err));
     }
 
-    fn shadowed(&mut self, f: config::ShadowedFile) {
+    fn shadowed(&mut self, f: &config::ShadowedFile) {
         let message = format!("not read: {} has the same file name and wins", f.by);
-        self.checker
-            .push(Diagnostic::new(Severity::Info, "drop-in-shadowed", message).at(&*f.path, None));
+        self.push(Finding::new(Level::Note, "drop-in-shadowed", message).at(&*f.path, None));
     }
+}
+
+/// Decodes `text`, setting aside every key whose value has the wrong type: the result is the
+/// text actually decoded (same lines as `text`), the decoded file (or the error that stopped
+/// decoding: a syntax error), and the type errors, in the order met.
+fn decode_setting_aside(text: &str) -> (String, Result<RawFile, DecodeError>, Vec<DecodeError>) {
+    let mut work = text.to_owned();
+    let mut type_errors: Vec<DecodeError> = Vec::new();
+    let mut attempts: HashMap<usize, u8> = HashMap::new();
+    loop {
+        let e = match decode::decode_file(&work) {
+            Ok(raw) => return (work, Ok(raw), type_errors),
+            Err(e) => e,
+        };
+        let start = e.span.as_ref().map(|s| s.start);
+        let tries = start.map(|s| attempts.entry(s).or_insert(0));
+        let patched = match (e.key.as_deref(), tries) {
+            // Only a value of the wrong type is set aside (a syntax error names its last key too).
+            (Some(key), Some(tries)) if e.type_mismatch && type_errors.len() < MAX_TYPE_ERRORS => {
+                *tries += 1;
+                set_aside(&work, key, e.span.clone().unwrap_or_default(), *tries)
+            }
+            _ => None,
+        };
+        let Some(patched) = patched else {
+            return (work, Err(e), type_errors);
+        };
+        // The same place failing again is the same error (the first attempt did not take).
+        if !type_errors
+            .iter()
+            .any(|t| t.span.as_ref().map(|s| s.start) == start)
+        {
+            type_errors.push(e);
+        }
+        work = patched;
+    }
+}
+
+/// `text` with the value at `span` (of key path `key`) out of the decoder's way, keeping every
+/// line where it is: first by renaming the key (its last character), so it is an unknown key;
+/// for array elements, alias values and second attempts by replacing the value with `""`.
+fn set_aside(text: &str, key: &str, span: std::ops::Range<usize>, attempt: u8) -> Option<String> {
+    let b = text.as_bytes();
+    let rename = |pos: usize| -> Option<String> {
+        let c = *b.get(pos)?;
+        if !(c.is_ascii_alphanumeric() || c == b'_' || c == b'-') {
+            return None;
+        }
+        let mut out = b.to_vec();
+        out[pos] = if c == b'_' { b'-' } else { b'_' };
+        String::from_utf8(out).ok()
+    };
+    let key_end_before = |mut i: usize| -> Option<usize> {
+        while i > 0 && matches!(b[i - 1], b' ' | b'\t') {
+            i -= 1;
+        }
+        (i > 0 && b[i - 1] == b'=').then_some(i - 1)
+    };
+    if attempt == 1 && !key.starts_with("aliases.") {
+        let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+        let at_line_start = text[line_start..span.start].trim().is_empty();
+        if at_line_start && b.get(span.start) == Some(&b'[') {
+            // A table header (`[registry]` where an array of tables is expected).
+            let close = span.start + text[span.start..].find(']')?;
+            return rename(close.checked_sub(1)?);
+        }
+        if let Some(mut j) = key_end_before(span.start) {
+            while j > 0 && matches!(b[j - 1], b' ' | b'\t') {
+                j -= 1;
+            }
+            let last = j.checked_sub(1)?;
+            let pos = if matches!(b[last], b'"' | b'\'') {
+                last.checked_sub(1)?
+            } else {
+                last
+            };
+            return rename(pos);
+        }
+    }
+    if attempt > 2
+        || span.end > text.len()
+        || span.start >= span.end
+        || !text.is_char_boundary(span.start)
+        || !text.is_char_boundary(span.end)
+    {
+        return None;
+    }
+    let value = &text[span.clone()];
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push_str(&text[..span.start]);
+    out.push_str("\"\"");
+    out.extend(
+        value
+            .chars()
+            .skip(2)
+            .map(|c| if c == '\n' { '\n' } else { ' ' }),
+    );
+    out.push_str(&text[span.end..]);
+    Some(out)
+}
+
+/// Whether key paths `a` and `b` are the same or one contains the other.
+fn related(a: &str, b: &str) -> bool {
+    let within = |inner: &str, outer: &str| {
+        inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+    };
+    a == b || within(a, b) || within(b, a)
 }
 
 impl Checker {
-    fn push(&mut self, d: Diagnostic) {
-        self.report.diagnostics.push(d);
-    }
-
-    fn load_all(&mut self, sources: &ConfigSources) {
-        let mut walk = Walk {
-            checker: self,
-            sources,
-        };
-        // Problems are recorded as they come; the walk itself does not stop.
-        let _ = config::discovery::walk(sources, &mut walk);
+    fn push(&mut self, d: Finding) {
+        self.report.findings.push(d);
     }
 
     fn load_one(
         &mut self,
+        origin: &Arc<str>,
         name: &Path,
-        text: String,
-        role: config::discovery::Role,
+        what: &str,
+        text: &str,
+        drop_in: bool,
         sources: &ConfigSources,
-    ) {
-        let display = &*name.to_string_lossy();
-        let drop_in = role != config::discovery::Role::Main;
+    ) -> Option<file::FileConfig> {
+        let display: &str = origin;
         self.report.files.push(display.to_owned());
-        self.report.sources.insert(display, text.clone());
-        let origin: Arc<str> = Arc::from(display);
-        let what = sources.compat_target().prefix_kind(role);
-        let (config, problems) = file::load_collect(
-            &text,
-            &origin,
+        self.report.sources.insert(display, text);
+        let (work, decoded, type_errors) = decode_setting_aside(text);
+        let lines = Lines::new(&work);
+        let loc = |s: &Span| lines.span(s);
+        let problem = |message: &str, key: Option<String>, location: Option<Location>| {
+            let mut d = Finding::new(
+                Level::Error,
+                "invalid-config/toml",
+                format!("loading {what} {}: toml: {message}", QP(name)),
+            )
+            .at(display, location);
+            d.key = key;
+            d
+        };
+        for e in &type_errors {
+            let location = loc(&e.span);
+            self.push(problem(&e.message, e.key.clone(), location));
+            self.set_aside.push(SetAside {
+                file: display.to_owned(),
+                key: e.key.clone().unwrap_or_default(),
+                line: location.map(|l| l.line),
+            });
+        }
+        let raw = match decoded {
+            Ok(raw) => raw,
+            Err(e) => {
+                let location = loc(&e.span);
+                self.push(problem(&e.message, e.key, location));
+                return None;
+            }
+        };
+        let mode_at = loc(&raw.short_name_mode.span);
+        let usr_at = loc(&raw.usr_span);
+        // A v1 `[registries.search]` table (the implicit `[registries]` table of such a header
+        // has no span: find the header line; only used to place the empty-search warning).
+        let v1_header = work
+            .lines()
+            .position(|l| l.trim_start().starts_with("[registries.search"))
+            .map(|i| {
+                let l = work.lines().nth(i).unwrap_or_default();
+                Location {
+                    line: i + 1,
+                    column: l.len() - l.trim_start().len() + 1,
+                }
+            });
+        let v1_at = loc(&raw.v1_span).or(v1_header);
+        let sets_empty_search = raw.usr.as_ref().is_some_and(|u| u.is_empty())
+            || (raw.usr.is_none() && v1_header.is_some() && raw.v1_search.is_empty());
+        self.spans.add(origin, &lines, &raw);
+        let (config, problems) = file::load_collect_raw(
+            &work,
+            raw,
+            origin,
             drop_in,
             sources.compat_target(),
             sources.input_limits(),
         );
         for p in problems {
-            let mut d = Diagnostic::new(
-                Severity::Error,
+            let mut d = Finding::new(
+                Level::Error,
                 p.kind.as_str(),
                 format!("loading {what} {}: {}", QP(name), p.message),
             )
@@ -287,22 +442,14 @@ impl Checker {
             d.key = p.key;
             self.push(d);
         }
-        let (Some(config), Ok(raw)) = (config, decode::decode_file(&text)) else {
-            return;
-        };
-        let loaded = Loaded {
-            display: origin,
-            config,
-            raw,
-            text,
-        };
-        for w in &loaded.config.warnings {
-            let mut d = Diagnostic::from_warning(w);
+        let config = config?;
+        for w in &config.warnings {
+            let mut d = Finding::from_warning(w);
             if w.kind == "unknown-key" {
                 if self.profile.is_hardened() {
                     // Exactly the error the hardened load stops at.
-                    d.severity = Severity::Error;
-                    d.code = "invalid-config/unknown-key".into();
+                    d.level = Level::Error;
+                    d.kind = "invalid-config/unknown-key".into();
                     d.message = format!(
                         "loading {what} {}: unknown key {} (refused by the hardened profile)",
                         QP(name),
@@ -315,19 +462,57 @@ impl Checker {
             }
             self.push(d);
         }
-        self.loaded.push(loaded);
+        self.loaded.push(Loaded {
+            display: origin.clone(),
+            config: config.clone(),
+            mode_at,
+            usr_at,
+            v1_at,
+            sets_empty_search,
+        });
+        Some(config)
     }
 
-    fn analyse(&mut self, sources: &ConfigSources) {
+    /// Drops what only follows from setting a key aside: findings about that key or the table
+    /// holding it, and the unknown key the renamed key became.
+    fn drop_follow_ons(&mut self) {
+        if self.set_aside.is_empty() {
+            return;
+        }
+        let set_aside = std::mem::take(&mut self.set_aside);
+        self.report.findings.retain(|d| {
+            if d.kind == "invalid-config/toml" {
+                return true;
+            }
+            !set_aside.iter().any(|s| {
+                d.file.as_deref() == Some(s.file.as_str())
+                    && match (&d.key, d.kind.as_str()) {
+                        (_, "unknown-key" | "invalid-config/unknown-key") => {
+                            d.location.map(|l| l.line) == s.line
+                        }
+                        (Some(k), _) => related(k, &s.key),
+                        (None, _) => false,
+                    }
+            })
+        });
+    }
+
+    fn analyse(&mut self, sources: &ConfigSources, config: &Config) {
         let loaded = std::mem::take(&mut self.loaded);
-        // Merge like the loader (rule 23), remembering what each step hides.
-        let mut registries: BTreeMap<Arc<str>, (Arc<Registry>, usize)> = BTreeMap::new();
-        let mut aliases: HashMap<&str, (&AliasEntry, usize)> = HashMap::new();
         let mut usr: Option<(usize, &[Arc<str>])> = None;
         let mut mode: Option<(usize, ShortNameMode)> = None;
+        let mut aliases: HashMap<&str, &AliasEntry> = HashMap::new();
+        // The entry each prefix has so far, to see what a later file's entry replaces.
+        let mut entries: HashMap<&str, &Arc<Registry>> = HashMap::new();
         for (i, f) in loaded.iter().enumerate() {
+            let mut replaced_here = HashSet::new();
             for r in &f.config.registries {
-                registries.insert(r.prefix.clone(), (r.clone(), i));
+                if let Some(old) = entries.get(&*r.prefix) {
+                    if old.origin != r.origin && replaced_here.insert(r.prefix.clone()) {
+                        self.entry_replaced(old, r);
+                    }
+                }
+                entries.insert(&r.prefix, r);
             }
             if let Some(u) = &f.config.usr {
                 usr = Some((i, u));
@@ -336,22 +521,91 @@ impl Checker {
                 mode = Some((i, m));
             }
             for (name, entry) in &f.config.aliases {
-                if let Some((old, _)) = aliases.get(&**name) {
+                if let Some(old) = aliases.get(&**name) {
                     self.alias_masked(old, entry, name);
                 }
-                aliases.insert(name, (entry, i));
+                aliases.insert(name, entry);
             }
         }
-        let entries: Vec<Arc<Registry>> = registries.values().map(|(r, _)| r.clone()).collect();
-        let spans = RegistrySpans::new(&loaded);
-        let index = RegistryIndex::with_profile(&entries, self.profile);
-        for r in &entries {
+        let index = RegistryIndex::with_profile(&config.registries, self.profile);
+        for r in &config.registries {
+            let spans = std::mem::take(&mut self.spans);
             self.check_registry(r, &index, &spans);
+            self.spans = spans;
         }
         if let Some((i, list)) = usr {
             self.check_search(&loaded[i], list, mode.map(|(j, m)| (&loaded[j], m)));
         }
-        self.check_user_aliases(sources, &aliases);
+        self.check_user_aliases(sources, config);
+        self.check_short_names(config, &loaded);
+    }
+
+    /// A later file's `[[registry]]` entry replaces `old` as a whole: mirrors of `old` that the
+    /// new entry does not list are no longer used.
+    fn entry_replaced(&mut self, old: &Registry, new: &Registry) {
+        let lost: Vec<&str> = old
+            .mirrors
+            .iter()
+            .filter(|m| !new.mirrors.iter().any(|n| n.location == m.location))
+            .map(|m| &*m.location)
+            .collect();
+        if lost.is_empty() {
+            return;
+        }
+        let at = |r: &Registry| match r.defined_at {
+            Some(l) => format!("{}:{}", r.origin, l.line),
+            None => r.origin.to_string(),
+        };
+        let list = lost.iter().map(|m| Q(m).to_string()).collect::<Vec<_>>();
+        self.push(
+            Finding::new(
+                Level::Warning,
+                "entry-replaced-mirrors-lost",
+                format!(
+                    "[[registry]] {} at {} replaces the entry at {}: its mirror{} {} {} no longer used (a later file replaces a whole entry, it does not add to it)",
+                    Q(&new.prefix),
+                    at(new),
+                    at(old),
+                    if lost.len() == 1 { "" } else { "s" },
+                    list.join(", "),
+                    if lost.len() == 1 { "is" } else { "are" },
+                ),
+            )
+            .at(&*new.origin, new.defined_at)
+            .with_key(new.key.clone())
+            .with_note("the replaced entry", Some(&old.origin), old.defined_at)
+            .with_help("repeat the mirrors in the later entry, or set them only there"),
+        );
+    }
+
+    /// A search list set to empty with no alias anywhere: every short name fails (as with
+    /// containers/image's own v1 sample, `[registries.search] registries = []`).
+    fn check_short_names(&mut self, config: &Config, loaded: &[Loaded]) {
+        if !config.unqualified_search_registries.is_empty()
+            || config.aliases().any(|a| a.value.is_some())
+            || self.user_aliases > 0
+        {
+            return;
+        }
+        // The file whose (empty) list is in effect: the last one that sets the list.
+        let Some(f) = loaded
+            .iter()
+            .rev()
+            .find(|f| f.sets_empty_search || f.config.usr.is_some())
+            .filter(|f| f.sets_empty_search)
+        else {
+            return;
+        };
+        self.push(
+            Finding::new(
+                Level::Warning,
+                "short-names-unresolvable",
+                "the search list is empty and no alias is defined: every short name (`busybox`, `ubi9`) fails to resolve",
+            )
+            .at(f.display.to_string(), f.usr_at.or(f.v1_at))
+            .with_key("unqualified-search-registries")
+            .with_help("list the registries to search, e.g. unqualified-search-registries = [\"registry.access.redhat.com\", \"docker.io\"], or define aliases"),
+        );
     }
 
     /// A later file's entry for `name` hides `old`.
@@ -365,8 +619,8 @@ impl Checker {
             None => "removed with \"\"".to_owned(),
         };
         self.push(
-            Diagnostic::new(
-                Severity::Info,
+            Finding::new(
+                Level::Note,
                 "alias-overridden",
                 format!(
                     "alias {} = {} is overridden: a later file {how}",
@@ -385,8 +639,8 @@ impl Checker {
         let prefix_at = s.and_then(|s| s.prefix.or(s.location)).or(r.defined_at);
         let file = r.origin.to_string();
         if let Some((why, help)) = never_matches(&r.prefix) {
-            let mut d = Diagnostic::new(
-                Severity::Warning,
+            let mut d = Finding::new(
+                Level::Warning,
                 "prefix-never-matches",
                 format!("prefix {} can never match: {why}", Q(&r.prefix)),
             )
@@ -395,6 +649,24 @@ impl Checker {
             d.help = help;
             self.push(d);
             return;
+        }
+        if r.insecure {
+            for (i, m) in r.mirrors.iter().enumerate().filter(|(_, m)| !m.insecure) {
+                self.push(
+                    Finding::new(
+                        Level::Warning,
+                        "mirror-not-insecure",
+                        format!(
+                            "mirror {} of insecure registry {} is not insecure: mirrors do not inherit `insecure`, so pulls through it use verified HTTPS only",
+                            Q(&m.location),
+                            Q(&r.prefix)
+                        ),
+                    )
+                    .at(file.clone(), s.and_then(|s| s.mirrors.get(i).copied().flatten()))
+                    .with_key(format!("{}.mirror[{i}].insecure", r.key))
+                    .with_help("set `insecure = true` on the mirror too if it serves plain HTTP or an unverified certificate"),
+                );
+            }
         }
         let is_wild = r.prefix.starts_with("*.");
         // Sample repository names under the prefix.
@@ -462,12 +734,12 @@ impl Checker {
             if let Some((name, rewritten, err)) = failures.first() {
                 let all = failures.len() == samples.len();
                 let (sev, code, what) = if all {
-                    (Severity::Error, "rewrite-fails", "every pull")
+                    (Level::Error, "rewrite-fails", "every pull")
                 } else {
-                    (Severity::Warning, "rewrite-may-fail", "some pulls")
+                    (Level::Warning, "rewrite-may-fail", "some pulls")
                 };
                 self.push(
-                    Diagnostic::new(
+                    Finding::new(
                         sev,
                         code,
                         format!(
@@ -496,8 +768,8 @@ impl Checker {
             let blocker = find(&rewritten).filter(|e| e.blocked);
             match (mirror, blocker) {
                 (Some(_), Some(b)) => self.push(
-                    Diagnostic::new(
-                        Severity::Warning,
+                    Finding::new(
+                        Level::Warning,
                         "mirror-blocked",
                         format!(
                             "every pull through mirror {} is refused: it lies under blocked entry {}",
@@ -510,8 +782,8 @@ impl Checker {
                     .with_note("the blocking entry", Some(&b.origin), b.defined_at),
                 ),
                 (None, Some(b)) if !r.blocked && !Arc::ptr_eq(b, r) => self.push(
-                    Diagnostic::new(
-                        Severity::Warning,
+                    Finding::new(
+                        Level::Warning,
                         "blocked-by-location",
                         format!(
                             "pulls of {} are refused although the entry is not blocked: its location {} lies under blocked entry {} (KNOWN BUG of the reference: blocking is checked on the rewritten reference)",
@@ -524,11 +796,34 @@ impl Checker {
                     .with_key(key.clone())
                     .with_note("the blocking entry", Some(&b.origin), b.defined_at),
                 ),
+                (Some(_), None) if r.blocked => self.push(
+                    Finding::new(
+                        Level::Warning,
+                        "blocked-served-by-mirrors",
+                        format!(
+                            "blocked registry {} is still pulled from through mirror {}: blocking is checked per endpoint, and the mirror lies under no blocked entry",
+                            Q(&r.prefix),
+                            Q(location)
+                        ),
+                    )
+                    .at(file.clone(), at)
+                    .with_key(key.clone())
+                    .with_note(
+                        "the entry is blocked here",
+                        Some(&file),
+                        s.and_then(|s| s.blocked).or(r.defined_at),
+                    )
+                    .with_help(format!(
+                        "remove the mirrors of {} to block it, or block {} too",
+                        Q(&r.prefix),
+                        Q(location)
+                    )),
+                ),
                 (None, None) if r.blocked && !self.profile.is_hardened() => {
                     let at = s.and_then(|s| s.blocked).or(r.defined_at);
                     self.push(
-                        Diagnostic::new(
-                            Severity::Warning,
+                        Finding::new(
+                            Level::Warning,
                             "blocked-not-enforced",
                             format!(
                                 "`blocked = true` does not block pulls of {}: blocking is checked on the rewritten reference under {}, which no blocked entry covers (KNOWN BUG of the reference)",
@@ -552,8 +847,8 @@ impl Checker {
             for (i, raw) in s.mirror_raw.iter().enumerate() {
                 if raw.ends_with('/') && !raw.trim_end_matches('/').is_empty() {
                     self.push(
-                        Diagnostic::new(
-                            Severity::Info,
+                        Finding::new(
+                            Level::Note,
                             "mirror-trailing-slash",
                             format!(
                                 "mirror location {} ends with `/`: trimmed here (as upstream since v5.35), but containers/image before v5.35 fails every pull through this mirror",
@@ -583,8 +878,8 @@ impl Checker {
             match Reference::parse_normalized(&format!("{entry}/app")) {
                 Err(e) => {
                     self.push(
-                        Diagnostic::new(
-                            Severity::Error,
+                        Finding::new(
+                            Level::Error,
                             "search-entry-fails",
                             format!(
                                 "every short name that reaches the search list fails: creating reference with unqualified-search registry {}: {e}",
@@ -600,8 +895,8 @@ impl Checker {
                     let domain = r.domain().unwrap_or_default().to_owned();
                     if !entry.contains(['.', ':']) && &**entry != "localhost" {
                         self.push(
-                            Diagnostic::new(
-                                Severity::Warning,
+                            Finding::new(
+                                Level::Warning,
                                 "search-entry-not-a-host",
                                 format!(
                                     "search entry {} is not a registry host (no `.` or `:`): short names expand to docker.io/{entry}/<name>",
@@ -616,8 +911,8 @@ impl Checker {
                     if let Some(&first) = seen.get(&norm) {
                         let same = list[first] == *entry;
                         self.push(
-                            Diagnostic::new(
-                                Severity::Warning,
+                            Finding::new(
+                                Level::Warning,
                                 "search-duplicate",
                                 if same {
                                     format!("search entry {} is listed twice", Q(entry))
@@ -641,17 +936,17 @@ impl Checker {
         }
         if let Some((mf, ShortNameMode::Enforcing)) = mode {
             if list.len() > 1 {
-                let mode_at = mf.loc(&mf.raw.short_name_mode.span);
+                let mode_at = mf.mode_at;
                 self.push(
-                    Diagnostic::new(
-                        Severity::Warning,
+                    Finding::new(
+                        Level::Warning,
                         "ambiguous-short-names",
                         format!(
                             "short-name-mode is enforcing and the search list has {} entries: every short name without an alias fails without a terminal (short-name resolution enforced but cannot prompt without a TTY)",
                             list.len()
                         ),
                     )
-                    .at(file.clone(), f.loc(&f.raw.usr_span))
+                    .at(file.clone(), f.usr_at)
                     .with_key("unqualified-search-registries")
                     .with_note("the mode is set here", Some(&mf.display), mode_at)
                     .with_help("define aliases for the names you pull, or keep one search registry"),
@@ -660,11 +955,7 @@ impl Checker {
         }
     }
 
-    fn check_user_aliases(
-        &mut self,
-        sources: &ConfigSources,
-        system: &HashMap<&str, (&AliasEntry, usize)>,
-    ) {
+    fn check_user_aliases(&mut self, sources: &ConfigSources, config: &Config) {
         let Some((path, display)) = sources.user_alias_file() else {
             return;
         };
@@ -676,7 +967,7 @@ impl Checker {
             if let Ok(raw) = decode::decode_alias_file_full(&text) {
                 let lines = crate::error::Lines::new(&text);
                 for q in &raw.quirks {
-                    let mut d = Diagnostic::new(Severity::Warning, q.code, q.message.clone())
+                    let mut d = Finding::new(Level::Warning, q.code, q.message.clone())
                         .at(display.clone(), lines.span(&q.span));
                     d.key = q.key.clone();
                     self.push(d);
@@ -688,7 +979,7 @@ impl Checker {
         let entries = match read.result {
             Ok(entries) => entries,
             Err(e) => {
-                let mut d = Diagnostic::new(Severity::Error, e.kind().as_str(), e.message())
+                let mut d = Finding::new(Level::Error, e.kind().as_str(), e.message())
                     .at(display, e.location());
                 d.key = e.key().map(str::to_owned);
                 self.push(d);
@@ -700,7 +991,10 @@ impl Checker {
                 name, entry: user, ..
             } in entries
             {
-                let Some((sys, _)) = system.get(&*name) else {
+                if user.value.is_some() {
+                    self.user_aliases += 1;
+                }
+                let Some(sys) = config.alias(&name) else {
                     continue;
                 };
                 let Some(sys_value) = &sys.value else {
@@ -714,8 +1008,8 @@ impl Checker {
                     None => "removes it with \"\"".to_owned(),
                 };
                 let d = if self.profile.is_hardened() {
-                    Diagnostic::new(
-                        Severity::Warning,
+                    Finding::new(
+                        Level::Warning,
                         "user-alias-ignored",
                         format!(
                             "user alias {} is ignored under the hardened profile: the system alias tables define it as {}",
@@ -726,8 +1020,8 @@ impl Checker {
                     .at(display.clone(), user.location)
                     .with_note("the system alias", Some(&sys.origin), sys.location)
                 } else {
-                    Diagnostic::new(
-                        Severity::Warning,
+                    Finding::new(
+                        Level::Warning,
                         "alias-masked-by-user-cache",
                         format!(
                             "alias {} = {} is masked: the user alias file {how}",
@@ -746,6 +1040,7 @@ impl Checker {
 }
 
 /// Where the parts of each `[[registry]]` table are written, by (file, key).
+#[derive(Default)]
 struct RegistrySpans {
     by_key: HashMap<(Arc<str>, String), EntrySpans>,
 }
@@ -760,28 +1055,23 @@ struct EntrySpans {
 }
 
 impl RegistrySpans {
-    fn new(loaded: &[Loaded]) -> RegistrySpans {
-        let mut by_key = HashMap::new();
-        for f in loaded {
-            let lines = Lines::new(&f.text);
-            for r in &f.raw.registries {
-                by_key.insert(
-                    (f.display.clone(), r.key.clone()),
-                    EntrySpans {
-                        prefix: lines.span(&r.prefix.span),
-                        location: lines.span(&r.location.span),
-                        blocked: lines.span(&r.blocked_span),
-                        mirrors: r
-                            .mirrors
-                            .iter()
-                            .map(|m| lines.span(&m.location.span))
-                            .collect(),
-                        mirror_raw: r.mirrors.iter().map(|m| m.location.value.clone()).collect(),
-                    },
-                );
-            }
+    fn add(&mut self, file: &Arc<str>, lines: &Lines<'_>, raw: &RawFile) {
+        for r in &raw.registries {
+            self.by_key.insert(
+                (file.clone(), r.key.clone()),
+                EntrySpans {
+                    prefix: lines.span(&r.prefix.span),
+                    location: lines.span(&r.location.span),
+                    blocked: lines.span(&r.blocked_span),
+                    mirrors: r
+                        .mirrors
+                        .iter()
+                        .map(|m| lines.span(&m.location.span))
+                        .collect(),
+                    mirror_raw: r.mirrors.iter().map(|m| m.location.value.clone()).collect(),
+                },
+            );
         }
-        RegistrySpans { by_key }
     }
 
     fn get(&self, r: &Registry) -> Option<&EntrySpans> {
@@ -890,6 +1180,76 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn setting_keys_aside_keeps_lines() {
+        let set = |text: &str, key: &str, value: &str, attempt: u8| {
+            let start = text.find(value).unwrap();
+            set_aside(text, key, start..start + value.len(), attempt)
+        };
+        let t = "[[registry]]\ninsecure = \"false\"\n";
+        assert_eq!(
+            set(t, "registry[0].insecure", "\"false\"", 1).unwrap(),
+            "[[registry]]\ninsecur_ = \"false\"\n"
+        );
+        let t = "[[registry]]\n\"blocked\" = 1\n";
+        assert_eq!(
+            set(t, "registry[0].blocked", "1", 1).unwrap(),
+            "[[registry]]\n\"blocke_\" = 1\n"
+        );
+        // Array elements and alias values: the value is replaced, newlines kept.
+        let t = "a = [\"x\", [1,\n2]]\n";
+        assert_eq!(
+            set(t, "a[1]", "[1,\n2]", 1).unwrap(),
+            "a = [\"x\", \"\" \n  ]\n"
+        );
+        let t = "[aliases]\nx = 12\n";
+        assert_eq!(
+            set(t, "aliases.\"x\"", "12", 1).unwrap(),
+            "[aliases]\nx = \"\"\n"
+        );
+        // A table header where an array of tables is expected.
+        let t = "[registry]\nlocation = \"x\"\n";
+        assert_eq!(
+            set(t, "registry", "[registry]", 1).unwrap(),
+            "[registr_]\nlocation = \"x\"\n"
+        );
+        // An array value is not a header.
+        let t = "short-name-mode = [\"x\"]\n";
+        assert_eq!(
+            set(t, "short-name-mode", "[\"x\"]", 1).unwrap(),
+            "short-name-mod_ = [\"x\"]\n"
+        );
+        // A third attempt at the same place gives up.
+        assert!(set(t, "short-name-mode", "[\"x\"]", 3).is_none());
+    }
+
+    #[test]
+    fn every_type_error_of_a_file_is_found() {
+        let t = "unqualified-search-registries = [1, \"q.io\", 2]\n[[registry]]\nlocation = 5\ninsecure = \"no\"\n[aliases]\na = 1\n";
+        let (work, raw, errors) = decode_setting_aside(t);
+        let keys: Vec<_> = errors.iter().map(|e| e.key.clone().unwrap()).collect();
+        assert_eq!(
+            keys,
+            [
+                "unqualified-search-registries[0]",
+                "unqualified-search-registries[2]",
+                "registry[0].location",
+                "registry[0].insecure",
+                "aliases.\"a\"",
+            ]
+        );
+        assert!(raw.is_ok());
+        assert_eq!(work.lines().count(), t.lines().count());
+    }
+
+    #[test]
+    fn key_paths_relate_by_containment() {
+        assert!(related("registry[0]", "registry[0].location"));
+        assert!(related("registry[0].mirror[1]", "registry[0]"));
+        assert!(!related("registry[1]", "registry[10].location"));
+        assert!(!related("registry[0].insecure", "registry[0].location"));
+    }
 
     #[test]
     fn suggestions() {

@@ -1,4 +1,4 @@
-//! Located diagnostics: a problem (error or warning) with its file, line, column and key, and a
+//! Located findings: a problem (error, warning or note) with its file, line, column and key, and a
 //! rendering for people in the style of rustc and the `toml` crate — the location, the source
 //! line and a caret under the offending token.
 //!
@@ -6,11 +6,11 @@
 //! richer rendering.
 //!
 //! ```
-//! use shortnames::diagnostics::{Diagnostic, Severity};
+//! use shortnames::diagnostics::{Finding, Level};
 //! use shortnames::Location;
 //!
 //! let text = "[[registry]]\nlocation = \"quay.io\"\nmirror-by-digest-onyl = true\n";
-//! let d = Diagnostic::new(Severity::Warning, "unknown-key", "unknown key `mirror-by-digest-onyl` is ignored")
+//! let d = Finding::new(Level::Warning, "unknown-key", "unknown key `mirror-by-digest-onyl` is ignored")
 //!     .at("registries.conf", Some(Location { line: 3, column: 1 }))
 //!     .with_key("registry[0].mirror-by-digest-onyl")
 //!     .with_help("did you mean `mirror-by-digest-only`?");
@@ -29,42 +29,40 @@
 mod check;
 mod explain;
 
-pub use check::{check, CheckOptions, CheckReport};
+pub use check::{check, CheckOptions, ConfigReport};
 pub use explain::{explain, ExplainOptions, Explanation, Step};
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::path::Path;
 
-use serde_json::{json, Value};
-
 use crate::config::{ConfigSources, Warning};
 use crate::error::{Error, Location};
 
 /// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
+pub enum Level {
     /// Worth knowing, works as designed (an alias deliberately overridden by a later drop-in,
     /// a compatibility note); never changes the exit status.
-    Info,
+    Note,
     /// Suspicious: the configuration loads but probably does not do what was meant.
     Warning,
     /// The configuration fails to load, or something will certainly fail.
     Error,
 }
 
-impl Severity {
-    /// `error` or `warning`.
+impl Level {
+    /// `error`, `warning` or `note`.
     pub fn as_str(&self) -> &'static str {
         match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Note => "note",
         }
     }
 }
 
-impl fmt::Display for Severity {
+impl fmt::Display for Level {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -73,20 +71,20 @@ impl fmt::Display for Severity {
 /// One problem with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Diagnostic {
-    /// Error or warning.
-    pub severity: Severity,
-    /// A stable machine-readable code: the error kind for load errors
+pub struct Finding {
+    /// Error, warning or note.
+    pub level: Level,
+    /// A stable machine-readable kind: the error kind for load errors
     /// (`invalid-config/uri-scheme`), a check name for the others (`unknown-key`,
     /// `duplicate-prefix`, `alias-masked`, ...).
-    pub code: String,
+    pub kind: String,
     /// What is wrong.
     pub message: String,
     /// The file, as shown in messages.
     pub file: Option<String>,
     /// The offending key, as a dotted path (`registry[1].mirror[0].location`).
     pub key: Option<String>,
-    /// Line and column (1-based) in [`Diagnostic::file`].
+    /// Line and column (1-based) in [`Finding::file`].
     pub location: Option<Location>,
     /// A suggestion (`did you mean ...`).
     pub help: Option<String>,
@@ -94,7 +92,7 @@ pub struct Diagnostic {
     pub notes: Vec<Note>,
 }
 
-/// Context attached to a [`Diagnostic`].
+/// Context attached to a [`Finding`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
     /// The text.
@@ -105,12 +103,12 @@ pub struct Note {
     pub location: Option<Location>,
 }
 
-impl Diagnostic {
+impl Finding {
     /// A diagnostic without location.
-    pub fn new(severity: Severity, code: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity,
-            code: code.into(),
+    pub fn new(level: Level, kind: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding {
+            level,
+            kind: kind.into(),
             message: message.into(),
             file: None,
             key: None,
@@ -158,21 +156,21 @@ impl Diagnostic {
     ///
     /// ```
     /// use shortnames::{Config, ConfigSources};
-    /// use shortnames::diagnostics::{Diagnostic, Severity};
+    /// use shortnames::diagnostics::{Finding, Level};
     /// let dir = tempfile::tempdir().unwrap();
     /// let conf = dir.path().join("registries.conf");
     /// std::fs::write(&conf, "[[registry]]\nlocation = \"https://quay.io\"\n").unwrap();
     /// let err = Config::load(&ConfigSources::new().registries_conf(&conf)).unwrap_err();
-    /// let d = Diagnostic::from_error(&err);
-    /// assert_eq!(d.severity, Severity::Error);
-    /// assert_eq!(d.code, "invalid-config/uri-scheme");
+    /// let d = Finding::from_error(&err);
+    /// assert_eq!(d.level, Level::Error);
+    /// assert_eq!(d.kind, "invalid-config/uri-scheme");
     /// assert_eq!(d.key.as_deref(), Some("registry[0].location"));
     /// assert_eq!(d.location.map(|l| (l.line, l.column)), Some((2, 12)));
     /// ```
-    pub fn from_error(err: &Error) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Error,
-            code: err.kind().as_str(),
+    pub fn from_error(err: &Error) -> Finding {
+        Finding {
+            level: Level::Error,
+            kind: err.kind().as_str(),
             message: err.message().to_owned(),
             file: err.file().map(str::to_owned),
             key: err.key().map(str::to_owned),
@@ -183,10 +181,10 @@ impl Diagnostic {
     }
 
     /// The diagnostic of a configuration [`Warning`].
-    pub fn from_warning(w: &Warning) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Warning,
-            code: w.kind.to_owned(),
+    pub fn from_warning(w: &Warning) -> Finding {
+        Finding {
+            level: Level::Warning,
+            kind: w.kind.to_owned(),
             message: w.message.clone(),
             file: Some(w.file.to_string()),
             key: w.key.clone(),
@@ -201,12 +199,12 @@ impl Diagnostic {
         place(self.file.as_deref(), self.location)
     }
 
-    /// Renders the diagnostic; with `source` (the text of [`Diagnostic::file`]) the offending
+    /// Renders the diagnostic; with `source` (the text of [`Finding::file`]) the offending
     /// line is shown with a caret under the token at the location.
     pub fn render(&self, source: Option<&str>) -> String {
         let mut out = String::new();
         let message = crate::escape::escape_controls_lines(&self.message);
-        let _ = writeln!(out, "{}[{}]: {message}", self.severity, self.code);
+        let _ = writeln!(out, "{}[{}]: {message}", self.level, self.kind);
         let snippet = match (source, self.location) {
             (Some(text), Some(loc)) => snippet(text, loc),
             _ => None,
@@ -239,37 +237,16 @@ impl Diagnostic {
         }
         out
     }
-
-    /// The diagnostic as JSON (`severity`, `code`, `message`, `file`, `line`, `column`, `key`,
-    /// `help`, `notes`).
-    pub fn to_json(&self) -> Value {
-        json!({
-            "severity": self.severity.as_str(),
-            "code": self.code,
-            "message": self.message,
-            "file": self.file,
-            "line": self.location.map(|l| l.line),
-            "column": self.location.map(|l| l.column),
-            "key": self.key,
-            "help": self.help,
-            "notes": self.notes.iter().map(|n| json!({
-                "message": n.message,
-                "file": n.file,
-                "line": n.location.map(|l| l.line),
-                "column": n.location.map(|l| l.column),
-            })).collect::<Vec<_>>(),
-        })
-    }
 }
 
-impl fmt::Display for Diagnostic {
-    /// One line: `file:line:col: severity[code]: message`.
+impl fmt::Display for Finding {
+    /// One line: `file:line:col: level[kind]: message`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(p) = self.place() {
             write!(f, "{p}: ")?;
         }
         let message = crate::escape::escape_controls_lines(&self.message);
-        write!(f, "{}[{}]: {message}", self.severity, self.code)
+        write!(f, "{}[{}]: {message}", self.level, self.kind)
     }
 }
 
@@ -333,11 +310,11 @@ fn token_len(rest: &[char]) -> usize {
 /// snippets.
 ///
 /// ```
-/// use shortnames::diagnostics::{Diagnostic, Severity, SourceTexts};
+/// use shortnames::diagnostics::{Finding, Level, SourceTexts};
 /// use shortnames::Location;
 /// let mut texts = SourceTexts::new();
 /// texts.insert("a.conf", "x = 1\nshort-name-mode = \"bogus\"\n");
-/// let d = Diagnostic::new(Severity::Error, "invalid-config/bad-short-name-mode", "invalid short-name mode: \"bogus\"")
+/// let d = Finding::new(Level::Error, "invalid-config/bad-short-name-mode", "invalid short-name mode: \"bogus\"")
 ///     .at("a.conf", Some(Location { line: 2, column: 19 }));
 /// assert!(texts.render(&d).contains("2 | short-name-mode = \"bogus\"\n  |                   ^^^^^^^\n"));
 /// assert_eq!(d.to_string(), "a.conf:2:19: error[invalid-config/bad-short-name-mode]: invalid short-name mode: \"bogus\"");
@@ -364,14 +341,14 @@ impl SourceTexts {
     }
 
     /// Renders `d` with its snippet when the file's text is known.
-    pub fn render(&self, d: &Diagnostic) -> String {
+    pub fn render(&self, d: &Finding) -> String {
         d.render(d.file.as_deref().and_then(|f| self.get(f)))
     }
 }
 
 /// Renders a load error with a source snippet, reading the file it names through `sources`
 /// (so a [`ConfigSources::fs_root`] is honoured). Without a readable file or a location this
-/// is the plain [`Diagnostic::render`].
+/// is the plain [`Finding::render`].
 ///
 /// ```
 /// use shortnames::{Config, ConfigSources};
@@ -385,7 +362,7 @@ impl SourceTexts {
 /// assert!(shown.contains("  |                   ^^^^^^^"));
 /// ```
 pub fn render_error(err: &Error, sources: &ConfigSources) -> String {
-    let d = Diagnostic::from_error(err);
+    let d = Finding::from_error(err);
     let text = err.file().and_then(|f| {
         let limit = sources.input_limits().max_file_size;
         crate::fs::read_text_lossless(&sources.io_path(Path::new(f)), limit)

@@ -4,9 +4,9 @@
 
 use super::scratch::ScratchDir;
 use super::{findings, render_registries, ClusterObjects, IgnitionFile, REGISTRIES_CONF_PATH};
-use crate::diagnostics::CheckReport;
+use crate::diagnostics::ConfigReport as CheckReport;
 use crate::diagnostics::{explain, ExplainOptions, Explanation};
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{Finding as Diagnostic, Level as Severity};
 use crate::ConfigSources;
 
 /// The node's drop-in directory.
@@ -116,7 +116,7 @@ pub fn check_report(
     };
     let file = files.join(", ");
     if let Some(e) = rendered.error() {
-        report.diagnostics.push(
+        report.findings.push(
             Diagnostic::new(Severity::Error, "render/mco-refuses", e.message())
                 .at(file.clone(), None)
                 .with_help("MCO keeps the nodes' current files until this is fixed"),
@@ -130,7 +130,7 @@ pub fn check_report(
                 d = d.with_help(format!("MCO logs: {w}"));
             }
         }
-        report.diagnostics.push(d);
+        report.findings.push(d);
     }
     report
 }
