@@ -10,20 +10,7 @@ use std::process::Command;
 /// The output document and exit code, or `None` for output that is not JSON (a failure).
 fn run_case(case: &Path) -> Option<(serde_json::Value, i32)> {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_shortnames"));
-    cmd.current_dir(case).args([
-        "resolve",
-        "--format",
-        "json",
-        "--registries-conf-d",
-        "registries.conf.d",
-        "--user-aliases",
-        "user-aliases.conf",
-        "--names-from",
-        "names.txt",
-    ]);
-    if case.join("registries.conf").exists() {
-        cmd.args(["--registries-conf", "registries.conf"]);
-    }
+    cmd.current_dir(case).args(common::corpus_cli_args(case));
     let out = cmd.output().expect("run shortnames");
     match serde_json::from_slice(&out.stdout) {
         Ok(doc) => Some((doc, out.status.code().unwrap_or(-1))),

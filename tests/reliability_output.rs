@@ -78,20 +78,7 @@ fn shortnames(dir: &Path, args: &[&str]) -> Output {
 #[test]
 fn cli_json_output_is_the_document() {
     for case in common::passing_cases().iter().step_by(25) {
-        let mut args = vec![
-            "resolve",
-            "--format",
-            "json",
-            "--registries-conf-d",
-            "registries.conf.d",
-            "--user-aliases",
-            "user-aliases.conf",
-            "--names-from",
-            "names.txt",
-        ];
-        if case.join("registries.conf").exists() {
-            args.extend(["--registries-conf", "registries.conf"]);
-        }
+        let args = common::corpus_cli_args(case);
         let out = shortnames(case, &args);
         let resolver = Resolver::new(&case_sources(case));
         let mut whole =

@@ -33,6 +33,26 @@ pub fn passing_cases() -> Vec<PathBuf> {
         .collect()
 }
 
+/// The arguments the corpus CLI contract runs in a case directory:
+/// `resolve --format json` over the case's files and `names.txt`.
+pub fn corpus_cli_args(case: &Path) -> Vec<&'static str> {
+    let mut args = vec![
+        "resolve",
+        "--format",
+        "json",
+        "--registries-conf-d",
+        "registries.conf.d",
+        "--user-aliases",
+        "user-aliases.conf",
+        "--names-from",
+        "names.txt",
+    ];
+    if case.join("registries.conf").exists() {
+        args.extend(["--registries-conf", "registries.conf"]);
+    }
+    args
+}
+
 /// Every case directory, sorted by name.
 pub fn cases() -> Vec<PathBuf> {
     let dir = cases_dir();
