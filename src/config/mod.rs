@@ -32,9 +32,7 @@ pub(crate) mod schema;
 pub(crate) mod toml;
 pub(crate) mod upgrade;
 
-pub use builtin::{
-    host_has_system_config, BUILTIN_DROP_INS, BUILTIN_SEARCH_ORIGIN, BUILTIN_SEARCH_REGISTRIES,
-};
+pub use builtin::{BUILTIN_DROP_INS, BUILTIN_SEARCH_ORIGIN, BUILTIN_SEARCH_REGISTRIES};
 
 use std::fmt;
 use std::path::Path;
