@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use shortnames::config::migrate;
+use shortnames::config::Migration;
 
 #[derive(Args)]
 pub struct MigrateArgs {
@@ -22,7 +22,7 @@ pub fn run(args: MigrateArgs) -> ExitCode {
     let shown = args.file.to_string_lossy().into_owned();
     // The crate's bounded, non-blocking reader: a FIFO or device is refused, never read.
     let limit = shortnames::config::Limits::default().max_file_size;
-    let text = match shortnames::fs::read_limited(&args.file, limit) {
+    let text = match crate::fs::read_limited(&args.file, limit) {
         Ok(Some(bytes)) => match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(_) => return super::usage_error(format!("cannot read {shown}: invalid UTF-8")),
@@ -32,7 +32,7 @@ pub fn run(args: MigrateArgs) -> ExitCode {
         }
         Err(e) => return super::usage_error(format!("cannot read {shown}: {e}")),
     };
-    let m = match migrate(&text, &shown) {
+    let m = match Migration::from_text(&text, &shown) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("shortnames: {}", e.located());
