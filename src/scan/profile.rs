@@ -366,7 +366,7 @@ mod tests {
         let e = crio_short_name_mode(dir.path()).unwrap_err();
         assert!(
             e.to_string()
-                .starts_with("/etc/crio/crio.conf.d/zz:1:12: invalid table header; "),
+                .starts_with("/etc/crio/crio.conf.d/zz:1:12: unclosed table"),
             "{e}"
         );
     }
