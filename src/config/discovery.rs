@@ -144,6 +144,15 @@ impl Host {
         }
         h.euid = rustix::process::geteuid().as_raw();
         h.ruid = rustix::process::getuid().as_raw();
+        if h.home.is_none() {
+            // As containers/image (through containers/storage's `unshare.HomeDir`): without
+            // `$HOME`, the password-database home of UID (`_CONTAINERS_ROOTLESS_UID`, else the
+            // effective uid). Like Go's `os/user`, this reads the host's /etc/passwd, never
+            // one below a sysroot.
+            h.home = u32::try_from(h.uid_with(h.euid))
+                .ok()
+                .and_then(|uid| passwd_home(Path::new("/etc/passwd"), uid));
+        }
         h
     }
 
@@ -468,6 +477,23 @@ fn v5_40_blocked<'a>(paths: impl IntoIterator<Item = &'a PathBuf>) -> String {
     format!("in one of [{}]", list.join(" "))
 }
 
+/// The home directory of `uid` in a password database in `/etc/passwd` format
+/// (`name:password:uid:gid:gecos:home:shell`): the first entry for the uid, when its home is
+/// not empty. `None` when the file cannot be read (it is read through the crate's bounded,
+/// non-blocking reader, 1 MiB at most) or has no such entry.
+pub(crate) fn passwd_home(passwd: &Path, uid: u32) -> Option<PathBuf> {
+    let (text, _) = crate::fs::read_limited_text(passwd, 1 << 20).ok()??;
+    let text = text.ok()?;
+    let wanted = uid.to_string();
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.len() >= 7 && f[2] == wanted)
+        .map(|f| f[5])
+        .filter(|home| !home.is_empty())
+        .map(PathBuf::from)
+}
+
 /// Go's `filepath.Clean` on a path's bytes (no file-system access).
 pub(crate) fn clean(p: &Path) -> PathBuf {
     let bytes = p.as_os_str().as_bytes();
@@ -783,6 +809,27 @@ fn list_v5_40(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwd_home_reads_the_entry_of_the_uid() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("passwd");
+        std::fs::write(
+            &p,
+            "root:x:0:0:root:/root:/bin/bash\n# comment:x:5:5::/c:/bin/sh\n\
+             broken:x:7\nnohome:x:8:8:::/bin/sh\nalice:x:1000:1000:Alice,,,:/home/alice:/bin/bash\n\
+             again:x:1000:1000::/elsewhere:/bin/sh\n",
+        )
+        .unwrap();
+        assert_eq!(passwd_home(&p, 0), Some(PathBuf::from("/root")));
+        assert_eq!(passwd_home(&p, 1000), Some(PathBuf::from("/home/alice")));
+        assert_eq!(passwd_home(&p, 5), None);
+        assert_eq!(passwd_home(&p, 7), None);
+        assert_eq!(passwd_home(&p, 8), None);
+        assert_eq!(passwd_home(&p, 4242), None);
+        assert_eq!(passwd_home(&dir.path().join("absent"), 0), None);
+        assert_eq!(passwd_home(dir.path(), 0), None);
+    }
 
     #[test]
     fn clean_like_go() {
