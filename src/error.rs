@@ -242,13 +242,13 @@ impl Error {
     /// let err = Resolver::new(&ConfigSources::new().registries_conf(&conf)).config().unwrap_err();
     /// assert!(err.located().to_string().contains("registries.conf:2:19"));
     /// ```
-    pub fn located(&self) -> Located<'_> {
+    pub fn located(&self) -> impl fmt::Display + '_ {
         Located(self)
     }
 }
 
-/// See [`Error::located`].
-pub struct Located<'a>(&'a Error);
+/// The rendering of [`Error::located`].
+struct Located<'a>(&'a Error);
 
 impl fmt::Display for Located<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

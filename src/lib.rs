@@ -146,7 +146,7 @@ mod user_aliases;
 
 pub use config::{Config, ConfigSources, Mirror, PullFromMirror, Registry, ShortNameMode, Warning};
 pub use engine::{Engine, ReloadOutcome};
-pub use error::{Error, ErrorKind, Located, Location};
+pub use error::{Error, ErrorKind, Location};
 pub use profile::Profile;
 pub use pull_sources::PullSource;
 pub use reference::{Reference, ReferenceError};

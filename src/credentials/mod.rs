@@ -66,6 +66,6 @@ pub use keyring::{
     Explicit, Key, Keyring, KeyringBuilder, NoNode, PullCredentials, PushCredentials, PushKeyring,
     Target, WithNode,
 };
-pub use parse::{Format, MAX_DOCUMENT_BYTES, MAX_FIELD_BYTES};
+pub use parse::{Format, MAX_DOCUMENT_BYTES};
 pub use resolution::SourceCredentials;
 pub use secret::{Credential, Secret};

@@ -9,10 +9,10 @@ use super::error::{Diagnostic, DocumentErrorKind, EntryErrorReason, SourceId};
 use super::json::{self, Json};
 use super::secret::{Credential, Secret, SecretBytes};
 
-/// Largest accepted document (4 MiB).
+/// Largest accepted document (4 MiB); every entry field, once decoded, is limited to 256 KiB.
 pub const MAX_DOCUMENT_BYTES: usize = 4 * 1024 * 1024;
 /// Largest accepted entry field after decoding (256 KiB).
-pub const MAX_FIELD_BYTES: usize = 256 * 1024;
+pub(crate) const MAX_FIELD_BYTES: usize = 256 * 1024;
 
 /// The format of a credential document. The caller states it; the library never guesses.
 ///
