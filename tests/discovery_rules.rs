@@ -272,3 +272,55 @@ fn cli_check_compat_v5_40_prints_the_findings() {
     assert!(text.contains("upgrade/v1-refused"), "{text}");
     assert!(text.contains("shortnames migrate"), "{text}");
 }
+
+/// The schema follows the target: `additional-layer-store-auth-helper` (containers/image
+/// v5.32+) is an unknown key under v5.23 (a warning; refused by the hardened profile) and a
+/// string setting under v5.40, where a number there is a type error that fails the load.
+#[test]
+fn keys_added_later_follow_the_compat_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("r.conf");
+    let run = |compat: &str, text: &str, args: &[&str]| {
+        fs::write(&conf, text).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_shortnames"))
+            .env_clear()
+            .env("HOME", dir.path().join("home"))
+            .args(args)
+            .arg("--registries-conf")
+            .arg(&conf)
+            .args([
+                "--registries-conf-d",
+                dir.path().join("d").to_str().unwrap(),
+            ])
+            .args(["--compat", compat])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let good = "additional-layer-store-auth-helper = \"helper\"\n";
+    let (code, text) = run("v5.23", good, &["check"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("unknown key `additional-layer-store-auth-helper`"),
+        "{text}"
+    );
+    let (code, text) = run("v5.23", good, &["check", "--profile", "hardened"]);
+    assert_eq!(code, Some(1), "{text}");
+    let (code, text) = run("v5.40", good, &["check", "--profile", "hardened"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(!text.contains("unknown key"), "{text}");
+
+    let bad = "additional-layer-store-auth-helper = 1\n";
+    let (code, text) = run("v5.23", bad, &["resolve", "quay.io/a/b"]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = run("v5.40", bad, &["resolve", "quay.io/a/b"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("incompatible types: TOML value has type int64; destination has type string"),
+        "{text}"
+    );
+}

@@ -163,6 +163,7 @@ fn sub_fields(f: &Field) -> &'static [Field] {
 struct Decoder {
     unknown: Vec<UnknownKey>,
     quirks: Vec<toml::Quirk>,
+    release: schema::Release,
 }
 
 impl Decoder {
@@ -176,7 +177,7 @@ impl Decoder {
         let mut out = Vec::with_capacity(t.entries.len());
         for e in &t.entries {
             let path = join_key(parent, &e.key);
-            match schema::lookup(fields, &e.key) {
+            match schema::lookup_in(fields, &e.key, self.release) {
                 Some(f) => out.push((f, path, e)),
                 None => self.unknown.push(UnknownKey {
                     key: path,
@@ -322,24 +323,30 @@ impl Decoder {
     }
 }
 
-/// Decodes a registries.conf or drop-in file.
-pub(crate) fn decode_file(text: &str) -> Result<RawFile, DecodeError> {
+/// Decodes a registries.conf or drop-in file with the schema of containers/image `release`.
+/// The fast scanner knows only the keys of every release ([`schema::TARGET`]): a file with a
+/// later key goes to the full decoder.
+pub(crate) fn decode_file(text: &str, release: schema::Release) -> Result<RawFile, DecodeError> {
     if let Some(file) = super::fastscan::scan_file(text) {
         return Ok(file);
     }
-    decode_file_full(text)
+    decode_file_full(text, release)
 }
 
 /// Decodes with the full TOML reader (any input, the reference's decisions and errors).
-pub(crate) fn decode_file_full(text: &str) -> Result<RawFile, DecodeError> {
-    decode_root(text).map_err(|e| with_line(e, text))
+pub(crate) fn decode_file_full(
+    text: &str,
+    release: schema::Release,
+) -> Result<RawFile, DecodeError> {
+    decode_root(text, release).map_err(|e| with_line(e, text))
 }
 
-fn decode_root(text: &str) -> Result<RawFile, DecodeError> {
+fn decode_root(text: &str, release: schema::Release) -> Result<RawFile, DecodeError> {
     let (root, quirks) = toml::parse_with_quirks(text)?;
     let mut d = Decoder {
         unknown: Vec::new(),
         quirks,
+        release,
     };
     let mut file = RawFile::default();
     for (f, path, e) in d.fields(&root, schema::ROOT, "") {
@@ -404,6 +411,7 @@ fn decode_alias_root(text: &str) -> Result<RawAliasFile, DecodeError> {
     let mut d = Decoder {
         unknown: Vec::new(),
         quirks,
+        release: schema::TARGET,
     };
     let mut out = RawAliasFile::default();
     for (_, _, e) in d.fields(&root, schema::ALIAS_FILE, "") {
@@ -492,7 +500,7 @@ pub(crate) fn check_agreement(text: &str) -> bool {
     let Some(fast) = super::fastscan::scan_file(text) else {
         return false;
     };
-    match decode_file_full(text) {
+    match decode_file_full(text, schema::TARGET) {
         Ok(full) => {
             let (a, b) = (summary(&fast), summary(&full));
             assert!(
@@ -512,7 +520,7 @@ mod tests {
     #[test]
     fn decodes_v2_with_spans() {
         let text = "unqualified-search-registries = [\"a.io\"]\n[[Registry]]\nLOCATION = \"x.io\"\n[[Registry.mirror]]\nlocation = \"m.io\"\nbogus = 1\n";
-        let f = decode_file(text).unwrap();
+        let f = decode_file(text, schema::TARGET).unwrap();
         assert_eq!(f.usr.as_ref().unwrap()[0].value, "a.io");
         assert_eq!(f.registries.len(), 1);
         assert_eq!(f.registries[0].location.value, "x.io");
@@ -525,11 +533,15 @@ mod tests {
 
     #[test]
     fn type_errors_name_the_key() {
-        let e = decode_file("[[registry]]\nlocation = \"x\"\ninsecure = \"yes\"\n").unwrap_err();
+        let e = decode_file(
+            "[[registry]]\nlocation = \"x\"\ninsecure = \"yes\"\n",
+            schema::TARGET,
+        )
+        .unwrap_err();
         assert_eq!(e.key.as_deref(), Some("registry[0].insecure"));
-        assert!(decode_file("[registry]\nlocation = \"x\"\n").is_err());
-        assert!(decode_file("[aliases]\na = 1\n").is_err());
-        assert!(decode_file("a = 1\na = 2\n").is_err());
+        assert!(decode_file("[registry]\nlocation = \"x\"\n", schema::TARGET).is_err());
+        assert!(decode_file("[aliases]\na = 1\n", schema::TARGET).is_err());
+        assert!(decode_file("a = 1\na = 2\n", schema::TARGET).is_err());
     }
 
     #[test]
@@ -539,7 +551,7 @@ mod tests {
             "[[aliases]]\na = \"b\"\n",
             "aliases = [\"x\"]\n",
         ] {
-            let f = decode_file(text).unwrap();
+            let f = decode_file(text, schema::TARGET).unwrap();
             assert!(f.aliases.is_empty(), "{text}");
             assert!(f.unknown.is_empty(), "{text}");
             assert!(decode_alias_file(text).unwrap().aliases.is_empty());
@@ -547,9 +559,16 @@ mod tests {
     }
 
     #[test]
-    fn later_keys_are_unknown() {
-        let f = decode_file("additional-layer-store-auth-helper = 1\n").unwrap();
+    fn later_keys_are_unknown_to_earlier_releases() {
+        let text = "additional-layer-store-auth-helper = 1\n";
+        let f = decode_file(text, (5, 23)).unwrap();
         assert_eq!(f.unknown[0].key, "additional-layer-store-auth-helper");
+        // v5.40 has the field: a number is a type error there.
+        let e = decode_file(text, (5, 40)).unwrap_err();
+        assert!(e.message.contains("incompatible types"), "{}", e.message);
+        let f = decode_file("additional-layer-store-auth-helper = \"h\"\n", (5, 40)).unwrap();
+        assert!(f.unknown.is_empty());
+        assert_eq!(f.additional_layer_store_auth_helper.value, "h");
     }
 }
 
@@ -589,7 +608,7 @@ location = "x.io"
         assert!(scan_file(text).is_none());
         let text = text.replace("[[Registry]]", "[[registry]]");
         let fast = scan_file(&text).expect("in the subset");
-        let full = decode_file_full(&text).unwrap();
+        let full = decode_file_full(&text, schema::TARGET).unwrap();
         assert_eq!(summary(&fast), summary(&full));
     }
 
@@ -642,7 +661,7 @@ location = "x.io"
                 total += 1;
                 if let Some(fast) = scan_file(&text) {
                     fast_count += 1;
-                    let full = decode_file_full(&text).unwrap_or_else(|e| {
+                    let full = decode_file_full(&text, schema::TARGET).unwrap_or_else(|e| {
                         panic!(
                             "{}: fast path accepted, full decoder failed: {e:?}",
                             f.display()
@@ -669,7 +688,7 @@ location = "x.io"
         ], 0..10)) {
             let text = lines.join("\n");
             if let Some(fast) = scan_file(&text) {
-                let full = decode_file_full(&text);
+                let full = decode_file_full(&text, schema::TARGET);
                 proptest::prop_assert!(full.is_ok(), "fast accepted, full rejected: {:?} {:?}", text, full.err());
                 proptest::prop_assert_eq!(summary(&fast), summary(&full.unwrap()), "{}", text);
             }
@@ -759,7 +778,7 @@ mod properties {
             };
             total += 1;
             // The full decoder never panics; the fast scanner agrees with it when it answers.
-            let _ = super::decode_file_full(&text);
+            let _ = super::decode_file_full(&text, super::schema::TARGET);
             if super::check_agreement(&text) {
                 taken += 1;
             }

@@ -59,6 +59,14 @@ impl Compat {
         }
     }
 
+    /// The release whose registries.conf schema (its set of keys) applies.
+    pub(crate) fn schema_release(self) -> super::schema::Release {
+        match self {
+            Compat::V5_23 => (5, 23),
+            Compat::V5_40 => (5, 40),
+        }
+    }
+
     /// The prefix kind of an error in a file of `role` (`loading <kind> "<file>": ...`).
     pub(crate) fn prefix_kind(&self, role: Role) -> &'static str {
         match (self, role) {

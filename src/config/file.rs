@@ -193,7 +193,7 @@ fn load_with(
     let ctx = Ctx {
         lines: Lines::new(text),
     };
-    let raw = decode::decode_file(text).map_err(|e| FileProblem {
+    let raw = decode::decode_file(text, compat.schema_release()).map_err(|e| FileProblem {
         kind: ErrorKind::InvalidConfig("toml"),
         message: format!("toml: {}", e.message),
         key: e.key,

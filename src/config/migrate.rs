@@ -65,7 +65,7 @@ impl Migration {
             })
         };
         let before = load(text, Compat::V5_23)?;
-        let raw = decode::decode_file(text).map_err(|e| {
+        let raw = decode::decode_file(text, super::schema::TARGET).map_err(|e| {
             Error::new(
                 ErrorKind::InvalidConfig("toml"),
                 format!("{}: toml: {}", file, e.message),

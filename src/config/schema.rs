@@ -65,8 +65,13 @@ const fn f(name: &'static str, kind: Kind, id: Id) -> Field {
     }
 }
 
-/// The containers/image release whose schema the decoder applies.
-pub(crate) const TARGET: (u16, u16) = (5, 23);
+/// A containers/image release (major, minor) whose schema a decoder applies.
+pub(crate) type Release = (u16, u16);
+
+/// The oldest release modelled: the schema of keys every target knows. The fast scanner and
+/// the alias-file decoder use it (a key added later makes the fast scanner hand the file to
+/// the full decoder, which knows the target).
+pub(crate) const TARGET: Release = (5, 23);
 
 /// `[[registry.mirror]]` (the reference's `Endpoint`).
 pub(crate) static MIRROR: &[Field] = &[
@@ -137,32 +142,45 @@ pub(crate) fn fold_eq(key: &str, field: &str) -> bool {
     k.next().is_none()
 }
 
-fn known(f: &Field) -> bool {
-    f.since.is_none_or(|v| v <= TARGET)
+fn known(f: &Field, release: Release) -> bool {
+    f.since.is_none_or(|v| v <= release)
 }
 
 /// Which field of `fields` a TOML key decodes into: an exact match, else a case-folded one
 /// (the reference's rule); keys of fields the target release does not have are unknown.
 pub(crate) fn lookup<'f>(fields: &'f [Field], key: &str) -> Option<&'f Field> {
+    lookup_in(fields, key, TARGET)
+}
+
+/// [`lookup`] with the schema of `release`.
+pub(crate) fn lookup_in<'f>(fields: &'f [Field], key: &str, release: Release) -> Option<&'f Field> {
     fields
         .iter()
-        .find(|f| f.name == key && known(f))
-        .or_else(|| fields.iter().find(|f| known(f) && fold_eq(key, f.name)))
+        .find(|f| f.name == key && known(f, release))
+        .or_else(|| {
+            fields
+                .iter()
+                .find(|f| known(f, release) && fold_eq(key, f.name))
+        })
 }
 
 /// The fields of the table at a key path without indices (`""`, `registry`,
 /// `registry.mirror`, `registries`, `registries.search`, ...), for suggestions.
-pub(crate) fn fields_at(path: &str) -> Vec<&'static str> {
+pub(crate) fn fields_at(path: &str, release: Release) -> Vec<&'static str> {
     let mut fields = ROOT;
     if !path.is_empty() {
         for part in path.split('.') {
-            match lookup(fields, part).map(|f| f.kind) {
+            match lookup_in(fields, part, release).map(|f| f.kind) {
                 Some(Kind::StructList(sub) | Kind::Struct(sub)) => fields = sub,
                 _ => return Vec::new(),
             }
         }
     }
-    fields.iter().filter(|f| known(f)).map(|f| f.name).collect()
+    fields
+        .iter()
+        .filter(|f| known(f, release))
+        .map(|f| f.name)
+        .collect()
 }
 
 #[cfg(test)]
@@ -185,8 +203,15 @@ mod tests {
     fn v5_23_does_not_know_later_keys() {
         assert!(lookup(ROOT, "additional-layer-store-auth-helper").is_none());
         assert_eq!(lookup(ROOT, "Registry").map(|f| f.id), Some(Id::Registry));
-        assert_eq!(fields_at("registry.mirror").len(), 3);
-        assert_eq!(fields_at("registries.search"), ["registries"]);
-        assert!(fields_at("aliases").is_empty());
+        assert_eq!(fields_at("registry.mirror", TARGET).len(), 3);
+        assert_eq!(fields_at("registries.search", TARGET), ["registries"]);
+        assert!(fields_at("aliases", TARGET).is_empty());
+        let v5_40 = lookup_in(ROOT, "additional-layer-store-auth-helper", (5, 40));
+        assert_eq!(
+            v5_40.map(|f| f.id),
+            Some(Id::AdditionalLayerStoreAuthHelper)
+        );
+        assert!(fields_at("", (5, 40)).contains(&"additional-layer-store-auth-helper"));
+        assert!(!fields_at("", TARGET).contains(&"additional-layer-store-auth-helper"));
     }
 }

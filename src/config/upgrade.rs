@@ -34,7 +34,7 @@ struct Files {
 
 impl Visitor for Files {
     fn file(&mut self, path: &FilePath, role: Role, text: &str) -> Result<(), Error> {
-        let v1 = decode::decode_file(text).is_ok_and(|r| r.v1_defined);
+        let v1 = decode::decode_file(text, super::schema::TARGET).is_ok_and(|r| r.v1_defined);
         self.read.push((path.display.clone(), role, v1));
         Ok(())
     }

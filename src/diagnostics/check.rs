@@ -253,12 +253,15 @@ impl config::LoadObserver for Checker {
 /// Decodes `text`, setting aside every key whose value has the wrong type: the result is the
 /// text actually decoded (same lines as `text`), the decoded file (or the error that stopped
 /// decoding: a syntax error), and the type errors, in the order met.
-fn decode_setting_aside(text: &str) -> (String, Result<RawFile, DecodeError>, Vec<DecodeError>) {
+fn decode_setting_aside(
+    text: &str,
+    release: crate::config::schema::Release,
+) -> (String, Result<RawFile, DecodeError>, Vec<DecodeError>) {
     let mut work = text.to_owned();
     let mut type_errors: Vec<DecodeError> = Vec::new();
     let mut attempts: HashMap<usize, u8> = HashMap::new();
     loop {
-        let e = match decode::decode_file(&work) {
+        let e = match decode::decode_file(&work, release) {
             Ok(raw) => return (work, Ok(raw), type_errors),
             Err(e) => e,
         };
@@ -376,7 +379,8 @@ impl Checker {
         let display: &str = origin;
         self.report.files.push(display.to_owned());
         self.report.sources.insert(display, text);
-        let (work, decoded, type_errors) = decode_setting_aside(text);
+        let (work, decoded, type_errors) =
+            decode_setting_aside(text, sources.compat_target().schema_release());
         let lines = Lines::new(&work);
         let loc = |s: &Span| lines.span(s);
         let problem = |message: &str, key: Option<String>, location: Option<Location>| {
@@ -456,7 +460,8 @@ impl Checker {
                         Q(w.key.as_deref().unwrap_or_default())
                     );
                 }
-                if let Some(s) = w.key.as_deref().and_then(suggest_key) {
+                let release = sources.compat_target().schema_release();
+                if let Some(s) = w.key.as_deref().and_then(|k| suggest_key(k, release)) {
                     d.help = Some(format!("did you mean `{s}`?"));
                 }
             }
@@ -1140,7 +1145,7 @@ fn never_matches(prefix: &str) -> Option<(String, Option<String>)> {
 }
 
 /// The known keys a mistyped key could have meant, by the table it is in.
-fn suggest_key(path: &str) -> Option<&'static str> {
+fn suggest_key(path: &str, release: crate::config::schema::Release) -> Option<&'static str> {
     let (parent, key) = match path.rfind('.') {
         Some(i) => (&path[..i], &path[i + 1..]),
         None => ("", path),
@@ -1151,7 +1156,7 @@ fn suggest_key(path: &str) -> Option<&'static str> {
         .map(strip_index)
         .collect::<Vec<_>>()
         .join(".");
-    let known = crate::config::schema::fields_at(&parent_kind);
+    let known = crate::config::schema::fields_at(&parent_kind, release);
     let lower = key.to_lowercase();
     let limit = (lower.chars().count() / 3).clamp(1, 3);
     known
@@ -1227,7 +1232,7 @@ mod tests {
     #[test]
     fn every_type_error_of_a_file_is_found() {
         let t = "unqualified-search-registries = [1, \"q.io\", 2]\n[[registry]]\nlocation = 5\ninsecure = \"no\"\n[aliases]\na = 1\n";
-        let (work, raw, errors) = decode_setting_aside(t);
+        let (work, raw, errors) = decode_setting_aside(t, crate::config::schema::TARGET);
         let keys: Vec<_> = errors.iter().map(|e| e.key.clone().unwrap()).collect();
         assert_eq!(
             keys,
@@ -1254,20 +1259,35 @@ mod tests {
     #[test]
     fn suggestions() {
         assert_eq!(
-            suggest_key("registry[0].mirror-by-digest-onyl"),
+            suggest_key(
+                "registry[0].mirror-by-digest-onyl",
+                crate::config::schema::TARGET
+            ),
             Some("mirror-by-digest-only")
         );
         assert_eq!(
-            suggest_key("unqualified-search-registry"),
+            suggest_key("unqualified-search-registry", crate::config::schema::TARGET),
             Some("unqualified-search-registries")
         );
         assert_eq!(
-            suggest_key("registry[2].mirror[0].locaton"),
+            suggest_key(
+                "registry[2].mirror[0].locaton",
+                crate::config::schema::TARGET
+            ),
             Some("location")
         );
-        assert_eq!(suggest_key("registry[0].blokced"), Some("blocked"));
-        assert_eq!(suggest_key("completely-different"), None);
-        assert_eq!(suggest_key("aliases.x"), None);
+        assert_eq!(
+            suggest_key("registry[0].blokced", crate::config::schema::TARGET),
+            Some("blocked")
+        );
+        assert_eq!(
+            suggest_key("completely-different", crate::config::schema::TARGET),
+            None
+        );
+        assert_eq!(
+            suggest_key("aliases.x", crate::config::schema::TARGET),
+            None
+        );
     }
 
     #[test]
