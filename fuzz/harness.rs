@@ -180,7 +180,10 @@ pub fn credentials(data: &[u8]) {
         ("not a reference", "quay.io/x"),
     ] {
         let result = keyring.lookup_pull_source(physical, logical, None);
-        let _ = shortnames::credentials::pull_result_json(&result);
+        let _ = result
+            .as_ref()
+            .map(ToString::to_string)
+            .map_err(ToString::to_string);
         let _ = keyring.lookup_push(physical, None);
     }
 }
