@@ -26,17 +26,12 @@ pub fn run(args: MigrateArgs) -> ExitCode {
     let shown = super::input::shown(&args.file);
     // The crate's bounded, non-blocking reader: a FIFO or device is refused, never read.
     let limit = shortnames::config::Limits::default().max_file_size;
-    let text = match shortnames::fs::read_limited(&args.file, limit) {
-        Ok(Some(bytes)) => match String::from_utf8(bytes) {
+    let text = match super::input::read_file_limited(&args.file, limit) {
+        Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(_) => return super::failure(format_args!("cannot read {shown}: invalid UTF-8")),
         },
-        Ok(None) => {
-            return super::failure(format_args!(
-                "cannot read {shown}: no such file or directory"
-            ))
-        }
-        Err(e) => return super::failure(format_args!("cannot read {shown}: {e}")),
+        Err(e) => return super::failure(e),
     };
     let m = match migrate(&text, &args.file.to_string_lossy()) {
         Ok(m) => m,

@@ -124,33 +124,45 @@ pub fn run(cmd: RenderCommand) -> ExitCode {
     }
 }
 
-/// An input of `render` that cannot be used: one line on stderr (`file:line:column: what`),
-/// and an error object for a JSON document.
+/// An input of `render` that cannot be used: one line on stderr (`file:line:column: what`,
+/// or `cannot read FILE: why`), and an error object for a JSON document (its `message` is
+/// that line).
 #[derive(Debug)]
 pub struct InputError {
     kind: &'static str,
     file: Option<String>,
     location: Option<(usize, usize)>,
-    message: String,
+    line: String,
 }
 
 impl InputError {
     /// A file that cannot be read (`input/unreadable`).
     fn io(path: &Path, e: std::io::Error) -> InputError {
-        InputError::at("input/unreadable", path, None, e.to_string())
+        InputError {
+            kind: "input/unreadable",
+            file: Some(super::input::shown(path)),
+            location: None,
+            line: super::input::cannot_read(path, &e),
+        }
     }
 
+    /// A problem in the contents of a file, at a place when known.
     fn at(
         kind: &'static str,
         path: &Path,
         location: Option<(usize, usize)>,
         message: String,
     ) -> InputError {
+        let file = super::input::shown(path);
+        let line = match location {
+            Some((l, c)) => format!("{file}:{l}:{c}: {message}"),
+            None => format!("{file}: {message}"),
+        };
         InputError {
             kind,
-            file: Some(super::input::shown(path)),
+            file: Some(file),
             location,
-            message,
+            line,
         }
     }
 
@@ -159,15 +171,14 @@ impl InputError {
             kind,
             file: None,
             location: None,
-            message,
+            line: message,
         }
     }
 
-    /// The error object (`message` is the whole line, as on stderr).
     fn json(&self) -> Value {
         super::vocab::error_object(
             self.kind,
-            &self.to_string(),
+            &self.line,
             self.file.as_deref(),
             self.location,
             None,
@@ -177,11 +188,7 @@ impl InputError {
 
 impl std::fmt::Display for InputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (&self.file, self.location) {
-            (Some(file), Some((l, c))) => write!(f, "{file}:{l}:{c}: {}", self.message),
-            (Some(file), None) => write!(f, "{file}: {}", self.message),
-            (None, _) => f.write_str(&self.message),
-        }
+        f.write_str(&self.line)
     }
 }
 
@@ -367,8 +374,10 @@ fn write_node_root(dir: &Path, files: &[IgnitionFile]) -> Result<(), InputError>
             ),
         ));
     }
-    let unwritable =
-        |p: &Path, e: std::io::Error| InputError::at("output/unwritable", p, None, e.to_string());
+    let unwritable = |p: &Path, e: std::io::Error| {
+        let why = super::input::why(&e);
+        InputError::at("output/unwritable", p, None, format!("cannot write: {why}"))
+    };
     let target = |p: &str| dir.join(p.trim_start_matches('/'));
     for f in files {
         let path = target(&f.path);

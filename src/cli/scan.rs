@@ -105,7 +105,7 @@ pub fn run(args: ScanArgs) -> ExitCode {
     let mut input_errors = Vec::new();
     for (slot, input) in slots.into_iter().zip(&inputs) {
         let Some(done) = slot.into_inner().ok().flatten() else {
-            let msg = format!("{}: not scanned", input.shown);
+            let msg = format!("{}: not scanned (internal error)", input.shown);
             super::error(&msg);
             input_errors.push(input_error(input, &msg));
             continue;
@@ -217,7 +217,7 @@ fn process(profile: &NodeProfile, input: &Input, fix: bool, dry_run: bool) -> Do
     let bytes = match read_input(input) {
         Ok(b) => b,
         Err(msg) => {
-            done.failed = Some(format!("{}: {msg}", input.shown));
+            done.failed = Some(msg);
             return done;
         }
     };
@@ -283,10 +283,10 @@ fn collect_inputs(args: &[String]) -> Result<Vec<Input>, String> {
             continue;
         }
         let p = Path::new(a);
-        let meta = std::fs::metadata(p).map_err(|e| format!("{a}: {e}"))?;
+        let meta = std::fs::metadata(p).map_err(|e| super::input::cannot_read(p, &e))?;
         if meta.is_dir() {
             let mut found = Vec::new();
-            walk_manifests(p, &mut found).map_err(|e| format!("{a}: {e}"))?;
+            walk_manifests(p, &mut found).map_err(|e| super::input::cannot_read(p, &e))?;
             found.sort();
             out.extend(found.into_iter().map(|path| Input {
                 shown: path.to_string_lossy().into_owned(),
@@ -324,29 +324,33 @@ fn walk_manifests(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Reads a regular file (or stdin) with the size limit; FIFOs and devices are refused.
+/// Reads a regular file (or stdin) with the size limit; FIFOs and devices are refused. The
+/// error is one line naming the input (`cannot read FILE: why`).
 fn read_input(input: &Input) -> Result<Vec<u8>, String> {
     let mut buf = Vec::new();
+    let cannot = |why: &dyn std::fmt::Display| format!("cannot read {}: {why}", input.shown);
     match &input.path {
         None => {
             std::io::stdin()
                 .lock()
                 .take(MAX_MANIFEST + 1)
                 .read_to_end(&mut buf)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
         }
         Some(path) => {
-            let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+            let meta = std::fs::metadata(path).map_err(|e| super::input::cannot_read(path, &e))?;
             if !meta.is_file() {
-                return Err("not a regular file".into());
+                return Err(cannot(&"not a regular file"));
             }
             std::fs::File::open(path)
                 .and_then(|f| f.take(MAX_MANIFEST + 1).read_to_end(&mut buf))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| super::input::cannot_read(path, &e))?;
         }
     }
     if buf.len() as u64 > MAX_MANIFEST {
-        return Err(format!("larger than the limit of {MAX_MANIFEST} bytes"));
+        return Err(cannot(&format_args!(
+            "larger than the limit of {MAX_MANIFEST} bytes"
+        )));
     }
     Ok(buf)
 }
