@@ -163,7 +163,9 @@ pub fn credentials(data: &[u8]) {
     };
     let report = check_document(SourceId::label("fuzz"), doc, format);
     let _ = report.render_text();
-    let _ = report.to_json();
+    for d in report.diagnostics() {
+        let _ = (d.to_string(), d.code(), d.source(), d.key());
+    }
     let _ = report.usable_entries();
     let _ = report.is_ok();
     let (keyring, _diagnostics) = Keyring::builder()
