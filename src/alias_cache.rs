@@ -465,57 +465,6 @@ fn replace_atomically(target: &Path, dir: &Path, content: &[u8]) -> Result<(), E
         .map_err(|e| io_error("syncing directory", dir, e))
 }
 
-/// The default alias-cache path as containers/image computes it (rule 4, §1.1): effective
-/// UID 0 → `/var/cache/containers/short-name-aliases.conf`; otherwise `<xdg_cache_home>/containers/short-name-aliases.conf`
-/// when `xdg_cache_home` is set and non-empty, else `<home>/.cache/containers/…`; `None` when
-/// neither is available.
-///
-/// ```
-/// use shortnames::alias_cache::default_cache_path;
-/// use std::path::PathBuf;
-///
-/// assert_eq!(default_cache_path(0, None, None), Some(PathBuf::from("/var/cache/containers/short-name-aliases.conf")));
-/// assert_eq!(
-///     default_cache_path(1000, None, Some("/home/u".as_ref())),
-///     Some(PathBuf::from("/home/u/.cache/containers/short-name-aliases.conf"))
-/// );
-/// assert_eq!(
-///     default_cache_path(1000, Some("/x".as_ref()), Some("/home/u".as_ref())),
-///     Some(PathBuf::from("/x/containers/short-name-aliases.conf"))
-/// );
-/// ```
-pub fn default_cache_path(
-    effective_uid: u32,
-    xdg_cache_home: Option<&OsStr>,
-    home: Option<&OsStr>,
-) -> Option<PathBuf> {
-    let mut host = crate::config::Host::new().uid(effective_uid);
-    if let Some(x) = xdg_cache_home {
-        host = host.var("XDG_CACHE_HOME", x);
-    }
-    if let Some(h) = home {
-        host = host.home(h);
-    }
-    host.user_alias_cache()
-}
-
-/// [`default_cache_path`] fed from the process environment, as Podman does: the effective
-/// UID is `_CONTAINERS_ROOTLESS_UID` when set and non-empty (a non-integer counts as 0, as
-/// in the reference), else the process's EUID; then `XDG_CACHE_HOME` and `HOME`
-/// ([`Host::from_process_env`](crate::config::Host::from_process_env)).
-///
-/// Only for "podman-compatible discovery"; a runtime should pass an explicit path.
-///
-/// ```
-/// // Whatever the environment, the answer ends with the cache file name.
-/// if let Some(p) = shortnames::alias_cache::podman_default_cache_path() {
-///     assert!(p.ends_with("containers/short-name-aliases.conf"));
-/// }
-/// ```
-pub fn podman_default_cache_path() -> Option<PathBuf> {
-    crate::config::Host::from_process_env().user_alias_cache()
-}
-
 /// `input` without its `@digest` and `:tag` (a `:` after the last `/`).
 fn strip_tag_and_digest(input: &str) -> &str {
     let name = input.split_once('@').map_or(input, |(n, _)| n);

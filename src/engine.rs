@@ -28,7 +28,7 @@
 //!   [`Engine::reload`], a file changed less than 200 ms ago is waited for and must not move
 //!   during that wait;
 //! * when something moved, nothing is swapped: the read is retried after the settle interval,
-//!   at most [`MAX_READ_ATTEMPTS`] reads in all, each retry counted in
+//!   at most five reads in all, each retry counted in
 //!   [`EngineStats::unstable_reads`]; if the files never settle, the reload fails with kind
 //!   `invalid-config/changed-while-reading`, the previous snapshot stays active, and the
 //!   watcher tries again at its next poll.
@@ -237,7 +237,7 @@ pub struct EngineStats {
 
 /// How many times one reload reads the configuration files at most when they keep changing
 /// while being read (see the module's consistency guarantee).
-pub const MAX_READ_ATTEMPTS: u32 = 5;
+pub(crate) const MAX_READ_ATTEMPTS: u32 = 5;
 
 /// The settle interval of [`Engine::reload`]: how long files must stay unchanged before a
 /// read (after a read that raced, or when they changed just before).
@@ -662,7 +662,7 @@ fn watched(engine: &Engine, options: &WatchOptions) -> (Fingerprint, Fingerprint
 /// Reads the configuration of `sources` until a read is consistent: every configuration
 /// file has the same stamp after the read as before it and, when `stable` is given, as in
 /// `stable`. After a read that raced with a writer, waits `settle`, requires the stamps to
-/// stay put over that wait, and reads again; at most [`MAX_READ_ATTEMPTS`] reads. Returns
+/// stay put over that wait, and reads again; at most `MAX_READ_ATTEMPTS` (5) reads. Returns
 /// the resolver and the stamps it was read from.
 fn read_consistently(
     sources: &ConfigSources,

@@ -11,15 +11,6 @@
 //! is unchanged (and not copied). The output never contains a control character.
 //!
 //! This module is a leaf: it imports nothing else from the crate.
-//!
-//! ```
-//! use shortnames::escape::{escape_controls, escape_controls_lines};
-//! assert_eq!(escape_controls("x\u{1b}[31mRED"), "x\\x1b[31mRED");
-//! assert_eq!(escape_controls("/etc/containers/registries.conf"), "/etc/containers/registries.conf");
-//! assert_eq!(escape_controls("Ünïcode"), "Ünïcode");
-//! assert_eq!(escape_controls("a\nb"), "a\\nb");
-//! assert_eq!(escape_controls_lines("a\u{1b}\n\tb"), "a\\x1b\n\tb");
-//! ```
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -66,20 +57,78 @@ fn escape_with(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
 
 /// `s` with every control or text-reordering character escaped (see the module
 /// documentation); for one-line items: names, paths, keys.
-///
-/// ```
-/// assert_eq!(shortnames::escape::escape_controls("a\u{202e}b\u{9b}"), "a\\u202eb\\u009b");
-/// ```
 pub fn escape_controls(s: &str) -> Cow<'_, str> {
     escape_with(s, |_| false)
 }
 
 /// [`escape_controls`] for multi-line text (messages, reports): the layout's line breaks and
 /// tabs (`\n`, `\t`) are kept, everything else is escaped the same way.
-///
-/// ```
-/// assert_eq!(shortnames::escape::escape_controls_lines("one\n:\ttwo\u{7}"), "one\n:\ttwo\\x07");
-/// ```
 pub fn escape_controls_lines(s: &str) -> Cow<'_, str> {
     escape_with(s, |c| c == '\n' || c == '\t')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn controls_escaped_text_kept() {
+        assert_eq!(escape_controls("x\u{1b}[31mRED"), "x\\x1b[31mRED");
+        assert_eq!(
+            escape_controls("/etc/containers/registries.conf"),
+            "/etc/containers/registries.conf"
+        );
+        assert_eq!(escape_controls("Ünïcode"), "Ünïcode");
+        assert_eq!(escape_controls("a\nb"), "a\\nb");
+        assert_eq!(escape_controls_lines("a\u{1b}\n\tb"), "a\\x1b\n\tb");
+    }
+
+    #[test]
+    fn bidi_and_c1_controls_escaped() {
+        assert_eq!(escape_controls("a\u{202e}b\u{9b}"), "a\\u202eb\\u009b");
+    }
+
+    #[test]
+    fn lines_keep_newlines_and_tabs() {
+        assert_eq!(
+            escape_controls_lines("one\n:\ttwo\u{7}"),
+            "one\n:\ttwo\\x07"
+        );
+    }
+
+    /// A raw control, or an invisible reordering character, a terminal would act on.
+    fn raw_control(text: &str) -> Option<char> {
+        text.chars().find(|&c| {
+            (c.is_control() && c != '\n' && c != '\t')
+                || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn escaping_removes_every_control_and_keeps_plain_text(
+            s in proptest::collection::vec(
+                prop_oneof![
+                    3 => proptest::char::range('a', 'z'),
+                    1 => proptest::char::range('\u{0}', '\u{1f}'),
+                    1 => Just('\u{7f}'),
+                    1 => proptest::char::range('\u{80}', '\u{9f}'),
+                    1 => proptest::char::range('\u{2028}', '\u{202e}'),
+                    1 => proptest::char::range('\u{2066}', '\u{2069}'),
+                    1 => Just('\u{feff}'),
+                ],
+                0..24,
+            ).prop_map(|v| v.into_iter().collect::<String>()),
+            plain in "[a-zA-Z0-9 ./:@_-]{0,40}",
+        ) {
+            let escaped = escape_controls(&s);
+            prop_assert!(raw_control(&escaped).is_none() && !escaped.contains('\n'));
+            let two = format!("{s}\n{s}");
+            let lines = escape_controls_lines(&two);
+            prop_assert!(raw_control(&lines).is_none());
+            prop_assert_eq!(lines.matches('\n').count(), 1 + 2 * s.matches('\n').count());
+            prop_assert_eq!(escape_controls(&plain), plain.as_str());
+        }
+    }
 }

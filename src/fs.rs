@@ -11,22 +11,6 @@
 //! no command and no reload can wait on one.
 //!
 //! This module is a leaf: it imports nothing else from the crate.
-//!
-//! ```
-//! use shortnames::fs::{read_limited, ReadError};
-//!
-//! let dir = tempfile::tempdir().unwrap();
-//! let path = dir.path().join("a.conf");
-//! std::fs::write(&path, "x = 1\n").unwrap();
-//! let bytes = read_limited(&path, 1024).unwrap().unwrap();
-//! assert_eq!(bytes, b"x = 1\n");
-//!
-//! // Missing: `None`. Too large: an error. Special files: refused, never read.
-//! assert!(read_limited(&dir.path().join("missing"), 1024).unwrap().is_none());
-//! assert!(matches!(read_limited(&path, 3), Err(ReadError::TooLarge { limit: 3 })));
-//! let err = read_limited("/dev/null".as_ref(), 1024).unwrap_err();
-//! assert_eq!(err.to_string(), "not a regular file (a character device)");
-//! ```
 
 use std::fmt;
 use std::fs::{File, Metadata, OpenOptions};
@@ -188,15 +172,8 @@ pub(crate) fn open_regular(path: &Path) -> Result<Option<(File, Metadata)>, Read
 
 /// Checks, without reading and without ever blocking, that `path` is a regular file (or a
 /// symbolic link to one) that can be opened for reading: `Ok(false)` when it does not exist.
-///
-/// ```
-/// use shortnames::fs::{check_readable, ReadError};
-/// let dir = tempfile::tempdir().unwrap();
-/// std::fs::write(dir.path().join("f"), "abc").unwrap();
-/// assert!(check_readable(&dir.path().join("f")).unwrap());
-/// assert!(!check_readable(&dir.path().join("absent")).unwrap());
-/// assert!(matches!(check_readable(dir.path()), Err(ReadError::Io { op: "read", .. })));
-/// ```
+// Used by the binary, which compiles this file too (src/main.rs).
+#[allow(dead_code)]
 pub fn check_readable(path: &Path) -> Result<bool, ReadError> {
     Ok(open_regular(path)?.is_some())
 }
@@ -204,16 +181,8 @@ pub fn check_readable(path: &Path) -> Result<bool, ReadError> {
 /// Reads a whole regular file (or a symbolic link to one) of at most `limit` bytes, opened
 /// without blocking (see the module documentation). `Ok(None)` when the path does not
 /// exist. A file that grows past the limit while being read is refused too.
-///
-/// ```
-/// use shortnames::fs::{read_limited, ReadError};
-/// let dir = tempfile::tempdir().unwrap();
-/// let f = dir.path().join("f");
-/// std::fs::write(&f, "abc").unwrap();
-/// std::os::unix::fs::symlink(&f, dir.path().join("link")).unwrap();
-/// assert_eq!(read_limited(&dir.path().join("link"), 3).unwrap().unwrap(), b"abc");
-/// assert!(matches!(read_limited(dir.path(), 3), Err(ReadError::Io { op: "read", .. })));
-/// ```
+// Used by the binary, which compiles this file too (src/main.rs).
+#[allow(dead_code)]
 pub fn read_limited(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, ReadError> {
     Ok(read_stamped(path, limit)?.map(|(bytes, _)| bytes))
 }
@@ -264,6 +233,54 @@ pub(crate) fn read_text_lossless(path: &Path, limit: u64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_too_large_and_special_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.conf");
+        std::fs::write(&path, "x = 1\n").unwrap();
+        let bytes = read_limited(&path, 1024).unwrap().unwrap();
+        assert_eq!(bytes, b"x = 1\n");
+
+        // Missing: `None`. Too large: an error. Special files: refused, never read.
+        assert!(read_limited(&dir.path().join("missing"), 1024)
+            .unwrap()
+            .is_none());
+        assert!(matches!(
+            read_limited(&path, 3),
+            Err(ReadError::TooLarge { limit: 3 })
+        ));
+        let err = read_limited("/dev/null".as_ref(), 1024).unwrap_err();
+        assert_eq!(err.to_string(), "not a regular file (a character device)");
+    }
+
+    #[test]
+    fn check_readable_opens_without_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("f"), "abc").unwrap();
+        assert!(check_readable(&dir.path().join("f")).unwrap());
+        assert!(!check_readable(&dir.path().join("absent")).unwrap());
+        assert!(matches!(
+            check_readable(dir.path()),
+            Err(ReadError::Io { op: "read", .. })
+        ));
+    }
+
+    #[test]
+    fn symbolic_links_are_followed_directories_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("f");
+        std::fs::write(&f, "abc").unwrap();
+        std::os::unix::fs::symlink(&f, dir.path().join("link")).unwrap();
+        assert_eq!(
+            read_limited(&dir.path().join("link"), 3).unwrap().unwrap(),
+            b"abc"
+        );
+        assert!(matches!(
+            read_limited(dir.path(), 3),
+            Err(ReadError::Io { op: "read", .. })
+        ));
+    }
 
     #[test]
     fn fifo_is_refused_without_blocking() {

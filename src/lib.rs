@@ -125,8 +125,8 @@ pub mod credentials;
 pub mod diagnostics;
 pub mod engine;
 mod error;
-pub mod escape;
-pub mod fs;
+mod escape;
+mod fs;
 #[cfg(feature = "yaml")]
 pub mod kube;
 mod lock;

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use shortnames::config::{host_has_system_config, BUILTIN_SEARCH_ORIGIN};
+use shortnames::config::{Host, BUILTIN_SEARCH_ORIGIN};
 use shortnames::{ConfigSources, Resolver};
 
 const TABLE_ORIGIN: &str = "<built-in>/005-openshift-shortnames.conf";
@@ -31,15 +31,15 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Whether this host has /etc/containers configuration, found here independently of the
-/// library function the CLI uses.
+/// Whether this host has configuration the CLI's discovery (v5.23, HOME without any) finds:
+/// /etc/containers/registries.conf, or a `.conf` drop-in in /etc/containers/registries.conf.d;
+/// found here independently of the library function the CLI uses.
 fn host_configured() -> bool {
-    [
-        "/etc/containers/registries.conf",
-        "/etc/containers/registries.conf.d",
-    ]
-    .iter()
-    .any(|p| std::fs::symlink_metadata(p).is_ok())
+    Path::new("/etc/containers/registries.conf").exists()
+        || std::fs::read_dir("/etc/containers/registries.conf.d").is_ok_and(|d| {
+            d.flatten()
+                .any(|e| e.file_name().to_string_lossy().ends_with(".conf"))
+        })
 }
 
 /// The fallback only applies on a host without /etc/containers configuration. On a host that
@@ -57,22 +57,43 @@ fn fresh_host(args: &[&str]) -> bool {
     false
 }
 
-/// The library's check honours the file-system root, and agrees with this host's state.
+/// The library's rule walks the same files as the loader, below the host's root, for both
+/// discovery versions, and agrees with this host's state.
 #[test]
-fn system_config_detection_honours_the_root() {
-    let root = tempfile::tempdir().unwrap();
-    let host = ConfigSources::new().fs_root(root.path());
-    assert!(!host_has_system_config(&host));
-    std::fs::create_dir_all(root.path().join("etc/containers")).unwrap();
-    assert!(!host_has_system_config(&host));
-    std::fs::write(root.path().join("etc/containers/registries.conf"), "").unwrap();
-    assert!(host_has_system_config(&host));
-    std::fs::remove_file(root.path().join("etc/containers/registries.conf")).unwrap();
-    std::fs::create_dir(root.path().join("etc/containers/registries.conf.d")).unwrap();
-    assert!(host_has_system_config(&host));
+fn unconfigured_detection_honours_the_root() {
+    for compat in [
+        shortnames::config::Compat::V5_23,
+        shortnames::config::Compat::V5_40,
+    ] {
+        let root = tempfile::tempdir().unwrap();
+        let home = root.path().join("home/user");
+        let host = Host::new().sysroot(root.path()).home(&home).uid(1000);
+        let unconfigured = || {
+            ConfigSources::discover(&host)
+                .compat(compat)
+                .is_unconfigured()
+        };
+        assert!(unconfigured(), "{compat:?}: empty root");
+        let etc = root.path().join("etc/containers");
+        std::fs::create_dir_all(etc.join("registries.conf.d")).unwrap();
+        assert!(
+            unconfigured(),
+            "{compat:?}: empty directories are no configuration"
+        );
+        std::fs::write(etc.join("registries.conf.d/10-a.conf"), "").unwrap();
+        assert!(!unconfigured(), "{compat:?}: a drop-in");
+        std::fs::remove_file(etc.join("registries.conf.d/10-a.conf")).unwrap();
+        std::fs::write(etc.join("registries.conf"), "").unwrap();
+        assert!(!unconfigured(), "{compat:?}: the system file");
+        std::fs::remove_file(etc.join("registries.conf")).unwrap();
+        std::fs::create_dir_all(home.join(".config/containers")).unwrap();
+        std::fs::write(home.join(".config/containers/registries.conf"), "").unwrap();
+        assert!(!unconfigured(), "{compat:?}: the per-user file");
+    }
+    let this_host = Host::new().home(tempfile::tempdir().unwrap().path());
     assert_eq!(
-        host_has_system_config(&ConfigSources::new()),
-        host_configured()
+        ConfigSources::discover(&this_host).is_unconfigured(),
+        !host_configured()
     );
 }
 

@@ -161,18 +161,22 @@ fn resolving_creates_nothing() {
     );
 }
 
+/// The upgrade findings (`upgrade/<code>`) `check` reports for `sources` read as v5.40.
 fn codes(sources: &ConfigSources) -> Vec<(String, String)> {
-    shortnames::config::upgrade_findings(sources)
+    let v5_40 = sources.clone().compat(Compat::V5_40);
+    shortnames::diagnostics::check(&v5_40, &Default::default())
+        .findings
         .into_iter()
-        .map(|f| {
+        .filter_map(|f| {
+            let code = f.kind.strip_prefix("upgrade/")?.to_owned();
             let file = f.file.map(|p| {
-                Path::new(&*p)
+                Path::new(&p)
                     .file_name()
                     .unwrap()
                     .to_string_lossy()
                     .into_owned()
             });
-            (f.code.to_owned(), file.unwrap_or_default())
+            Some((code, file.unwrap_or_default()))
         })
         .collect()
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use shortnames::config::{migrate, Compat};
+use shortnames::config::{Compat, Migration};
 use shortnames::{report, ConfigSources, Resolver};
 
 fn is_v1(text: &str) -> bool {
@@ -80,7 +80,7 @@ fn every_v1_file_of_the_corpora_round_trips() {
         let text = fs::read_to_string(file).unwrap();
         let shown = file.to_str().unwrap();
         let before = answers(file, &empty, names, Compat::V5_23);
-        match migrate(&text, shown) {
+        match Migration::from_text(&text, shown) {
             Err(e) => {
                 // Refused exactly when the file does not load today, with the loader's error.
                 assert_eq!(
@@ -117,7 +117,7 @@ fn every_v1_file_of_the_corpora_round_trips() {
                     want["search_registries_origin"] = "".into();
                 }
                 assert_eq!(v540["config"], want, "{shown}");
-                let again = migrate(&m.text, shown).unwrap();
+                let again = Migration::from_text(&m.text, shown).unwrap();
                 assert!(!again.needed);
                 assert_eq!(again.text, m.text);
                 converted += 1;
@@ -143,7 +143,7 @@ fn comments_and_other_keys_are_kept() {
               # Never from here.\n\
               [registries.block]\n\
               registries = [\"evil.example.com\"]\n";
-    let m = migrate(v1, "r.conf").unwrap();
+    let m = Migration::from_text(v1, "r.conf").unwrap();
     assert!(m.needed);
     for kept in [
         "# Site configuration (managed by hand)",
@@ -164,11 +164,11 @@ fn comments_and_other_keys_are_kept() {
 #[test]
 fn a_version_2_file_is_left_alone() {
     let v2 = "# x\nunqualified-search-registries = [\"quay.io\"]\n";
-    let m = migrate(v2, "r.conf").unwrap();
+    let m = Migration::from_text(v2, "r.conf").unwrap();
     assert!(!m.needed);
     assert_eq!(m.text, v2);
     // Empty version-1 lists load as version 2 in v5.23 but v5.40 refuses them.
-    let m = migrate("[registries.search]\nregistries = []\n", "r.conf").unwrap();
+    let m = Migration::from_text("[registries.search]\nregistries = []\n", "r.conf").unwrap();
     assert!(m.needed);
     assert_eq!(m.text.trim(), "");
 }

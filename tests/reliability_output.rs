@@ -232,15 +232,4 @@ proptest! {
             }
         }
     }
-
-    #[test]
-    fn escaping_removes_every_control_and_keeps_plain_text(s in hostile(), plain in "[a-zA-Z0-9 ./:@_-]{0,40}") {
-        let escaped = shortnames::escape::escape_controls(&s);
-        prop_assert!(has_raw_controls(&escaped).is_none() && !escaped.contains('\n'));
-        let two = format!("{s}\n{s}");
-        let lines = shortnames::escape::escape_controls_lines(&two);
-        prop_assert!(has_raw_controls(&lines).is_none());
-        prop_assert_eq!(lines.matches('\n').count(), 1 + 2 * s.matches('\n').count());
-        prop_assert_eq!(shortnames::escape::escape_controls(&plain), plain.as_str());
-    }
 }

@@ -89,7 +89,7 @@ fn edit(
     };
     match op(&cache) {
         Ok(done) => {
-            let done = shortnames::escape::escape_controls_lines(&done);
+            let done = crate::escape::escape_controls_lines(&done);
             let _ = writeln!(std::io::stdout(), "{done}");
             super::Exit::Ok.code()
         }
@@ -240,7 +240,7 @@ fn print_table(out: &mut impl Write, rows: &[Row]) {
             };
             // Terminal-safe: file names can hold control characters.
             [r.name.clone(), target, file, status]
-                .map(|c| shortnames::escape::escape_controls(&c).into_owned())
+                .map(|c| crate::escape::escape_controls(&c).into_owned())
         })
         .collect();
     let header = ["NAME", "TARGET", "FILE", "STATUS"].map(str::to_owned);

@@ -55,7 +55,7 @@ fn looks_like_dockercfg(path: &Path) -> bool {
     // bounded non-blocking reader (the check itself applies the document limit and reports
     // it).
     let limit = shortnames::credentials::MAX_DOCUMENT_BYTES as u64;
-    let Ok(Some(bytes)) = shortnames::fs::read_limited(path, limit) else {
+    let Ok(Some(bytes)) = crate::fs::read_limited(path, limit) else {
         return false;
     };
     let Ok(serde_json::Value::Object(top)) = serde_json::from_slice::<serde_json::Value>(&bytes)
@@ -98,7 +98,7 @@ fn check(args: CheckArgs) -> ExitCode {
     match args.format {
         Format::Text => {
             let text = render_text(&report);
-            let _ = out.write_all(shortnames::escape::escape_controls_lines(&text).as_bytes());
+            let _ = out.write_all(crate::escape::escape_controls_lines(&text).as_bytes());
         }
         Format::Json => {
             let doc = vocab::document("auth-check", vocab::auth_report_json(&report, format_name));

@@ -55,7 +55,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
             for d in &report.findings {
                 // Escaped before colouring: the colour codes are ours, the text may not be.
                 let text = report.sources.render(d);
-                let text = shortnames::escape::escape_controls_lines(&text).into_owned();
+                let text = crate::escape::escape_controls_lines(&text).into_owned();
                 let text = match text.split_once('[') {
                     Some((level, rest)) if colour => {
                         format!("{}[{rest}", super::paint(level, d.level.as_str(), true))
@@ -65,11 +65,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 let _ = writeln!(out, "{text}");
             }
             let summary = report.summary();
-            let _ = writeln!(
-                out,
-                "{}",
-                shortnames::escape::escape_controls_lines(&summary)
-            );
+            let _ = writeln!(out, "{}", crate::escape::escape_controls_lines(&summary));
         }
     }
     super::Exit::failed_if(report.failed(args.strict)).code()

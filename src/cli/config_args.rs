@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use shortnames::config::{Compat, Host, BUILTIN_SEARCH_REGISTRIES};
-use shortnames::{Config, ConfigSources, Profile};
+use shortnames::{ConfigSources, Profile};
 
 /// The `--compat` values.
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Default, Debug)]
@@ -140,7 +140,7 @@ impl ConfigArgs {
     /// option was given and discovery finds no configuration file at all.
     pub fn sources_or_builtin(&self) -> ConfigSources {
         let s = self.sources();
-        if self.is_empty() && Config::load(&s).is_ok_and(|c| c.files.is_empty()) {
+        if self.is_empty() && s.is_unconfigured() {
             announce_builtin_defaults(self.compat.into());
             return s.with_builtin_defaults();
         }

@@ -20,7 +20,7 @@ const OTHER_TRANSPORTS: &[&str] = &[
 
 /// A path as shown in messages.
 pub fn shown(path: &Path) -> String {
-    shortnames::escape::escape_controls(&path.to_string_lossy()).into_owned()
+    crate::escape::escape_controls(&path.to_string_lossy()).into_owned()
 }
 
 /// Reads a whole input file of at most `limit` bytes; `-` reads standard input. A file is
@@ -50,7 +50,7 @@ pub fn read_file_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
         return Err(format!("cannot read {}: is a directory", shown(path)));
     }
-    match shortnames::fs::read_limited(path, limit) {
+    match crate::fs::read_limited(path, limit) {
         Ok(Some(bytes)) => Ok(bytes),
         Ok(None) => Err(format!(
             "cannot read {}: no such file or directory",
@@ -61,9 +61,9 @@ pub fn read_file_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
 }
 
 /// `cannot read FILE: why` for an error of the library's reader.
-fn read_error(path: &Path, e: &shortnames::fs::ReadError) -> String {
+fn read_error(path: &Path, e: &crate::fs::ReadError) -> String {
     match e {
-        shortnames::fs::ReadError::Io { error, .. } => cannot_read(path, error),
+        crate::fs::ReadError::Io { error, .. } => cannot_read(path, error),
         _ => format!("cannot read {}: {e}", shown(path)),
     }
 }
@@ -96,7 +96,7 @@ pub fn require_readable(what: &str, path: &Path) -> Result<(), String> {
             shown(path)
         ));
     }
-    match shortnames::fs::check_readable(path) {
+    match crate::fs::check_readable(path) {
         Ok(true) => Ok(()),
         Ok(false) => Err(format!(
             "{what} cannot read {}: no such file or directory",

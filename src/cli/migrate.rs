@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use shortnames::config::migrate;
+use shortnames::config::Migration;
 
 use super::Exit;
 
@@ -33,7 +33,7 @@ pub fn run(args: MigrateArgs) -> ExitCode {
         },
         Err(e) => return super::failure(e),
     };
-    let m = match migrate(&text, &args.file.to_string_lossy()) {
+    let m = match Migration::from_text(&text, &args.file.to_string_lossy()) {
         Ok(m) => m,
         Err(e) => return super::failure(super::error_line(&e)),
     };

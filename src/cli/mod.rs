@@ -233,7 +233,7 @@ fn emit(severity: &str, msg: &dyn std::fmt::Display) {
     let label = paint(&format!("{severity}:"), severity, ui().colour_stderr);
     // Names and file contents reach messages: control characters are shown escaped.
     let msg = msg.to_string();
-    let msg = shortnames::escape::escape_controls_lines(&msg);
+    let msg = crate::escape::escape_controls_lines(&msg);
     eprintln!("shortnames: {label} {msg}");
 }
 

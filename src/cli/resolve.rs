@@ -5,12 +5,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::escape::{escape_controls, escape_controls_lines};
 use clap::{Args, ValueEnum};
 use serde_json::Value;
 use shortnames::credentials::{
     CredentialDiagnostic as Diagnostic, Format as AuthFormat, Keyring, KeyringBuilder,
 };
-use shortnames::escape::{escape_controls, escape_controls_lines};
 use shortnames::{Resolution, Resolver};
 
 use super::{input, vocab, Exit};

@@ -16,7 +16,8 @@
 //! assert_eq!(BUILTIN_SEARCH_REGISTRIES, ["registry.access.redhat.com", "docker.io"]);
 //! ```
 
-use crate::config::{ConfigSources, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D};
+use crate::config::{discovery, ConfigSources};
+use crate::error::Error;
 
 /// The built-in drop-in files as `(file name, contents)`, in the order they are to be layered
 /// (byte order of the file names, as drop-ins in a directory are read).
@@ -69,28 +70,49 @@ pub(crate) fn builtin_search_drop_in() -> String {
     format!("unqualified-search-registries = [{}]\n", list.join(", "))
 }
 
-/// Whether the host seen by `sources` has a system-wide configuration:
-/// `/etc/containers/registries.conf` or `/etc/containers/registries.conf.d` exists (as any
-/// kind of file) under its file-system root ([`ConfigSources::fs_root`], `/` by default). A
-/// caller that offers built-in defaults (like the `shortnames` CLI) uses them only when this
-/// is `false` and the user gave no configuration path.
-///
-/// ```
-/// use shortnames::config::{host_has_system_config, ConfigSources};
-///
-/// let root = tempfile::tempdir().unwrap();
-/// let host = ConfigSources::new().fs_root(root.path());
-/// assert!(!host_has_system_config(&host));
-/// std::fs::create_dir_all(root.path().join("etc/containers/registries.conf.d")).unwrap();
-/// assert!(host_has_system_config(&host));
-/// ```
-pub fn host_has_system_config(sources: &ConfigSources) -> bool {
-    [SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D]
-        .iter()
-        .any(|p| std::fs::symlink_metadata(sources.io_path(std::path::Path::new(p))).is_ok())
-}
-
 impl ConfigSources {
+    /// Whether these sources find no configuration at all: the one file walk of the loader
+    /// (the same discovery, the same layout) reaches no main file, no drop-in and no
+    /// in-memory file, and meets no problem (an unreadable file or directory is
+    /// configuration that is broken, not absent). A caller that offers built-in defaults
+    /// (like the `shortnames` CLI) uses them only when this is `true` and the user named no
+    /// configuration path.
+    ///
+    /// ```
+    /// use shortnames::config::Host;
+    /// use shortnames::ConfigSources;
+    ///
+    /// let root = tempfile::tempdir().unwrap();
+    /// let host = Host::new().sysroot(root.path()).home(root.path().join("home"));
+    /// assert!(ConfigSources::discover(&host).is_unconfigured());
+    /// let etc = root.path().join("etc/containers/registries.conf.d");
+    /// std::fs::create_dir_all(&etc).unwrap();
+    /// // An empty drop-in directory is still no configuration.
+    /// assert!(ConfigSources::discover(&host).is_unconfigured());
+    /// std::fs::write(etc.join("01.conf"), "").unwrap();
+    /// assert!(!ConfigSources::discover(&host).is_unconfigured());
+    /// ```
+    pub fn is_unconfigured(&self) -> bool {
+        struct Found(bool);
+        impl discovery::Visitor for Found {
+            fn file(
+                &mut self,
+                _: &discovery::FilePath,
+                _: discovery::Role,
+                _: &str,
+            ) -> Result<(), Error> {
+                self.0 = true;
+                Ok(())
+            }
+            fn problem(&mut self, _: Error) -> Result<(), Error> {
+                self.0 = true;
+                Ok(())
+            }
+        }
+        let mut found = Found(false);
+        discovery::walk(self, &mut found).is_ok() && !found.0
+    }
+
     /// Layers the built-in alias table ([`BUILTIN_DROP_INS`]) as the first drop-ins, under
     /// every drop-in directory: exactly as if the files were installed first in
     /// `/etc/containers/registries.conf.d/`. Like any drop-in they override aliases of the
@@ -121,7 +143,7 @@ impl ConfigSources {
     /// drop-in ([`BUILTIN_SEARCH_ORIGIN`]) setting the search list to
     /// [`BUILTIN_SEARCH_REGISTRIES`]. Being a drop-in, that search list overrides the one of
     /// the main registries.conf, so use this only where there is no configuration (see
-    /// [`host_has_system_config`]).
+    /// [`ConfigSources::is_unconfigured`]).
     ///
     /// ```
     /// use shortnames::{ConfigSources, Resolver};

@@ -75,15 +75,7 @@ impl fmt::Display for Compat {
 }
 
 /// The environment variables discovery consults (all others are ignored).
-///
-/// ```
-/// use shortnames::config::{Host, HOST_VARIABLES};
-/// assert!(HOST_VARIABLES.contains(&"CONTAINERS_REGISTRIES_CONF"));
-/// let h = Host::new().var("XDG_CONFIG_HOME", "").var("PATH", "/bin");
-/// assert_eq!(h.var_value("XDG_CONFIG_HOME").unwrap(), ""); // set, but empty
-/// assert_eq!(h.var_value("PATH"), None); // not a discovery variable
-/// ```
-pub const HOST_VARIABLES: &[&str] = &[
+pub(crate) const HOST_VARIABLES: &[&str] = &[
     "CONTAINERS_REGISTRIES_CONF",
     "REGISTRIES_CONFIG_PATH",
     "CONTAINERS_REGISTRIES_CONF_OVERRIDE",
@@ -93,7 +85,17 @@ pub const HOST_VARIABLES: &[&str] = &[
 ];
 
 /// A description of the host whose configuration is to be found: a sysroot, `$HOME`, the
-/// environment variables of [`HOST_VARIABLES`] and the process's user ids.
+/// environment variables discovery consults (`CONTAINERS_REGISTRIES_CONF`,
+/// `REGISTRIES_CONFIG_PATH`, `CONTAINERS_REGISTRIES_CONF_OVERRIDE`, `XDG_CONFIG_HOME`,
+/// `XDG_CACHE_HOME`, `_CONTAINERS_ROOTLESS_UID`; all others are ignored) and the process's
+/// user ids.
+///
+/// ```
+/// use shortnames::config::Host;
+/// let h = Host::new().var("XDG_CONFIG_HOME", "").var("PATH", "/bin");
+/// assert_eq!(h.var_value("XDG_CONFIG_HOME").unwrap(), ""); // set, but empty
+/// assert_eq!(h.var_value("PATH"), None); // not a discovery variable
+/// ```
 ///
 /// [`Host::new`] describes a root process with an empty environment and no `$HOME` (only
 /// the system files); every value is set explicitly. [`Host::from_process_env`] takes them
@@ -128,7 +130,7 @@ impl Host {
         Host::default()
     }
 
-    /// The running process: `$HOME` (when non-empty), the variables of [`HOST_VARIABLES`],
+    /// The running process: `$HOME` (when non-empty), the discovery variables ([`Host`]),
     /// the effective and real uid. No sysroot.
     pub fn from_process_env() -> Host {
         let mut h = Host::new();
@@ -159,7 +161,7 @@ impl Host {
         self
     }
 
-    /// Sets one of the [`HOST_VARIABLES`] (possibly to the empty string, which is not the
+    /// Sets one of the discovery variables ([`Host`]) (possibly to the empty string, which is not the
     /// same as unset); other names are ignored.
     pub fn var(mut self, name: &str, value: impl Into<OsString>) -> Host {
         if let Some(n) = HOST_VARIABLES.iter().find(|n| **n == name) {
@@ -181,7 +183,7 @@ impl Host {
         self
     }
 
-    /// The value of one of the [`HOST_VARIABLES`], if set (possibly empty).
+    /// The value of one of the discovery variables ([`Host`]), if set (possibly empty).
     pub fn var_value(&self, name: &str) -> Option<&OsStr> {
         self.present(name)
     }

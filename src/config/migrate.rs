@@ -19,7 +19,7 @@ use super::{Compat, Limits};
 use crate::error::{Error, ErrorKind};
 use crate::quote::Q;
 
-/// The outcome of [`migrate`].
+/// A registries.conf rewritten without version-1 tables ([`Migration::from_text`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Migration {
@@ -29,77 +29,79 @@ pub struct Migration {
     pub text: String,
 }
 
-/// Rewrites the registries.conf `text` (named `file` in messages) without version-1 tables.
-///
-/// A file that does not load today (as a main file, containers/image v5.23 rules) is not
-/// rewritten: the error is the one loading it gives, e.g. for a file mixing both formats.
-///
-/// ```
-/// use shortnames::config::migrate;
-///
-/// let v1 = "# site registries\n[registries.search]\nregistries = [\"quay.io\"]\n\
-///           [registries.block]\nregistries = [\"bad.example.com\"]\n";
-/// let m = migrate(v1, "registries.conf").unwrap();
-/// assert!(m.needed);
-/// assert_eq!(m.text, "# site registries\nunqualified-search-registries = [\"quay.io\"]\n\n\
-///                     [[registry]]\nlocation = \"bad.example.com\"\nblocked = true\n");
-/// assert!(!migrate(&m.text, "registries.conf").unwrap().needed);
-/// ```
-pub fn migrate(text: &str, file: &str) -> Result<Migration, Error> {
-    let origin: Arc<str> = Arc::from(file);
-    let limits = Limits::default();
-    let load = |t: &str, compat: Compat| {
-        file::load(t, &origin, false, compat, &limits).map_err(|p| {
-            Error::with_details(
-                p.kind,
-                format!(
-                    "loading registries configuration {}: {}",
-                    Q(file),
-                    p.message
-                ),
-                Some(file.to_owned()),
-                p.key,
-                p.location,
+impl Migration {
+    /// Rewrites the registries.conf `text` (named `file` in messages) without version-1 tables.
+    ///
+    /// A file that does not load today (as a main file, containers/image v5.23 rules) is not
+    /// rewritten: the error is the one loading it gives, e.g. for a file mixing both formats.
+    ///
+    /// ```
+    /// use shortnames::config::Migration;
+    ///
+    /// let v1 = "# site registries\n[registries.search]\nregistries = [\"quay.io\"]\n\
+    ///           [registries.block]\nregistries = [\"bad.example.com\"]\n";
+    /// let m = Migration::from_text(v1, "registries.conf").unwrap();
+    /// assert!(m.needed);
+    /// assert_eq!(m.text, "# site registries\nunqualified-search-registries = [\"quay.io\"]\n\n\
+    ///                     [[registry]]\nlocation = \"bad.example.com\"\nblocked = true\n");
+    /// assert!(!Migration::from_text(&m.text, "registries.conf").unwrap().needed);
+    /// ```
+    pub fn from_text(text: &str, file: &str) -> Result<Migration, Error> {
+        let origin: Arc<str> = Arc::from(file);
+        let limits = Limits::default();
+        let load = |t: &str, compat: Compat| {
+            file::load(t, &origin, false, compat, &limits).map_err(|p| {
+                Error::with_details(
+                    p.kind,
+                    format!(
+                        "loading registries configuration {}: {}",
+                        Q(file),
+                        p.message
+                    ),
+                    Some(file.to_owned()),
+                    p.key,
+                    p.location,
+                )
+            })
+        };
+        let before = load(text, Compat::V5_23)?;
+        let raw = decode::decode_file(text).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidConfig("toml"),
+                format!("{}: toml: {}", file, e.message),
             )
-        })
-    };
-    let before = load(text, Compat::V5_23)?;
-    let raw = decode::decode_file(text).map_err(|e| {
-        Error::new(
-            ErrorKind::InvalidConfig("toml"),
-            format!("{}: toml: {}", file, e.message),
-        )
-    })?;
-    if !raw.v1_defined {
-        return Ok(Migration {
-            needed: false,
-            text: text.to_owned(),
-        });
-    }
-    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-        Error::new(
-            ErrorKind::InvalidConfig("toml"),
-            format!("{file}: toml: {}", e.message()),
-        )
-    })?;
-    let comments = remove_v1(doc.as_table_mut());
-    write_v2(&mut doc, &before, &comments);
-    let out = doc.to_string();
-
-    // The proof: both releases load the new file into the configuration v5.23 had.
-    for compat in [Compat::V5_23, Compat::V5_40] {
-        let after = load(&out, compat)?;
-        if let Some(what) = difference(&before, &after) {
-            return Err(Error::new(
-                ErrorKind::InvalidConfig("migrate"),
-                format!("{file}: the converted file would change {what}; convert it by hand"),
-            ));
+        })?;
+        if !raw.v1_defined {
+            return Ok(Migration {
+                needed: false,
+                text: text.to_owned(),
+            });
         }
+        let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+            Error::new(
+                ErrorKind::InvalidConfig("toml"),
+                format!("{file}: toml: {}", e.message()),
+            )
+        })?;
+        let comments = remove_v1(doc.as_table_mut());
+        write_v2(&mut doc, &before, &comments);
+        let out = doc.to_string();
+
+        // The proof: both releases load the new file into the configuration v5.23 had.
+        for compat in [Compat::V5_23, Compat::V5_40] {
+            let after = load(&out, compat)?;
+            if let Some(what) = difference(&before, &after) {
+                return Err(Error::new(
+                    ErrorKind::InvalidConfig("migrate"),
+                    format!("{file}: the converted file would change {what}; convert it by hand"),
+                ));
+            }
+        }
+        Ok(Migration {
+            needed: true,
+            text: out,
+        })
     }
-    Ok(Migration {
-        needed: true,
-        text: out,
-    })
 }
 
 /// Comments of the removed tables: those of `[registries.search]` go above the new search

@@ -32,9 +32,7 @@ pub(crate) mod schema;
 pub(crate) mod toml;
 pub(crate) mod upgrade;
 
-pub use builtin::{
-    host_has_system_config, BUILTIN_DROP_INS, BUILTIN_SEARCH_ORIGIN, BUILTIN_SEARCH_REGISTRIES,
-};
+pub use builtin::{BUILTIN_DROP_INS, BUILTIN_SEARCH_ORIGIN, BUILTIN_SEARCH_REGISTRIES};
 
 use std::fmt;
 use std::path::Path;
@@ -43,12 +41,11 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 pub(crate) use discovery::{list_candidates, Layout};
-pub use discovery::{Compat, Host, ShadowedFile, HOST_VARIABLES};
-pub use migrate::{migrate, Migration};
-pub use paths::{
-    ConfigSources, Limits, ALIAS_ENTRY_BUDGET, SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D,
-};
-pub use upgrade::{upgrade_findings, UpgradeFinding};
+pub use discovery::{Compat, Host, ShadowedFile};
+pub use migrate::Migration;
+pub use paths::{ConfigSources, Limits};
+pub(crate) use paths::{SYSTEM_REGISTRIES_CONF, SYSTEM_REGISTRIES_CONF_D};
+pub(crate) use upgrade::upgrade_findings;
 
 use crate::error::{Error, ErrorKind, Location};
 use crate::profile::Profile;

@@ -7,9 +7,9 @@ use crate::config::{Compat, Host, ShortNameMode};
 use crate::profile::Profile;
 
 /// The system-wide main file.
-pub const SYSTEM_REGISTRIES_CONF: &str = "/etc/containers/registries.conf";
+pub(crate) const SYSTEM_REGISTRIES_CONF: &str = "/etc/containers/registries.conf";
 /// The system-wide drop-in directory.
-pub const SYSTEM_REGISTRIES_CONF_D: &str = "/etc/containers/registries.conf.d";
+pub(crate) const SYSTEM_REGISTRIES_CONF_D: &str = "/etc/containers/registries.conf.d";
 
 /// Where the configuration comes from: explicit paths, or discovery on a described host.
 ///
@@ -75,7 +75,7 @@ pub struct Limits {
 /// Bytes allowed per alias entry when the size limit of a user alias file is derived from
 /// the alias-count limit ([`Limits::max_alias_file_size`]); a typical entry
 /// (`  "name" = "registry.example.com/namespace/name"`) takes about 45.
-pub const ALIAS_ENTRY_BUDGET: u64 = 128;
+pub(crate) const ALIAS_ENTRY_BUDGET: u64 = 128;
 
 impl Default for Limits {
     fn default() -> Limits {
@@ -107,7 +107,7 @@ impl Limits {
     }
 
     /// Largest user alias file (alias cache) accepted, in bytes: derived from the alias-count
-    /// limit so that it is reachable — [`ALIAS_ENTRY_BUDGET`] bytes per alias, and never less
+    /// limit so that it is reachable — 128 bytes per alias, and never less
     /// than [`Limits::max_file_size`]. The default is 12.8 MB (100,000 × 128): a
     /// Podman-written cache of 100,000 ordinary entries (about 4.4 MB) loads.
     ///

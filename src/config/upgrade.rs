@@ -13,7 +13,7 @@ use crate::error::Error;
 /// One difference between the two releases on the same sources.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct UpgradeFinding {
+pub(crate) struct UpgradeFinding {
     /// A stable code: `v1-refused`, `shadowed`, `no-longer-read`, `newly-read`,
     /// `setting-changes`.
     pub code: &'static str,
@@ -48,22 +48,9 @@ impl Visitor for Files {
     }
 }
 
-/// Compares the sources under v5.23 and v5.40 (whatever their own compat target).
-///
-/// ```
-/// use shortnames::config::{upgrade_findings, Host};
-/// use shortnames::ConfigSources;
-///
-/// let dir = tempfile::tempdir().unwrap();
-/// let etc = dir.path().join("etc/containers");
-/// std::fs::create_dir_all(&etc).unwrap();
-/// std::fs::write(etc.join("registries.conf"), "[registries.search]\nregistries = [\"quay.io\"]\n").unwrap();
-/// let sources = ConfigSources::discover(&Host::new().sysroot(dir.path()).home(dir.path().join("home")));
-/// let f = upgrade_findings(&sources);
-/// assert_eq!(f[0].code, "v1-refused");
-/// assert!(f[0].fatal);
-/// ```
-pub fn upgrade_findings(sources: &ConfigSources) -> Vec<UpgradeFinding> {
+/// Compares the sources under v5.23 and v5.40 (whatever their own compat target); `check`
+/// reports each finding as `upgrade/<code>` when it reads the sources as v5.40.
+pub(crate) fn upgrade_findings(sources: &ConfigSources) -> Vec<UpgradeFinding> {
     let walk = |compat: Compat| {
         let s = sources.clone().compat(compat);
         let mut files = Files::default();
