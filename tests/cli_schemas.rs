@@ -96,6 +96,23 @@ fn json_in(dir: &Path, args: &[&str], code: i32) -> Value {
     })
 }
 
+/// A named file that cannot be read fails before any output: exit status 1, one line on
+/// stderr naming it, nothing on stdout (no document), as for every subcommand.
+fn unreadable(f: &Fixture, args: &[&str], file: &str) {
+    let out = f.run(args);
+    assert_eq!(out.status.code(), Some(1), "{args:?}");
+    assert!(
+        out.stdout.is_empty(),
+        "{args:?}: {}",
+        cli_support::text(&out.stdout)
+    );
+    let err = cli_support::text(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot read {file}")) && err.lines().count() == 1,
+        "{args:?}: {err}"
+    );
+}
+
 fn with<'a>(base: &[&'a str], more: &[&'a str]) -> Vec<&'a str> {
     let mut v = base.to_vec();
     v.extend_from_slice(more);
@@ -489,8 +506,7 @@ fn render_documents() {
     assert_eq!(d["error"]["kind"], "render/invalid-objects");
     assert_eq!(d["error"]["file"], "objects.yaml");
     assert!(d["error"]["line"].as_u64().is_some(), "{d:#}");
-    let d = checked(&f, "render-registries", &with(&j, &["nope.yaml"]), 1);
-    assert_eq!(d["error"]["kind"], "input/unreadable");
+    unreadable(&f, &with(&j, &["nope.yaml"]), "nope.yaml");
 }
 
 /// `render disruption --format json`: a decision, and inputs that cannot be used.
@@ -517,9 +533,7 @@ fn render_disruption_documents() {
         d["diff_files"],
         serde_json::json!(["/etc/containers/registries.conf.d/x.conf"])
     );
-    let d = checked(&f, "render-disruption", &with(&j, &["missing"]), 1);
-    assert_eq!(d["error"]["kind"], "input/unreadable");
-    assert!(d["outcome"].is_null());
+    unreadable(&f, &with(&j, &["missing"]), "missing");
     std::fs::write(f.path("policy.yaml"), "files: 5\n").unwrap();
     let d = checked(
         &f,
@@ -529,6 +543,7 @@ fn render_disruption_documents() {
     );
     assert_eq!(d["error"]["kind"], "render/invalid-disruption-policy");
     assert_eq!(d["error"]["file"], "policy.yaml");
+    assert!(d["outcome"].is_null());
 }
 
 /// `inspect --format json` against a real registry (CNCF distribution on 127.0.0.1): found,
@@ -573,7 +588,9 @@ fn inspect_documents() {
     let broken = with(&["inspect", "--format", "json"], &conf("broken.conf"));
     let d = checked(&f, "inspect", &with(&broken, &[&name]), 1);
     assert_eq!(d["error"]["kind"], "invalid-config/toml");
-    let typo = with(&j, &["--auth-file", "typo.json", &name]);
-    let d = checked(&f, "inspect", &typo, 1);
-    assert_eq!(d["error"]["kind"], "credentials/source-missing");
+    unreadable(
+        &f,
+        &with(&j, &["--auth-file", "typo.json", &name]),
+        "typo.json",
+    );
 }

@@ -87,7 +87,9 @@ struct Setup {
 }
 
 /// Why an operation could not start: already reported on stderr; with the error object for a
-/// JSON document when the operation failed (usage errors have none: exit status 2).
+/// JSON document when the configuration is broken. A usage error (exit status 2) or a named
+/// file that cannot be used (1: `--auth-file`, `--user-aliases`, ...) has none: one line on
+/// stderr, nothing on stdout, as for every subcommand.
 struct NotStarted {
     code: ExitCode,
     error: Option<Value>,
@@ -101,11 +103,10 @@ impl NotStarted {
         }
     }
 
-    fn failed(kind: &str, msg: String) -> NotStarted {
-        super::error(&msg);
+    fn failed(msg: impl std::fmt::Display) -> NotStarted {
         NotStarted {
-            code: Exit::Failed.code(),
-            error: Some(vocab::error_object(kind, &msg, None, None, None)),
+            code: super::failure(msg),
+            error: None,
         }
     }
 }
@@ -113,7 +114,7 @@ impl NotStarted {
 fn setup(r: &RegistryArgs, name: &str, platform: Option<&str>) -> Result<Setup, NotStarted> {
     // Named files must exist and be usable (as for every subcommand), before anything else.
     if let Err(e) = r.config.require_readable() {
-        return Err(NotStarted::failed("input/unreadable", e));
+        return Err(NotStarted::failed(e));
     }
     let resolver = Resolver::new(&r.config.sources_or_builtin());
     if let Err(e) = resolver.config() {
@@ -127,13 +128,13 @@ fn setup(r: &RegistryArgs, name: &str, platform: Option<&str>) -> Result<Setup, 
     let keyring = match r.credentials.load(builder) {
         Ok(k) => k,
         Err(lines) => {
-            // The document has room for one error: the first; every line is on stderr.
-            let (kind, first) = lines[0].clone();
-            let not_started = NotStarted::failed(&kind, first);
-            for (_, l) in &lines[1..] {
+            for l in &lines {
                 super::error(l);
             }
-            return Err(not_started);
+            return Err(NotStarted {
+                code: Exit::Failed.code(),
+                error: None,
+            });
         }
     };
     let explicit = match &r.creds {
@@ -153,12 +154,7 @@ fn setup(r: &RegistryArgs, name: &str, platform: Option<&str>) -> Result<Setup, 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| {
-            NotStarted::failed(
-                "internal/runtime",
-                format!("cannot start the I/O runtime: {e}"),
-            )
-        })?;
+        .map_err(|e| NotStarted::failed(format_args!("cannot start the I/O runtime: {e}")))?;
     Ok(Setup {
         puller: Puller::new(Arc::new(resolver), Arc::new(keyring)).options(options),
         explicit,

@@ -175,6 +175,13 @@ impl InputError {
         }
     }
 
+    /// Whether the problem is in the contents of an input (reported in the JSON document too),
+    /// not a file that cannot be read or written (one line on stderr, nothing on stdout, as
+    /// for every named file that cannot be used).
+    fn in_contents(&self) -> bool {
+        !matches!(self.kind, "input/unreadable" | "output/unwritable")
+    }
+
     fn json(&self) -> Value {
         super::vocab::error_object(
             self.kind,
@@ -216,12 +223,12 @@ pub fn read_objects(files: &[PathBuf]) -> Result<ClusterObjects, InputError> {
 }
 
 /// Exit status 1 when MCO refuses the objects or an input cannot be used; with `--format
-/// json` the document is printed either way.
+/// json` the document is printed either way, except when a file cannot be read at all.
 fn registries(args: RegistriesArgs) -> ExitCode {
     let json = args.format == RegistriesFormat::Json;
     let refused = |e: InputError| {
         super::error(&e);
-        if json {
+        if json && e.in_contents() {
             print_json(&registries_failure_json(&e));
         }
         Exit::Failed.code()
@@ -344,8 +351,8 @@ fn registries_json(
     )
 }
 
-/// The `shortnames-render-registries/v1` document when an input cannot be used: nothing is
-/// rendered.
+/// The `shortnames-render-registries/v1` document when an input is invalid (e.g. a YAML
+/// error, with its place): nothing is rendered.
 fn registries_failure_json(e: &InputError) -> Value {
     let mut error = e.json();
     error["cause"] = Value::Null;
@@ -621,7 +628,7 @@ fn node_tree(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, InputError> {
 }
 
 /// Exit status 1 when an input cannot be used; with `--format json` the document is printed
-/// either way.
+/// either way, except when a file cannot be read at all.
 fn disruption(args: DisruptionArgs) -> ExitCode {
     let run = || -> Result<Decision, InputError> {
         let old = node_tree(&args.previous)?;
@@ -637,6 +644,7 @@ fn disruption(args: DisruptionArgs) -> ExitCode {
         super::error(e);
     }
     match (args.format, &result) {
+        (DisruptionFormat::Json, Err(e)) if !e.in_contents() => {}
         (DisruptionFormat::Json, _) => print_json(&disruption_json(&result)),
         (DisruptionFormat::Text, Ok(d)) => {
             let stdout = std::io::stdout();
@@ -658,7 +666,8 @@ fn disruption(args: DisruptionArgs) -> ExitCode {
 }
 
 /// The `shortnames-render-disruption/v1` document: the decision (the fields of
-/// ../shared/render/disruption.json's results, `null` when it could not be made) and `error`.
+/// ../shared/render/disruption.json's results, `null` when it could not be made: an invalid
+/// policy) and `error`.
 fn disruption_json(result: &Result<Decision, InputError>) -> Value {
     let mut body = match result {
         Ok(d) => d.to_json(),

@@ -38,9 +38,8 @@ pub struct CredentialArgs {
 impl CredentialArgs {
     /// The keyring, or `None` when no credential option was given. A named file that is
     /// missing or unusable as a whole is an error (as Podman fails on a missing
-    /// `--authfile`): one line per file (with the kind of the problem, for a JSON document).
-    /// Problems of single entries are warnings on stderr.
-    pub fn keyring(&self) -> Result<Option<Keyring>, Vec<(String, String)>> {
+    /// `--authfile`): one line per file. Problems of single entries are warnings on stderr.
+    pub fn keyring(&self) -> Result<Option<Keyring>, Vec<String>> {
         if self.auth_files.is_empty() && self.node_auth_file.is_none() {
             return Ok(None);
         }
@@ -49,7 +48,7 @@ impl CredentialArgs {
 
     /// The files of the options loaded into `b` (with the same rules as [`Self::keyring`]),
     /// e.g. a builder that also forwards an explicit credential to mirrors.
-    pub fn load(&self, mut b: KeyringBuilder) -> Result<Keyring, Vec<(String, String)>> {
+    pub fn load(&self, mut b: KeyringBuilder) -> Result<Keyring, Vec<String>> {
         for f in &self.auth_files {
             b = b.namespace_file(f, AuthFormat::DockerConfigJson);
         }
@@ -65,7 +64,7 @@ impl CredentialArgs {
                 "--auth-file"
             }
         };
-        let fatal: Vec<(String, String)> = keyring
+        let fatal: Vec<String> = keyring
             .diagnostics()
             .iter()
             .filter(|d| {
@@ -74,17 +73,14 @@ impl CredentialArgs {
                     Diagnostic::SourceMissing { .. } | Diagnostic::DocumentError { .. }
                 )
             })
-            .map(|d| {
-                let line = match d {
-                    Diagnostic::SourceMissing { source } => {
-                        format!(
-                            "{} cannot read {source}: no such file or directory",
-                            option_of(d)
-                        )
-                    }
-                    _ => format!("{} {d}", option_of(d)),
-                };
-                (vocab::auth_kind(d), line)
+            .map(|d| match d {
+                Diagnostic::SourceMissing { source } => {
+                    format!(
+                        "{} cannot read {source}: no such file or directory",
+                        option_of(d)
+                    )
+                }
+                _ => format!("{} {d}", option_of(d)),
             })
             .collect();
         if !fatal.is_empty() {
@@ -187,7 +183,7 @@ pub fn run(args: ResolveArgs) -> ExitCode {
     let keyring = match args.credentials.keyring() {
         Ok(k) => k,
         Err(lines) => {
-            for (_, l) in &lines {
+            for l in &lines {
                 super::error(l);
             }
             return Exit::Failed.code();
