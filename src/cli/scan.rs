@@ -107,15 +107,15 @@ pub fn run(args: ScanArgs) -> ExitCode {
         let Some(done) = slot.into_inner().ok().flatten() else {
             let msg = format!("{}: not scanned (internal error)", input.shown);
             super::error(&msg);
-            input_errors.push(input_error(input, &msg));
+            input_errors.push(input_error("internal/not-scanned", input, &msg));
             continue;
         };
         for m in &done.notes {
             super::warn(m);
         }
-        if let Some(msg) = &done.failed {
+        if let Some((kind, msg)) = &done.failed {
             super::error(msg);
-            input_errors.push(input_error(input, msg));
+            input_errors.push(input_error(kind, input, msg));
         }
         diffs.push_str(&done.diff);
         if done.edits > 0 {
@@ -139,7 +139,7 @@ pub fn run(args: ScanArgs) -> ExitCode {
     } else {
         match args.format {
             ScanFormat::Json => {
-                serde_json::to_writer_pretty(&mut out, &report_json(&report, input_errors.clone()))
+                serde_json::to_writer_pretty(&mut out, &report_json(&report, &input_errors))
                     .map_err(std::io::Error::other)
                     .and_then(|()| writeln!(out))
             }
@@ -155,9 +155,9 @@ pub fn run(args: ScanArgs) -> ExitCode {
     super::Exit::failed_if(report.summary.errors > 0 || !input_errors.is_empty()).code()
 }
 
-/// An input that could not be scanned, as an error object.
-fn input_error(input: &Input, message: &str) -> Value {
-    super::vocab::error_object("input/unreadable", message, Some(&input.shown), None, None)
+/// An input that could not be scanned (or, with `--fix`, rewritten), as an error object.
+fn input_error(kind: &str, input: &Input, message: &str) -> Value {
+    super::vocab::error_object(kind, message, Some(&input.shown), None, None)
 }
 
 /// The `shortnames-scan/v1` document: the corpus shape (../shared/scan/README.md), whose error
@@ -166,7 +166,7 @@ fn input_error(input: &Input, message: &str) -> Value {
 /// (`null`); an image error gets `file`, `line`, `column` (the image's position) and `key`
 /// (its path), and keeps `source` and its `message`, `null` where the corpus says so. Inputs
 /// that could not be read are `input_errors`.
-fn report_json(report: &ScanReport, input_errors: Vec<Value>) -> Value {
+fn report_json(report: &ScanReport, input_errors: &[Value]) -> Value {
     let mut doc = serde_json::to_value(report).unwrap_or(Value::Null);
     for f in doc["files"].as_array_mut().into_iter().flatten() {
         let file = f["file"].clone();
@@ -190,7 +190,7 @@ fn report_json(report: &ScanReport, input_errors: Vec<Value>) -> Value {
             }
         }
     }
-    doc["input_errors"] = Value::Array(input_errors);
+    doc["input_errors"] = Value::from(input_errors);
     doc
 }
 
@@ -201,8 +201,9 @@ struct Done {
     edits: usize,
     /// Images `--fix` left alone, and why (warnings).
     notes: Vec<String>,
-    /// Why the file could not be read or rewritten (an error).
-    failed: Option<String>,
+    /// Why the file could not be read (`input/unreadable`) or rewritten
+    /// (`output/unwritable`): an error.
+    failed: Option<(&'static str, String)>,
 }
 
 /// Reads, scans and (with `fix`) rewrites one input.
@@ -217,7 +218,7 @@ fn process(profile: &NodeProfile, input: &Input, fix: bool, dry_run: bool) -> Do
     let bytes = match read_input(input) {
         Ok(b) => b,
         Err(msg) => {
-            done.failed = Some(msg);
+            done.failed = Some(("input/unreadable", msg));
             return done;
         }
     };
@@ -232,7 +233,11 @@ fn process(profile: &NodeProfile, input: &Input, fix: bool, dry_run: bool) -> Do
                 done.diff = fix::unified_diff(&input.shown, &bytes, &outcome.fixed);
             } else if let Some(path) = &input.path {
                 if let Err(e) = write_in_place(path, &outcome.fixed) {
-                    done.failed = Some(format!("{}: {e}", input.shown));
+                    let why = super::input::why(&e);
+                    done.failed = Some((
+                        "output/unwritable",
+                        format!("cannot rewrite {}: {why}", input.shown),
+                    ));
                     return done;
                 }
             }
