@@ -507,6 +507,21 @@ fn render_documents() {
     assert_eq!(d["error"]["file"], "objects.yaml");
     assert!(d["error"]["line"].as_u64().is_some(), "{d:#}");
     unreadable(&f, &with(&j, &["nope.yaml"]), "nope.yaml");
+    // The same objects for check and explain: their documents carry the error.
+    let c = ["check", "--format", "json", "--cluster-objects"];
+    let d = checked(&f, "check", &with(&c, &["objects.yaml"]), 1);
+    assert_eq!(d["findings"][0]["kind"], "render/invalid-objects");
+    assert_eq!(d["findings"][0]["severity"], "error");
+    unreadable(&f, &with(&c, &["nope.yaml"]), "nope.yaml");
+    let e = ["explain", "--format", "json", "--cluster-objects"];
+    let d = checked(
+        &f,
+        "explain",
+        &with(&e, &["objects.yaml", "quay.io/a/b"]),
+        1,
+    );
+    assert_eq!(d["error"]["kind"], "render/invalid-objects");
+    unreadable(&f, &with(&e, &["nope.yaml", "quay.io/a/b"]), "nope.yaml");
 }
 
 /// `render disruption --format json`: a decision, and inputs that cannot be used.

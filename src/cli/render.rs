@@ -178,11 +178,12 @@ impl InputError {
     /// Whether the problem is in the contents of an input (reported in the JSON document too),
     /// not a file that cannot be read or written (one line on stderr, nothing on stdout, as
     /// for every named file that cannot be used).
-    fn in_contents(&self) -> bool {
+    pub fn in_contents(&self) -> bool {
         !matches!(self.kind, "input/unreadable" | "output/unwritable")
     }
 
-    fn json(&self) -> Value {
+    /// The error object.
+    pub fn json(&self) -> Value {
         super::vocab::error_object(
             self.kind,
             &self.line,
@@ -540,8 +541,8 @@ fn machineconfig(args: MachineConfigArgs) -> ExitCode {
 /// `check --cluster-objects FILE...`: what MCO renders, as a check report.
 pub fn cluster_objects_report(
     files: &[PathBuf],
-) -> Result<shortnames::diagnostics::ConfigReport, ExitCode> {
-    let objects = read_objects(files).map_err(super::failure)?;
+) -> Result<shortnames::diagnostics::ConfigReport, InputError> {
+    let objects = read_objects(files)?;
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     let mut report = shortnames::render::check_report(&objects, None, &names);
     for (f, name) in files.iter().zip(&names) {
@@ -590,15 +591,15 @@ pub fn explain_on_node(
     profile: Option<&Path>,
     name: &str,
     options: &shortnames::diagnostics::ExplainOptions,
-) -> Result<shortnames::diagnostics::Explanation, ExitCode> {
-    let objects = read_objects(files).map_err(super::failure)?;
+) -> Result<shortnames::diagnostics::Explanation, InputError> {
+    let objects = read_objects(files)?;
     let profile_files = match profile {
-        Some(dir) => read_node_profile(dir).map_err(super::failure)?,
+        Some(dir) => read_node_profile(dir)?,
         None => shortnames::render::builtin_node_profile("openshift")
             .expect("the openshift profile is built in"),
     };
     shortnames::render::explain_on_node(&objects, &profile_files, name, options)
-        .map_err(super::failure)
+        .map_err(|e| InputError::other("render/node-not-rendered", e))
 }
 
 /// Every regular file below `root`, by node path (`/etc/...`).
