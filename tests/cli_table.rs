@@ -264,6 +264,18 @@ const TABLE: &[Row] = &[
         Empty,
     ),
     row(
+        &["scan", "--format=sarif", "short.yaml"],
+        0,
+        Has("\"version\": \"2.1.0\""),
+        Empty,
+    ),
+    row(
+        &["scan", "--fix", "--dry-run", "short.yaml"],
+        0,
+        Has("+    image: docker.io/library/nginx:1.27\n"),
+        Has("note: would fix 1 image(s) in 1 file(s)"),
+    ),
+    row(
         &["scan", "-", "missing.yaml"],
         1,
         Empty,
