@@ -1959,8 +1959,8 @@ mod tests {
 }
 
 /// `check`'s promise: a file the reference's decoder reads without any [`Quirk`] is read the
-/// same by a TOML 1.0 reader (the `toml` crate): it accepts the file and finds the same
-/// tables, keys and strings.
+/// same by an independent reader (the `toml` crate, TOML 1.1, a superset of 1.0): it accepts
+/// the file and finds the same tables, keys and strings.
 #[cfg(test)]
 mod toml_1_0_differential {
     use super::*;

@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -275,16 +274,16 @@ fn walk_sorted(
     Ok(())
 }
 
+/// A crio.conf file through the crate's one bounded, non-blocking, regular-file-only reader
+/// (a FIFO or device in its place is refused, never waited on).
 fn read_small(path: &Path) -> std::io::Result<String> {
-    let f = fs::File::open(path)?;
-    let mut buf = String::new();
-    f.take(MAX_CRIO_FILE + 1).read_to_string(&mut buf)?;
-    if buf.len() as u64 > MAX_CRIO_FILE {
-        return Err(std::io::Error::other(format!(
-            "file is larger than the limit of {MAX_CRIO_FILE} bytes"
-        )));
+    let bad = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidData, m);
+    match crate::fs::read_limited_text(path, MAX_CRIO_FILE) {
+        Ok(Some((Ok(text), _))) => Ok(text),
+        Ok(Some((Err(offset), _))) => Err(bad(format!("invalid UTF-8 at byte {offset}"))),
+        Ok(None) => Err(std::io::ErrorKind::NotFound.into()),
+        Err(e) => Err(bad(e.to_string())),
     }
-    Ok(buf)
 }
 
 /// A private temporary directory, removed on drop.
@@ -366,7 +365,7 @@ mod tests {
         let e = crio_short_name_mode(dir.path()).unwrap_err();
         assert!(
             e.to_string()
-                .starts_with("/etc/crio/crio.conf.d/zz:1:12: invalid table header; "),
+                .starts_with("/etc/crio/crio.conf.d/zz:1:12: unclosed table"),
             "{e}"
         );
     }
