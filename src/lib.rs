@@ -17,7 +17,8 @@
 //!    ([`PullSource`]: mirrors, rewrite, insecure, blocked);
 //! 6. [`credentials`] — pull credentials for each pull source;
 //! 7. [`engine`] — live reload for a long-running process;
-//! 8. [`diagnostics`] — `check` and `explain`; [`report`] — the JSON documents.
+//! 8. [`diagnostics`] — `check` and `explain`; [`report`] — the conformance corpus document
+//!    (every other JSON document is the CLI's).
 //!
 //! # Resolving a name
 //!

@@ -1,6 +1,7 @@
-//! Machine-readable reports: the JSON document of the conformance corpus (`expect.json`),
-//! produced by `shortnames resolve --format json`, and the same document with the pull
-//! credentials of every endpoint (`--auth-file` / `--node-auth-file`).
+//! The JSON document of the conformance corpus (`expect.json`): the library's answer for a
+//! list of names, in the shape ../shared/conformance/README.md defines. `shortnames resolve
+//! --format json` prints it (streamed, and with the credentials of every endpoint when asked:
+//! that rendering is the CLI's, see src/cli/); the corpus tests compare it in-process.
 //!
 //! ```
 //! use shortnames::{report, ConfigSources, Resolver};
@@ -13,18 +14,15 @@
 //! assert_eq!(doc["config"]["short_name_mode"], "permissive");
 //! ```
 
-use std::io::{self, Write};
-
 use serde_json::{json, Value};
 
 use crate::config::Config;
-use crate::credentials::{self, Keyring};
 use crate::error::Error;
 use crate::pull_sources::PullSource;
 use crate::resolve::{is_short_name, Candidate, Resolver};
 
 /// `{"kind": ..., "message": ...}`.
-pub fn error_json(e: &Error) -> Value {
+fn error_json(e: &Error) -> Value {
     json!({"kind": e.kind().as_str(), "message": e.message()})
 }
 
@@ -33,7 +31,7 @@ fn opt_error(e: Option<&Error>) -> Value {
 }
 
 /// The effective configuration as in `expect.json`'s `config`.
-pub fn config_json(c: &Config) -> Value {
+fn config_json(c: &Config) -> Value {
     json!({
         "short_name_mode": c.short_name_mode.as_str(),
         "unqualified_search_registries": c.unqualified_search_registries.iter().map(|s| &**s).collect::<Vec<_>>(),
@@ -65,7 +63,7 @@ fn source_json(s: &PullSource) -> Value {
 }
 
 /// One candidate as in `expect.json`.
-pub fn candidate_json(c: &Candidate) -> Value {
+fn candidate_json(c: &Candidate) -> Value {
     let (sources_error, sources) = match &c.sources {
         Ok(s) => (Value::Null, s.iter().map(source_json).collect::<Vec<_>>()),
         Err(e) => (error_json(e), Vec::new()),
@@ -82,15 +80,32 @@ pub fn candidate_json(c: &Candidate) -> Value {
 
 /// One lookup (resolution and local resolution of `name`) as in `expect.json`.
 pub fn lookup_json(resolver: &Resolver, name: &str) -> Value {
-    lookup(resolver, name, None)
+    lookup_json_with(resolver, name.as_bytes(), |_, _| {})
 }
 
-fn lookup(resolver: &Resolver, name: &str, keyring: Option<&Keyring>) -> Value {
-    lookup_bytes(resolver, name.as_bytes(), keyring)
-}
-
-/// A lookup of a name that may not be UTF-8 (shown with U+FFFD, like Go's JSON encoder).
-fn lookup_bytes(resolver: &Resolver, raw: &[u8], keyring: Option<&Keyring>) -> Value {
+/// One lookup of a name that may not be UTF-8 (shown with U+FFFD, like Go's JSON encoder).
+/// The name is resolved once; `each` sees every candidate with its JSON object before it is
+/// placed in `candidates`, e.g. to add members (the CLI adds each endpoint's credentials).
+///
+/// ```
+/// use shortnames::{report, ConfigSources, Resolver};
+/// let dir = tempfile::tempdir().unwrap();
+/// let resolver = Resolver::new(&ConfigSources::new().registries_conf_d(dir.path().join("d")));
+/// let v = report::lookup_json_with(&resolver, b"quay.io/a/b", |c, j| {
+///     j["seen"] = c.reference.as_str().into();
+/// });
+/// assert_eq!(v["candidates"][0]["seen"], "quay.io/a/b:latest");
+/// assert_eq!(v, {
+///     let mut plain = report::lookup_json(&resolver, "quay.io/a/b");
+///     plain["candidates"][0]["seen"] = "quay.io/a/b:latest".into();
+///     plain
+/// });
+/// ```
+pub fn lookup_json_with(
+    resolver: &Resolver,
+    raw: &[u8],
+    mut each: impl FnMut(&Candidate, &mut Value),
+) -> Value {
     let lossy = String::from_utf8_lossy(raw);
     let name = &*lossy;
     let local = match resolver.resolve_locally_bytes(raw) {
@@ -107,9 +122,10 @@ fn lookup_bytes(resolver: &Resolver, raw: &[u8], keyring: Option<&Keyring>) -> V
             "resolution": r.kind.as_str(),
             "origin": r.origin,
             "description": r.description(),
-            "candidates": r.candidates.iter().map(|c| match keyring {
-                None => candidate_json(c),
-                Some(k) => candidate_json_with_credentials(c, k),
+            "candidates": r.candidates.iter().map(|c| {
+                let mut j = candidate_json(c);
+                each(c, &mut j);
+                j
             }).collect::<Vec<_>>(),
         }),
         Err(e) => json!({
@@ -129,14 +145,6 @@ fn lookup_bytes(resolver: &Resolver, raw: &[u8], keyring: Option<&Keyring>) -> V
 /// The whole `expect.json` document for `names` (strings, or byte strings such as the lines
 /// of a names file, which may not be UTF-8).
 pub fn document<S: AsRef<[u8]>>(resolver: &Resolver, names: &[S]) -> Value {
-    build_document(resolver, names, None)
-}
-
-fn build_document<S: AsRef<[u8]>>(
-    resolver: &Resolver,
-    names: &[S],
-    keyring: Option<&Keyring>,
-) -> Value {
     let (config_error, config) = match resolver.config() {
         Ok(c) => (Value::Null, config_json(c)),
         Err(e) => (error_json(&e), Value::Null),
@@ -144,208 +152,6 @@ fn build_document<S: AsRef<[u8]>>(
     json!({
         "config_error": config_error,
         "config": config,
-        "lookups": names.iter().map(|n| lookup_bytes(resolver, n.as_ref(), keyring)).collect::<Vec<_>>(),
+        "lookups": names.iter().map(|n| lookup_json_with(resolver, n.as_ref(), |_, _| {})).collect::<Vec<_>>(),
     })
-}
-
-// ---------------------------------------------------------------------------------------
-// With pull credentials (only when the caller supplies credential sources)
-
-/// [`candidate_json`] plus, in every element of `sources`, a `"credentials"` member: the
-/// pull lookup for that endpoint as [`credentials::pull_result_json`] renders it
-/// (`credential`, `candidates`, `warnings`, `error`; user names at most, never secrets).
-/// Every other member is exactly as in [`candidate_json`].
-///
-/// ```
-/// use shortnames::credentials::{Format, Keyring, SourceId};
-/// use shortnames::{report, ConfigSources, Resolver};
-///
-/// let dir = tempfile::tempdir().unwrap();
-/// let resolver = Resolver::new(&ConfigSources::new().registries_conf_d(dir.path().join("d")));
-/// let (keyring, _) = Keyring::builder()
-///     .namespace_document(SourceId::label("ns"), br#"{"auths":{"quay.io":{"auth":"dTpw"}}}"#, Format::DockerConfigJson)
-///     .build();
-/// let r = resolver.resolve("quay.io/team/app:1").unwrap();
-/// let v = report::candidate_json_with_credentials(&r.candidates[0], &keyring);
-/// assert_eq!(v["sources"][0]["reference"], "quay.io/team/app:1");
-/// assert_eq!(v["sources"][0]["credentials"]["credential"]["source"], "ns");
-/// assert_eq!(v["sources"][0]["credentials"]["credential"]["username"], "u");
-/// ```
-pub fn candidate_json_with_credentials(c: &Candidate, keyring: &Keyring) -> Value {
-    let mut v = candidate_json(c);
-    let per_source = keyring.pull_source_credentials(c, None);
-    if let Some(sources) = v["sources"].as_array_mut() {
-        for (s, sc) in sources.iter_mut().zip(&per_source) {
-            s["credentials"] = credentials::pull_result_json(&sc.credentials);
-        }
-    }
-    v
-}
-
-/// [`lookup_json`] with a `"credentials"` member in every source (see
-/// [`candidate_json_with_credentials`]).
-///
-/// ```
-/// use shortnames::credentials::{Format, Keyring, SourceId};
-/// use shortnames::{report, ConfigSources, Resolver};
-///
-/// let dir = tempfile::tempdir().unwrap();
-/// let resolver = Resolver::new(&ConfigSources::new().registries_conf_d(dir.path().join("d")));
-/// let (keyring, _) = Keyring::builder()
-///     .node_document(SourceId::label("node"), br#"{"auths":{"quay.io":{"auth":"dTpw"}}}"#, Format::DockerConfigJson)
-///     .build();
-/// let v = report::lookup_json_with_credentials(&resolver, "quay.io/a/b", &keyring);
-/// let cred = &v["candidates"][0]["sources"][0]["credentials"]["credential"];
-/// assert_eq!((cred["origin"].as_str(), cred["key"].as_str()), (Some("node"), Some("quay.io")));
-/// ```
-pub fn lookup_json_with_credentials(resolver: &Resolver, name: &str, keyring: &Keyring) -> Value {
-    lookup(resolver, name, Some(keyring))
-}
-
-/// [`document`] with credentials: every source has a `"credentials"` member (see
-/// [`candidate_json_with_credentials`]), and the top level has
-/// `"credential_diagnostics"`, the keyring's load-time diagnostics as
-/// [`credentials::diagnostic_json`] renders them. Without credential sources, use
-/// [`document`], whose output is exactly the corpus format.
-///
-/// ```
-/// use shortnames::credentials::Keyring;
-/// use shortnames::{report, ConfigSources, Resolver};
-///
-/// let dir = tempfile::tempdir().unwrap();
-/// let resolver = Resolver::new(&ConfigSources::new().registries_conf_d(dir.path().join("d")));
-/// let (keyring, _) = Keyring::builder().node_file(dir.path().join("missing.json")).build();
-/// let doc = report::document_with_credentials(&resolver, &["quay.io/a/b"], &keyring);
-/// let source = &doc["lookups"][0]["candidates"][0]["sources"][0];
-/// assert!(source["credentials"]["credential"].is_null()); // anonymous
-/// assert_eq!(doc["credential_diagnostics"][0]["code"], "SourceMissing");
-/// ```
-pub fn document_with_credentials<S: AsRef<[u8]>>(
-    resolver: &Resolver,
-    names: &[S],
-    keyring: &Keyring,
-) -> Value {
-    let mut doc = build_document(resolver, names, Some(keyring));
-    doc["credential_diagnostics"] = keyring
-        .diagnostics()
-        .iter()
-        .map(credentials::diagnostic_json)
-        .collect();
-    doc
-}
-
-// ---------------------------------------------------------------------------------------
-// Streaming
-
-/// Writes the document of `names` to `out` one lookup at a time: exactly the bytes of
-/// `serde_json::to_writer_pretty` applied to [`document`] (or, with a keyring, to
-/// [`document_with_credentials`]), but holding only one lookup in memory at a time, so that
-/// memory stays constant however many names are resolved. `each` sees every lookup (as
-/// [`lookup_json`] builds it) before it is written, e.g. to compute an exit status. No
-/// trailing newline is written.
-///
-/// ```
-/// use shortnames::{report, ConfigSources, Resolver};
-/// let dir = tempfile::tempdir().unwrap();
-/// let resolver = Resolver::new(&ConfigSources::new().registries_conf_d(dir.path().join("d")));
-/// let names = ["quay.io/a/b", "bad name"];
-/// let mut streamed = Vec::new();
-/// let mut errors = 0;
-/// report::write_document(&mut streamed, &resolver, names, None, |l| errors += usize::from(!l["error"].is_null())).unwrap();
-/// let whole = serde_json::to_vec_pretty(&report::document(&resolver, &names)).unwrap();
-/// assert_eq!(streamed, whole);
-/// assert_eq!(errors, 1);
-/// ```
-pub fn write_document<W: Write, S: AsRef<[u8]>>(
-    out: &mut W,
-    resolver: &Resolver,
-    names: impl IntoIterator<Item = S>,
-    keyring: Option<&Keyring>,
-    mut each: impl FnMut(&Value),
-) -> io::Result<()> {
-    let diagnostics = keyring.map(|k| {
-        k.diagnostics()
-            .iter()
-            .map(credentials::diagnostic_json)
-            .collect()
-    });
-    write_streamed(out, resolver, names, keyring, |_, v| each(v), diagnostics)
-}
-
-/// [`write_document`] for a caller with its own vocabulary: `each` receives every lookup
-/// (without credentials) with the name's bytes and may change it before it is written;
-/// `credential_diagnostics`, when given, is written as that last member.
-///
-/// ```
-/// use shortnames::{report, ConfigSources, Resolver};
-/// let dir = tempfile::tempdir().unwrap();
-/// let resolver = Resolver::new(&ConfigSources::new().registries_conf_d(dir.path().join("d")));
-/// let mut out = Vec::new();
-/// report::write_document_with(&mut out, &resolver, ["quay.io/a/b"], |name, l| {
-///     l["given"] = serde_json::json!(String::from_utf8_lossy(name));
-/// }, Some(serde_json::json!([]))).unwrap();
-/// let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
-/// assert_eq!(doc["lookups"][0]["given"], "quay.io/a/b");
-/// assert_eq!(doc["credential_diagnostics"], serde_json::json!([]));
-/// ```
-pub fn write_document_with<W: Write, S: AsRef<[u8]>>(
-    out: &mut W,
-    resolver: &Resolver,
-    names: impl IntoIterator<Item = S>,
-    each: impl FnMut(&[u8], &mut Value),
-    credential_diagnostics: Option<Value>,
-) -> io::Result<()> {
-    write_streamed(out, resolver, names, None, each, credential_diagnostics)
-}
-
-fn write_streamed<W: Write, S: AsRef<[u8]>>(
-    out: &mut W,
-    resolver: &Resolver,
-    names: impl IntoIterator<Item = S>,
-    keyring: Option<&Keyring>,
-    mut each: impl FnMut(&[u8], &mut Value),
-    credential_diagnostics: Option<Value>,
-) -> io::Result<()> {
-    let (config_error, config) = match resolver.config() {
-        Ok(c) => (Value::Null, config_json(c)),
-        Err(e) => (error_json(&e), Value::Null),
-    };
-    out.write_all(b"{\n  \"config_error\": ")?;
-    write_nested(out, &config_error, 1)?;
-    out.write_all(b",\n  \"config\": ")?;
-    write_nested(out, &config, 1)?;
-    drop((config_error, config));
-    out.write_all(b",\n  \"lookups\": [")?;
-    let mut any = false;
-    for name in names {
-        let mut v = lookup_bytes(resolver, name.as_ref(), keyring);
-        each(name.as_ref(), &mut v);
-        out.write_all(if any { b",\n    " } else { b"\n    " })?;
-        write_nested(out, &v, 2)?;
-        any = true;
-    }
-    out.write_all(if any { b"\n  ]" } else { b"]" })?;
-    if let Some(diags) = credential_diagnostics {
-        out.write_all(b",\n  \"credential_diagnostics\": ")?;
-        write_nested(out, &diags, 1)?;
-    }
-    out.write_all(b"\n}")
-}
-
-/// `v` pretty-printed as serde_json does, its lines indented by `level` steps of two spaces
-/// (the first line is not indented: it follows a key or a separator). JSON strings never
-/// hold a raw newline, so every newline of the output is a line break of the layout.
-fn write_nested<W: Write>(out: &mut W, v: &Value, level: usize) -> io::Result<()> {
-    let text = serde_json::to_vec_pretty(v).map_err(io::Error::other)?;
-    let indent = "  ".repeat(level);
-    let mut lines = text.split(|&b| b == b'\n');
-    if let Some(first) = lines.next() {
-        out.write_all(first)?;
-    }
-    for line in lines {
-        out.write_all(b"\n")?;
-        out.write_all(indent.as_bytes())?;
-        out.write_all(line)?;
-    }
-    Ok(())
 }

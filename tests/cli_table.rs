@@ -1,17 +1,24 @@
 //! Every subcommand × (success, failure, usage error): the exit status and which stream each
-//! message goes to (results on stdout, diagnostics on stderr, each once).
+//! message goes to (results on stdout, diagnostics on stderr, each once). inspect, pull and
+//! push (feature oci-client) succeed against a real registry (CNCF distribution on
+//! 127.0.0.1, tests/pull_support) and fail against a loopback port nothing listens on.
 
 mod cli_support;
+#[cfg(feature = "oci-client")]
+mod pull_support;
 
 use cli_support::{text, Fixture};
 
 /// What a stream must hold.
 #[derive(Debug, Clone, Copy)]
-enum S {
+enum S<'a> {
     /// Nothing.
     Empty,
-    /// This text (and, for stderr, on exactly one line).
-    Has(&'static str),
+    /// This text (and, for stderr, on exactly one line: one message, once).
+    Has(&'a str),
+    /// This text, on a stream of several lines (a message with one line per endpoint tried,
+    /// or progress lines before it).
+    Lines(&'a str),
     /// Something.
     Any,
 }
@@ -20,11 +27,16 @@ struct Row {
     args: &'static [&'static str],
     stdin: &'static str,
     code: i32,
-    stdout: S,
-    stderr: S,
+    stdout: S<'static>,
+    stderr: S<'static>,
 }
 
-const fn row(args: &'static [&'static str], code: i32, stdout: S, stderr: S) -> Row {
+const fn row(
+    args: &'static [&'static str],
+    code: i32,
+    stdout: S<'static>,
+    stderr: S<'static>,
+) -> Row {
     Row {
         args,
         stdin: "",
@@ -228,6 +240,350 @@ const TABLE: &[Row] = &[
         Has("typo.json: no such file or directory"),
     ),
     row(&["auth", "check"], 2, Empty, Any),
+    // scan (a fresh HOME: nothing of the host is read; the default node is crio-default)
+    row(
+        &["scan", "pod.yaml"],
+        0,
+        Has("1 file(s), 1 image(s), 0 short name(s): 0 error(s)"),
+        Empty,
+    ),
+    row(
+        &[
+            "scan",
+            "--node-profile=kubeadm-ubuntu-2025-09",
+            "short.yaml",
+        ],
+        1,
+        Has("error: \"nginx:1.27\" (Pod/s c): short name mode is enforcing"),
+        Empty,
+    ),
+    row(
+        &["scan", "--format=json", "short.yaml", "pod.yaml"],
+        0,
+        Has("\"schema\": \"shortnames-scan/v1\""),
+        Empty,
+    ),
+    row(
+        &["scan", "--format=sarif", "short.yaml"],
+        0,
+        Has("\"version\": \"2.1.0\""),
+        Empty,
+    ),
+    row(
+        &["scan", "--fix", "--dry-run", "short.yaml"],
+        0,
+        Has("+    image: docker.io/library/nginx:1.27\n"),
+        Has("note: would fix 1 image(s) in 1 file(s)"),
+    ),
+    row(
+        &["scan", "-", "missing.yaml"],
+        1,
+        Empty,
+        Has("cannot read missing.yaml: no such file or directory"),
+    ),
+    row(
+        &["scan", "--node-profile=./d", "pod.yaml"],
+        0,
+        Has("search registries: none"),
+        Empty,
+    ),
+    row(
+        &["scan", "--node-profile=./bad-node", "pod.yaml"],
+        1,
+        Empty,
+        Has("/etc/crio/crio.conf: invalid short name mode \"permissive\""),
+    ),
+    row(
+        &["scan", "--node-profile=nosuch", "pod.yaml"],
+        2,
+        Empty,
+        Has("unknown node profile \"nosuch\""),
+    ),
+    row(
+        &["scan", "--fix", "-"],
+        2,
+        Empty,
+        Has("--fix cannot rewrite standard input"),
+    ),
+    row(&["scan"], 2, Empty, Any),
+    // render registries
+    row(
+        &["render", "registries", "--objects=idms.yaml"],
+        0,
+        Has("# /etc/containers/registries.conf\n"),
+        Empty,
+    ),
+    row(
+        &[
+            "render",
+            "registries",
+            "--objects=idms.yaml",
+            "--format=json",
+        ],
+        0,
+        Has("\"schema\": \"shortnames-render-registries/v1\""),
+        Empty,
+    ),
+    row(
+        &["render", "registries", "--objects=refused.yaml"],
+        1,
+        Empty,
+        Has("invalid entry for allowed registries \"*.example.com/ns\""),
+    ),
+    row(
+        &[
+            "render",
+            "registries",
+            "--objects=refused.yaml",
+            "--format=json",
+        ],
+        1,
+        Has("\"kind\": \"render/mco-refuses\""),
+        Has("invalid entry for allowed registries \"*.example.com/ns\""),
+    ),
+    row(
+        &["render", "registries", "--objects=nope.yaml"],
+        1,
+        Empty,
+        Has("cannot read nope.yaml: no such file or directory"),
+    ),
+    row(&["render", "registries"], 2, Empty, Any),
+    row(
+        &[
+            "render",
+            "registries",
+            "--objects=idms.yaml",
+            "--format=xml",
+        ],
+        2,
+        Empty,
+        Any,
+    ),
+    // render machineconfig
+    row(
+        &[
+            "render",
+            "machineconfig",
+            "--role=worker",
+            "--name=50-worker-x",
+            "--path=/etc/containers/registries.conf.d/x.conf",
+            "good.conf",
+        ],
+        0,
+        Has("kind: MachineConfig"),
+        Has("note: when this MachineConfig is applied, each worker node will"),
+    ),
+    row(
+        &[
+            "--quiet",
+            "render",
+            "machineconfig",
+            "--role=worker",
+            "--name=50-worker-x",
+            "--path=/etc/x.conf",
+            "--format=json",
+            "good.conf",
+        ],
+        0,
+        Has("\"kind\":\"MachineConfig\""),
+        Empty,
+    ),
+    row(
+        &[
+            "render",
+            "machineconfig",
+            "--role=worker",
+            "--name=x",
+            "--path=/etc/x.conf",
+            "nope.conf",
+        ],
+        1,
+        Empty,
+        Has("cannot read nope.conf: no such file or directory"),
+    ),
+    row(
+        &[
+            "render",
+            "machineconfig",
+            "--role=worker",
+            "--name=x",
+            "--path=etc/x.conf",
+            "good.conf",
+        ],
+        2,
+        Empty,
+        Has("--path \"etc/x.conf\" must be an absolute node path"),
+    ),
+    row(
+        &[
+            "render",
+            "machineconfig",
+            "--name=x",
+            "--path=/x",
+            "good.conf",
+        ],
+        2,
+        Empty,
+        Any,
+    ),
+    // render disruption
+    row(
+        &["render", "disruption", "--previous=old", "--next=new"],
+        0,
+        Has("reboot: drain and reboot the node"),
+        Empty,
+    ),
+    row(
+        &[
+            "render",
+            "disruption",
+            "--previous=old",
+            "--next=new",
+            "--format=json",
+        ],
+        0,
+        Has("\"schema\": \"shortnames-render-disruption/v1\""),
+        Empty,
+    ),
+    row(
+        &["render", "disruption", "--previous=old", "--next=missing"],
+        1,
+        Empty,
+        Has("cannot read missing: no such file or directory"),
+    ),
+    row(&["render", "disruption", "--previous=old"], 2, Empty, Any),
+    row(&["render", "bogus"], 2, Empty, Any),
+    // migrate
+    row(
+        &["migrate", "v1.conf"],
+        0,
+        Has("unqualified-search-registries = [\"quay.io\"]"),
+        Empty,
+    ),
+    row(
+        &["migrate", "good.conf"],
+        0,
+        Has("[aliases]"),
+        Has("good.conf has no version-1 tables; unchanged"),
+    ),
+    row(&["migrate", "--check", "good.conf"], 0, Empty, Empty),
+    row(
+        &["migrate", "--check", "v1.conf"],
+        1,
+        Empty,
+        Has("v1.conf uses version-1 tables"),
+    ),
+    row(
+        &["migrate", "mixed.conf"],
+        1,
+        Empty,
+        Has("mixing sysregistry v1/v2 is not supported"),
+    ),
+    row(
+        &["migrate", "nope.conf"],
+        1,
+        Empty,
+        Has("cannot read nope.conf: no such file or directory"),
+    ),
+    row(
+        &["migrate", "d"],
+        1,
+        Empty,
+        Has("cannot read d: is a directory"),
+    ),
+    row(&["migrate"], 2, Empty, Any),
+    // inspect, pull, push: failures and usage errors (successes need a registry: see
+    // registry_rows). Nothing listens on port 1 of the loopback address.
+    #[cfg(feature = "oci-client")]
+    row(
+        &["inspect", GOOD, D, "127.0.0.1:1/a/b:1"],
+        1,
+        Empty,
+        Lines("127.0.0.1:1/a/b:1: no endpoint could serve it"),
+    ),
+    #[cfg(feature = "oci-client")]
+    row(
+        &["inspect", GOOD, D, "--format=json", "127.0.0.1:1/a/b:1"],
+        1,
+        Has("\"kind\": \"connection\""),
+        Lines("no endpoint could serve it"),
+    ),
+    #[cfg(feature = "oci-client")]
+    row(
+        &["inspect", GOOD, D, "UPPER"],
+        1,
+        Empty,
+        Has("cannot parse input: \"UPPER\""),
+    ),
+    #[cfg(feature = "oci-client")]
+    row(
+        &["inspect", "--registries-conf=broken.conf", D, "quay.io/a/b"],
+        1,
+        Empty,
+        Has("loading registries configuration \"broken.conf\""),
+    ),
+    #[cfg(feature = "oci-client")]
+    row(
+        &["inspect", GOOD, D, "--auth-file=typo.json", "quay.io/a/b"],
+        1,
+        Empty,
+        Has("--auth-file cannot read typo.json: no such file or directory"),
+    ),
+    #[cfg(feature = "oci-client")]
+    row(
+        &["inspect", GOOD, D, "--platform=bogus", "quay.io/a/b"],
+        2,
+        Empty,
+        Has("--platform \"bogus\": expected os/arch[/variant]"),
+    ),
+    #[cfg(feature = "oci-client")]
+    row(&["inspect", GOOD, D], 2, Empty, Any),
+    #[cfg(feature = "oci-client")]
+    row(
+        &["pull", GOOD, D, "--dest=out", "127.0.0.1:1/a/b:1"],
+        1,
+        Empty,
+        Lines("127.0.0.1:1/a/b:1: no endpoint could serve it"),
+    ),
+    #[cfg(feature = "oci-client")]
+    row(
+        &[
+            "pull",
+            GOOD,
+            D,
+            "--dest=out",
+            "--creds=nocolon",
+            "quay.io/a/b",
+        ],
+        2,
+        Empty,
+        Has("--creds: expected USER:PASS"),
+    ),
+    #[cfg(feature = "oci-client")]
+    row(&["pull", GOOD, D, "quay.io/a/b"], 2, Empty, Any),
+    #[cfg(feature = "oci-client")]
+    row(
+        &["push", GOOD, D, "nolayout", "127.0.0.1:1/a/b:1"],
+        1,
+        Empty,
+        Has("nolayout/index.json"),
+    ),
+    #[cfg(feature = "oci-client")]
+    row(
+        &[
+            "push",
+            GOOD,
+            D,
+            "--node-auth-file=missing.json",
+            "nolayout",
+            "127.0.0.1:1/a/b:1",
+        ],
+        1,
+        Empty,
+        Has("--node-auth-file cannot read missing.json: no such file or directory"),
+    ),
+    #[cfg(feature = "oci-client")]
+    row(&["push", GOOD, D, "nolayout"], 2, Empty, Any),
     // completion, man, version
     row(&["completion", "bash"], 0, Has("_shortnames()"), Empty),
     row(&["completion", "zsh"], 0, Has("#compdef shortnames"), Empty),
@@ -243,41 +599,155 @@ const TABLE: &[Row] = &[
     row(&[], 2, Empty, Any),
 ];
 
+/// What is wrong with one run of `args` (nothing: `None`).
+fn check_row(
+    f: &Fixture,
+    args: &[&str],
+    stdin: &str,
+    code: i32,
+    stdout: S,
+    stderr: S,
+) -> Option<String> {
+    let out = f.run_stdin(args, stdin.as_bytes());
+    let (so, se) = (text(&out.stdout), text(&out.stderr));
+    let mut why = Vec::new();
+    if out.status.code() != Some(code) {
+        why.push(format!("exit {:?}, want {code}", out.status.code()));
+    }
+    for (name, got, want, one_line) in [
+        ("stdout", &so, stdout, false),
+        ("stderr", &se, stderr, true),
+    ] {
+        match want {
+            Empty if !got.is_empty() => why.push(format!("{name} not empty")),
+            Any if got.is_empty() => why.push(format!("{name} empty")),
+            Has(s) | Lines(s) if !got.contains(s) => why.push(format!("{name} lacks {s:?}")),
+            Has(_) if one_line && got.lines().count() != 1 => {
+                why.push(format!("{name} has {} lines, want 1", got.lines().count()))
+            }
+            Lines(_) if got.lines().count() < 2 => why.push(format!(
+                "{name} has {} lines, want several",
+                got.lines().count()
+            )),
+            _ => {}
+        }
+    }
+    (!why.is_empty()).then(|| {
+        format!(
+            "{args:?}: {}\n  stdout: {so}\n  stderr: {se}",
+            why.join("; ")
+        )
+    })
+}
+
+/// A fixture with what the rows need besides [`Fixture::new`]: a node root whose CRI-O
+/// configuration is broken.
+fn table_fixture() -> Fixture {
+    let f = Fixture::new();
+    let crio = f.path("bad-node/etc/crio");
+    std::fs::create_dir_all(&crio).unwrap();
+    std::fs::write(
+        crio.join("crio.conf"),
+        "[crio.image]\nshort_name_mode = \"permissive\"\n",
+    )
+    .unwrap();
+    f
+}
+
 #[test]
 fn every_subcommand_success_failure_usage() {
     let mut failures = Vec::new();
     for r in TABLE {
         // A fresh fixture per row: alias edits change the cache.
-        let f = Fixture::new();
-        let out = f.run_stdin(r.args, r.stdin.as_bytes());
-        let (so, se) = (text(&out.stdout), text(&out.stderr));
-        let mut why = Vec::new();
-        if out.status.code() != Some(r.code) {
-            why.push(format!("exit {:?}, want {}", out.status.code(), r.code));
-        }
-        for (name, got, want, one_line) in [
-            ("stdout", &so, r.stdout, false),
-            ("stderr", &se, r.stderr, true),
-        ] {
-            match want {
-                Empty if !got.is_empty() => why.push(format!("{name} not empty")),
-                Any if got.is_empty() => why.push(format!("{name} empty")),
-                Has(s) if !got.contains(s) => why.push(format!("{name} lacks {s:?}")),
-                Has(_) if one_line && got.lines().count() != 1 => {
-                    why.push(format!("{name} has {} lines, want 1", got.lines().count()))
-                }
-                _ => {}
-            }
-        }
-        if !why.is_empty() {
-            failures.push(format!(
-                "{:?}: {}\n  stdout: {so}\n  stderr: {se}",
-                r.args,
-                why.join("; ")
-            ));
-        }
+        let f = table_fixture();
+        failures.extend(check_row(&f, r.args, r.stdin, r.code, r.stdout, r.stderr));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The rows can fail: a wrong exit status, text on the wrong stream, a message twice.
+#[test]
+fn rows_detect_wrong_streams_and_codes() {
+    let f = table_fixture();
+    let ok = ["migrate", "good.conf"];
+    assert!(check_row(&f, &ok, "", 0, Has("[aliases]"), Has("unchanged")).is_none());
+    for (code, stdout, stderr) in [
+        (1, Has("[aliases]"), Has("unchanged")),
+        (0, Empty, Has("unchanged")),
+        (0, Has("[aliases]"), Empty),
+        (0, Has("[aliases]"), Lines("unchanged")),
+        (0, Has("nothing like this"), Has("unchanged")),
+    ] {
+        assert!(
+            check_row(&f, &ok, "", code, stdout, stderr).is_some(),
+            "{code} {stdout:?} {stderr:?} accepted"
+        );
+    }
+}
+
+/// inspect, pull and push succeed against a real registry on 127.0.0.1: results on stdout;
+/// pull's progress on stderr; a push never uses the node pull secret (unauthorized, 1).
+#[cfg(feature = "oci-client")]
+#[test]
+fn registry_rows() {
+    let reg = pull_support::Registry::start(&[("robot", "robotpw")]);
+    let f = table_fixture();
+    std::fs::write(
+        f.path("reg.conf"),
+        format!(
+            "[[registry]]\nlocation = \"{}\"\ninsecure = true\n",
+            reg.host
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        f.path("robot.json"),
+        pull_support::auth_doc(&[(&reg.host, "robot", "robotpw")]),
+    )
+    .unwrap();
+    let digest = pull_support::write_image(&f.path("layout"), "table");
+    let name = format!("{}/table/app:1", reg.host);
+    let missing = format!("{}/table/none:1", reg.host);
+    let trying = format!("trying {name}");
+    let c = ["--registries-conf=reg.conf", "--registries-conf-d=d"];
+    let ns = "--auth-file=robot.json";
+    let node = "--node-auth-file=robot.json";
+    let rows: Vec<(Vec<&str>, i32, S, S)> = vec![
+        (vec!["push", ns, "layout", &name], 0, Has(&digest), Empty),
+        (
+            vec!["push", node, "layout", &name],
+            1,
+            Empty,
+            Lines("unauthorized"),
+        ),
+        (vec!["inspect", ns, &name], 0, Has(&digest), Empty),
+        (
+            vec!["inspect", ns, "--format=json", &name],
+            0,
+            Has("\"schema\": \"shortnames-inspect/v1\""),
+            Empty,
+        ),
+        (vec!["inspect", ns, &missing], 1, Empty, Lines("not-found")),
+        (
+            vec!["pull", node, "--dest=pulled", &name],
+            0,
+            Has("served by"),
+            Lines(&trying),
+        ),
+        (
+            vec!["pull", ns, "--dest=pulled2", &missing],
+            1,
+            Empty,
+            Lines("not-found"),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (args, code, stdout, stderr) in rows {
+        let args = [&args[..1], &c[..], &args[1..]].concat();
+        failures.extend(check_row(&f, &args, "", code, stdout, stderr));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(f.path("pulled/index.json").is_file());
 }
 
 #[test]

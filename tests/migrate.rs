@@ -207,7 +207,8 @@ fn cli_check_and_convert() {
         "[registries.search]\nregistries = [\"quay.io\"]\n[[registry]]\nlocation = \"x.io\"\n",
     )
     .unwrap();
+    // A file that cannot be converted is a broken configuration: exit status 1 (#17).
     let out = run(&[&v1]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("mixing sysregistry v1/v2"));
 }

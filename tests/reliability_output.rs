@@ -8,59 +8,19 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use proptest::prelude::*;
-use shortnames::credentials::{Format, Keyring, SourceId};
 use shortnames::{report, Resolver};
 
 use common::case_sources;
 
-/// The names of `case`, from its recorded document (the README's advice).
-fn names_of(case: &Path) -> Vec<String> {
-    common::names(&common::expected(case))
-}
-
-/// The streamed writer gives exactly `serde_json::to_vec_pretty` of the whole document, for
-/// every corpus case, with and without credentials.
-#[test]
-fn streamed_document_is_byte_for_byte_the_whole_document() {
-    let cases = common::passing_cases();
-    assert!(
-        cases.len() > 100,
-        "corpus missing: {}",
-        common::cases_dir().display()
-    );
-    let (keyring, _) = Keyring::builder()
-        .namespace_document(
-            SourceId::label("ns"),
-            br#"{"auths":{"quay.io":{"auth":"dTpw"},"docker.io":{"auth":"!"}}}"#,
-            Format::DockerConfigJson,
-        )
-        .build();
-    for case in &cases {
-        let resolver = Resolver::new(&case_sources(case));
-        let names = names_of(case);
-        let mut streamed = Vec::new();
-        report::write_document(&mut streamed, &resolver, &names, None, |_| {}).unwrap();
-        let whole = serde_json::to_vec_pretty(&report::document(&resolver, &names)).unwrap();
-        assert!(
-            streamed == whole,
-            "{}: streamed document differs",
-            case.display()
-        );
-
-        let mut streamed = Vec::new();
-        report::write_document(&mut streamed, &resolver, &names, Some(&keyring), |_| {}).unwrap();
-        let whole = serde_json::to_vec_pretty(&report::document_with_credentials(
-            &resolver, &names, &keyring,
-        ))
-        .unwrap();
-        assert!(streamed == whole, "{}: with credentials", case.display());
+/// The names of `case` as the CLI reads them: the lines of names.txt, as bytes (a name may
+/// not be UTF-8).
+fn name_lines(case: &Path) -> Vec<Vec<u8>> {
+    let text = std::fs::read(case.join("names.txt")).unwrap();
+    let body = text.strip_suffix(b"\n").unwrap_or(&text);
+    if text.is_empty() {
+        return Vec::new();
     }
-    // No names at all: an empty `lookups` array, as serde_json prints it.
-    let resolver = Resolver::new(&case_sources(&cases[0]));
-    let mut streamed = Vec::new();
-    report::write_document(&mut streamed, &resolver, Vec::<String>::new(), None, |_| {}).unwrap();
-    let whole = serde_json::to_vec_pretty(&report::document::<&str>(&resolver, &[])).unwrap();
-    assert_eq!(String::from_utf8(streamed), String::from_utf8(whole));
+    body.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect()
 }
 
 fn shortnames(dir: &Path, args: &[&str]) -> Output {
@@ -74,18 +34,77 @@ fn shortnames(dir: &Path, args: &[&str]) -> Output {
         .expect("run shortnames")
 }
 
-/// Through the binary: the bytes printed are the document plus a newline.
+/// Through the binary, which streams the document lookup by lookup (src/cli/stream.rs): the
+/// bytes printed are exactly `serde_json::to_vec_pretty` of the whole document plus a newline,
+/// for every corpus case.
 #[test]
 fn cli_json_output_is_the_document() {
-    for case in common::passing_cases().iter().step_by(25) {
+    let cases = common::passing_cases();
+    assert!(
+        cases.len() > 100,
+        "corpus missing: {}",
+        common::cases_dir().display()
+    );
+    for case in &cases {
         let args = common::corpus_cli_args(case);
         let out = shortnames(case, &args);
         let resolver = Resolver::new(&case_sources(case));
         let mut whole =
-            serde_json::to_vec_pretty(&report::document(&resolver, &names_of(case))).unwrap();
+            serde_json::to_vec_pretty(&report::document(&resolver, &name_lines(case))).unwrap();
         whole.push(b'\n');
         assert!(out.stdout == whole, "{}", case.display());
     }
+}
+
+/// With credentials (`--auth-file`), the streamed document keeps serde_json's layout and only
+/// adds members: a `credentials` member per source and `credential_diagnostics` last.
+#[test]
+fn cli_json_output_with_credentials_only_adds_members() {
+    let auth = tempfile::tempdir().unwrap();
+    let auth_file = auth.path().join("auth.json");
+    std::fs::write(
+        &auth_file,
+        r#"{"auths":{"quay.io":{"auth":"dTpw"},"docker.io":{"auth":"!"}}}"#,
+    )
+    .unwrap();
+    let mut with_credentials = 0;
+    for case in common::passing_cases().iter().step_by(5) {
+        let mut args = common::corpus_cli_args(case);
+        args.extend(["--auth-file", auth_file.to_str().unwrap()]);
+        let out = shortnames(case, &args);
+        let mut doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{}: {e}", case.display()));
+        let mut layout = serde_json::to_vec_pretty(&doc).unwrap();
+        layout.push(b'\n');
+        assert!(out.stdout == layout, "{}: layout", case.display());
+        let diagnostics = doc
+            .as_object_mut()
+            .unwrap()
+            .remove("credential_diagnostics");
+        assert_eq!(
+            diagnostics.unwrap()[0]["kind"],
+            "credentials/auth-not-base64",
+            "{}",
+            case.display()
+        );
+        for lookup in doc["lookups"].as_array_mut().unwrap() {
+            for c in lookup["candidates"].as_array_mut().unwrap() {
+                for s in c["sources"].as_array_mut().unwrap() {
+                    let creds = s.as_object_mut().unwrap().remove("credentials");
+                    assert!(creds.is_some(), "{}", case.display());
+                    with_credentials += 1;
+                }
+            }
+        }
+        let resolver = Resolver::new(&case_sources(case));
+        assert_eq!(
+            doc,
+            report::document(&resolver, &name_lines(case)),
+            "{}",
+            case.display()
+        );
+    }
+    assert!(with_credentials > 50, "{with_credentials}");
 }
 
 #[test]

@@ -931,7 +931,10 @@ fn files_format_prints_each_file_after_its_path_and_warnings_on_stderr() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(
         stderr.trim_end(),
-        format!("warning: {}", expect["warnings"][0].as_str().unwrap())
+        format!(
+            "shortnames: warning: {}",
+            expect["warnings"][0].as_str().unwrap()
+        )
     );
     // MCO's refusal: its message on stderr, exit status 1, nothing on stdout.
     let case = render_dir().join("cases/hand-allowed-invalid-wildcard");

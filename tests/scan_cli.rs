@@ -122,7 +122,7 @@ fn an_empty_node_root_has_no_search_registries() {
 }
 
 #[test]
-fn usage_and_profile_errors_exit_2() {
+fn usage_errors_exit_2_broken_profiles_and_inputs_exit_1() {
     let tmp = tempfile::tempdir().unwrap();
     fs::write(tmp.path().join("pod.yaml"), POD).unwrap();
     let run = shortnames(
@@ -143,7 +143,7 @@ fn usage_and_profile_errors_exit_2() {
         "[crio.image]\nshort_name_mode = \"permissive\"\n",
     );
     let run = shortnames(tmp.path(), &["scan", "--node-profile", "./bad", "pod.yaml"]);
-    assert_eq!(run.code, 2);
+    assert_eq!(run.code, 1);
     assert!(
         run.stderr
             .contains("/etc/crio/crio.conf: invalid short name mode \"permissive\""),
@@ -160,7 +160,7 @@ fn usage_and_profile_errors_exit_2() {
         tmp.path(),
         &["scan", "--node-profile", "./badconf", "pod.yaml"],
     );
-    assert_eq!(run.code, 2);
+    assert_eq!(run.code, 1);
     assert!(
         run.stderr.contains("/etc/containers/registries.conf"),
         "{}",
@@ -168,7 +168,7 @@ fn usage_and_profile_errors_exit_2() {
     );
 
     let run = shortnames(tmp.path(), &["scan", "missing.yaml"]);
-    assert_eq!(run.code, 2);
+    assert_eq!(run.code, 1);
     let run = shortnames(tmp.path(), &["scan", "--format", "xml", "pod.yaml"]);
     assert_eq!(run.code, 2);
     let run = shortnames(tmp.path(), &["scan"]);
@@ -185,7 +185,7 @@ fn fifo_is_refused_without_hanging() {
         .unwrap();
     assert!(status.success());
     let run = shortnames(tmp.path(), &["scan", "pipe.yaml"]);
-    assert_eq!(run.code, 2);
+    assert_eq!(run.code, 1);
     assert!(
         run.stderr.contains("pipe.yaml: not a regular file"),
         "{}",

@@ -91,7 +91,7 @@ fn edit(
         Ok(done) => {
             let done = crate::escape::escape_controls_lines(&done);
             let _ = writeln!(std::io::stdout(), "{done}");
-            ExitCode::SUCCESS
+            super::Exit::Ok.code()
         }
         Err(e) => {
             super::error(super::error_line(&e));

@@ -39,7 +39,31 @@ pub fn run(args: CheckArgs) -> ExitCode {
     } else {
         match super::render::cluster_objects_report(&args.cluster_objects) {
             Ok(r) => r,
-            Err(code) => return code,
+            Err(e) => {
+                // Objects that do not parse are the check's finding too (a file that cannot
+                // be read at all is one line on stderr only, as everywhere).
+                super::error(&e);
+                if args.format == Format::Json && e.in_contents() {
+                    let mut finding = e.json();
+                    finding["severity"] = json!("error");
+                    finding["help"] = serde_json::Value::Null;
+                    finding["notes"] = json!([]);
+                    let doc = super::vocab::document(
+                        "check",
+                        json!({
+                            "ok": false,
+                            "strict": args.strict,
+                            "files": [],
+                            "errors": 1,
+                            "warnings": 0,
+                            "notes": 0,
+                            "findings": [finding],
+                        }),
+                    );
+                    let _ = writeln!(std::io::stdout(), "{doc:#}");
+                }
+                return super::Exit::Failed.code();
+            }
         }
     };
     let stdout = std::io::stdout();

@@ -66,7 +66,23 @@ pub fn run(args: ExplainArgs) -> ExitCode {
                 let usable = e.error.is_none();
                 (e, usable)
             }
-            Err(code) => return code,
+            Err(e) => {
+                super::error(&e);
+                if args.format == Format::Json && e.in_contents() {
+                    let doc = vocab::document(
+                        "explain",
+                        json!({
+                            "name": name,
+                            "ok": false,
+                            "error": e.json(),
+                            "sources": [],
+                            "steps": [],
+                        }),
+                    );
+                    let _ = writeln!(std::io::stdout(), "{doc:#}");
+                }
+                return Exit::Failed.code();
+            }
         }
     };
     let stdout = std::io::stdout();

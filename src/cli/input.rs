@@ -41,6 +41,12 @@ pub fn read_input_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
         }
         return Ok(buf);
     }
+    read_file_limited(path, limit)
+}
+
+/// Reads a whole file (never stdin) of at most `limit` bytes with the library's bounded,
+/// non-blocking reader; the error is one line naming the file (`cannot read FILE: why`).
+pub fn read_file_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
         return Err(format!("cannot read {}: is a directory", shown(path)));
     }
@@ -62,16 +68,22 @@ fn read_error(path: &Path, e: &crate::fs::ReadError) -> String {
     }
 }
 
-fn cannot_read(path: &Path, e: &std::io::Error) -> String {
-    let why = match e.kind() {
+/// `cannot read FILE: why` for an I/O error, as every subcommand says it.
+pub fn cannot_read(path: &Path, e: &std::io::Error) -> String {
+    format!("cannot read {}: {}", shown(path), why(e))
+}
+
+/// An I/O error in words (`no such file or directory`, `permission denied`, ...), without
+/// the OS error number.
+pub fn why(e: &std::io::Error) -> String {
+    match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
         _ => {
             let s = e.to_string();
             s.split(" (os error").next().unwrap_or(&s).to_owned()
         }
-    };
-    format!("cannot read {}: {why}", shown(path))
+    }
 }
 
 /// Checks that a file named by an option exists, is a regular file (or a link to one) and can

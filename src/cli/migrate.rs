@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use clap::Args;
 use shortnames::config::Migration;
 
+use super::Exit;
+
 #[derive(Args)]
 pub struct MigrateArgs {
     /// Exit with status 1 (printing nothing on stdout) when FILE needs migrating, 0 when not.
@@ -18,40 +20,37 @@ pub struct MigrateArgs {
     file: PathBuf,
 }
 
+/// Exit status 1 when FILE cannot be read or converted (a broken configuration), or with
+/// `--check` when it needs migrating; diagnostics through the CLI's one output path.
 pub fn run(args: MigrateArgs) -> ExitCode {
-    let shown = args.file.to_string_lossy().into_owned();
+    let shown = super::input::shown(&args.file);
     // The crate's bounded, non-blocking reader: a FIFO or device is refused, never read.
     let limit = shortnames::config::Limits::default().max_file_size;
-    let text = match crate::fs::read_limited(&args.file, limit) {
-        Ok(Some(bytes)) => match String::from_utf8(bytes) {
+    let text = match super::input::read_file_limited(&args.file, limit) {
+        Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
-            Err(_) => return super::usage_error(format!("cannot read {shown}: invalid UTF-8")),
+            Err(_) => return super::failure(format_args!("cannot read {shown}: invalid UTF-8")),
         },
-        Ok(None) => {
-            return super::usage_error(format!("cannot read {shown}: no such file or directory"))
-        }
-        Err(e) => return super::usage_error(format!("cannot read {shown}: {e}")),
+        Err(e) => return super::failure(e),
     };
-    let m = match Migration::from_text(&text, &shown) {
+    let m = match Migration::from_text(&text, &args.file.to_string_lossy()) {
         Ok(m) => m,
-        Err(e) => {
-            eprintln!("shortnames: {}", e.located());
-            return ExitCode::from(2);
-        }
+        Err(e) => return super::failure(super::error_line(&e)),
     };
     if args.check {
         if m.needed {
-            eprintln!(
-                "shortnames: {shown} uses version-1 tables, which containers/image v5.40 \
+            return super::failure(format_args!(
+                "{shown} uses version-1 tables, which containers/image v5.40 \
                  (Podman 6) refuses: run `shortnames migrate {shown}`"
-            );
-            return ExitCode::from(1);
+            ));
         }
-        return ExitCode::SUCCESS;
+        return Exit::Ok.code();
     }
     if !m.needed {
-        eprintln!("shortnames: {shown} has no version-1 tables; unchanged");
+        super::note(format_args!("{shown} has no version-1 tables; unchanged"));
     }
-    let _ = std::io::stdout().write_all(m.text.as_bytes());
-    ExitCode::SUCCESS
+    match std::io::stdout().write_all(m.text.as_bytes()) {
+        Ok(()) => Exit::Ok.code(),
+        Err(e) => super::failure(format_args!("cannot write the converted file: {e}")),
+    }
 }

@@ -33,6 +33,7 @@ pub mod render;
 pub mod resolve;
 #[cfg(feature = "yaml")]
 pub mod scan;
+pub mod stream;
 pub mod vocab;
 
 use std::io::IsTerminal;

@@ -9,14 +9,12 @@ use std::time::Duration;
 
 use clap::Args;
 use serde_json::{json, Value};
-use shortnames::credentials::{
-    Credential, CredentialDiagnostic as Diagnostic, CredentialSeverity as Severity, Explicit,
-    Format as AuthFormat, Keyring, Secret,
-};
-use shortnames::pull::{Attempt, Platform, Progress, PullError, PullOptions, Puller};
+use shortnames::credentials::{Credential, Explicit, Keyring, Secret};
+use shortnames::pull::{Attempt, Inspected, Platform, Progress, PullError, PullOptions, Puller};
 use shortnames::{Reference, Resolver};
 
 use super::resolve::{ConfigArgs, CredentialArgs, Format};
+use super::{vocab, Exit};
 
 #[derive(Args)]
 pub struct RegistryArgs {
@@ -81,35 +79,67 @@ pub struct PushArgs {
     name: String,
 }
 
-/// Everything an operation needs, or the exit code of a usage problem.
+/// Everything an operation needs.
 struct Setup {
     puller: Puller,
     explicit: Option<Explicit>,
     runtime: tokio::runtime::Runtime,
 }
 
-fn setup(r: &RegistryArgs, name: &str, platform: Option<&str>) -> Result<Setup, ExitCode> {
-    let resolver = Resolver::new(&r.config.sources_or_builtin());
-    if let Err(e) = resolver.config() {
-        eprintln!("error: {}", e.located());
-        return Err(ExitCode::from(1));
-    }
-    let mut b = Keyring::builder().forward_explicit_to_mirrors(r.forward_creds_to_mirrors);
-    for f in &r.credentials.auth_files {
-        b = b.namespace_file(f, AuthFormat::DockerConfigJson);
-    }
-    if let Some(f) = &r.credentials.node_auth_file {
-        b = b.node_file(f);
-    }
-    let (keyring, diagnostics) = b.build();
-    for d in &diagnostics {
-        if d.severity() >= Severity::Warning || matches!(d, Diagnostic::SourceMissing { .. }) {
-            eprintln!("shortnames: credentials: {}: {d}", d.severity());
+/// Why an operation could not start: already reported on stderr; with the error object for a
+/// JSON document when the configuration is broken. A usage error (exit status 2) or a named
+/// file that cannot be used (1: `--auth-file`, `--user-aliases`, ...) has none: one line on
+/// stderr, nothing on stdout, as for every subcommand.
+struct NotStarted {
+    code: ExitCode,
+    error: Option<Value>,
+}
+
+impl NotStarted {
+    fn usage(msg: impl std::fmt::Display) -> NotStarted {
+        NotStarted {
+            code: super::usage_error(msg),
+            error: None,
         }
     }
+
+    fn failed(msg: impl std::fmt::Display) -> NotStarted {
+        NotStarted {
+            code: super::failure(msg),
+            error: None,
+        }
+    }
+}
+
+fn setup(r: &RegistryArgs, name: &str, platform: Option<&str>) -> Result<Setup, NotStarted> {
+    // Named files must exist and be usable (as for every subcommand), before anything else.
+    if let Err(e) = r.config.require_readable() {
+        return Err(NotStarted::failed(e));
+    }
+    let resolver = Resolver::new(&r.config.sources_or_builtin());
+    if let Err(e) = resolver.config() {
+        super::error(super::error_line(&e));
+        return Err(NotStarted {
+            code: Exit::Failed.code(),
+            error: Some(vocab::error_json(&e)),
+        });
+    }
+    let builder = Keyring::builder().forward_explicit_to_mirrors(r.forward_creds_to_mirrors);
+    let keyring = match r.credentials.load(builder) {
+        Ok(k) => k,
+        Err(lines) => {
+            for l in &lines {
+                super::error(l);
+            }
+            return Err(NotStarted {
+                code: Exit::Failed.code(),
+                error: None,
+            });
+        }
+    };
     let explicit = match &r.creds {
         None => None,
-        Some(c) => Some(explicit_for(name, c).map_err(super::usage_error)?),
+        Some(c) => Some(explicit_for(name, c).map_err(NotStarted::usage)?),
     };
     let mut options = PullOptions::default().timeouts(
         Duration::from_secs(r.timeout.max(1)),
@@ -117,17 +147,14 @@ fn setup(r: &RegistryArgs, name: &str, platform: Option<&str>) -> Result<Setup, 
     );
     if let Some(p) = platform {
         let parsed = Platform::parse(p).ok_or_else(|| {
-            super::usage_error(format!("--platform {p:?}: expected os/arch[/variant]"))
+            NotStarted::usage(format!("--platform {p:?}: expected os/arch[/variant]"))
         })?;
         options = options.platform(parsed);
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| {
-            eprintln!("shortnames: cannot start the I/O runtime: {e}");
-            ExitCode::from(1)
-        })?;
+        .map_err(|e| NotStarted::failed(format_args!("cannot start the I/O runtime: {e}")))?;
     Ok(Setup {
         puller: Puller::new(Arc::new(resolver), Arc::new(keyring)).options(options),
         explicit,
@@ -152,6 +179,8 @@ fn explicit_for(name: &str, creds: &str) -> Result<Explicit, String> {
     Explicit::new(&host, credential).map_err(|e| format!("--creds: {e}"))
 }
 
+/// One endpoint attempt; `error` is an error object whose kind is the attempt's
+/// (`not-found`, `unauthorized`, `blocked`, ...).
 fn attempt_json(a: &Attempt) -> Value {
     json!({
         "candidate": a.candidate,
@@ -159,8 +188,49 @@ fn attempt_json(a: &Attempt) -> Value {
         "mirror": a.mirror,
         "insecure": a.insecure,
         "credential": a.credential,
-        "error": a.error.as_ref().map(|e| json!({"kind": e.kind().as_str(), "message": e.message()})),
+        "error": a.error.as_ref().map(|e| vocab::error_object(e.kind().as_str(), e.message(), None, None, None)),
     })
+}
+
+/// The kind of a failed operation: `pull/resolution` (the name did not resolve; nothing
+/// contacted), `pull/unauthorized` (every registry refused the credentials), `pull/input` (an
+/// unusable input, e.g. the layout to push), else `pull/all-endpoints-failed`.
+fn pull_error_kind(e: &PullError) -> &'static str {
+    if e.is_resolution() {
+        "pull/resolution"
+    } else if e.is_auth() {
+        "pull/unauthorized"
+    } else if e.attempts().is_empty() {
+        "pull/input"
+    } else {
+        "pull/all-endpoints-failed"
+    }
+}
+
+/// The `shortnames-inspect/v1` document: what was found (members `null` on failure), every
+/// attempt, and the error.
+fn inspect_json(name: &str, got: Option<&Inspected>, attempts: &[Attempt], error: Value) -> Value {
+    vocab::document(
+        "inspect",
+        json!({
+            "name": name,
+            "ok": error.is_null(),
+            "digest": got.map(|g| &g.digest),
+            "media_type": got.map(|g| &g.media_type),
+            "image_digest": got.map(|g| &g.image_digest),
+            "config_digest": got.map(|g| &g.config_digest),
+            "config": got.map(|g| &g.config),
+            "served_by": got.map(|g| attempt_json(g.served_by())),
+            "attempts": attempts.iter().map(attempt_json).collect::<Vec<_>>(),
+            "error": error,
+        }),
+    )
+}
+
+fn print_json(doc: &Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = serde_json::to_writer_pretty(&mut out, doc);
+    let _ = writeln!(out);
 }
 
 fn print_attempts(out: &mut impl Write, attempts: &[Attempt]) {
@@ -176,27 +246,28 @@ fn served_line(a: &Attempt) -> String {
     format!("{} ({role}, {})", a.endpoint, a.credential)
 }
 
+/// Reports a failed operation: the error on stderr (one line per attempt after the first),
+/// and in JSON mode the document on stdout.
 fn fail(format: Format, name: &str, e: &PullError) -> ExitCode {
-    match format {
-        Format::Json => {
-            let doc = json!({
-                "name": name,
-                "error": e.to_string().lines().next().unwrap_or_default(),
-                "attempts": e.attempts().iter().map(attempt_json).collect::<Vec<_>>(),
-            });
-            let mut out = std::io::stdout().lock();
-            let _ = serde_json::to_writer_pretty(&mut out, &doc);
-            let _ = writeln!(out);
-        }
-        Format::Text => eprintln!("error: {e}"),
+    super::error(e);
+    if format == Format::Json {
+        let first = e.to_string();
+        let message = first.lines().next().unwrap_or_default();
+        let error = vocab::error_object(pull_error_kind(e), message, None, None, None);
+        print_json(&inspect_json(name, None, e.attempts(), error));
     }
-    ExitCode::from(1)
+    Exit::Failed.code()
 }
 
 pub fn inspect(args: InspectArgs) -> ExitCode {
     let s = match setup(&args.registry, &args.name, args.platform.as_deref()) {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(n) => {
+            if let (Format::Json, Some(error)) = (args.format, n.error) {
+                print_json(&inspect_json(&args.name, None, &[], error));
+            }
+            return n.code;
+        }
     };
     let result = s
         .runtime
@@ -205,23 +276,15 @@ pub fn inspect(args: InspectArgs) -> ExitCode {
         Ok(g) => g,
         Err(e) => return fail(args.format, &args.name, &e),
     };
-    let mut out = std::io::stdout().lock();
     match args.format {
-        Format::Json => {
-            let doc = json!({
-                "name": args.name,
-                "digest": got.digest,
-                "media_type": got.media_type,
-                "image_digest": got.image_digest,
-                "config_digest": got.config_digest,
-                "config": got.config,
-                "served_by": attempt_json(got.served_by()),
-                "attempts": got.attempts.iter().map(attempt_json).collect::<Vec<_>>(),
-            });
-            let _ = serde_json::to_writer_pretty(&mut out, &doc);
-            let _ = writeln!(out);
-        }
+        Format::Json => print_json(&inspect_json(
+            &args.name,
+            Some(&got),
+            &got.attempts,
+            Value::Null,
+        )),
         Format::Text => {
+            let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{}", args.name);
             let _ = writeln!(out, "  digest: {}", got.digest);
             let _ = writeln!(out, "  media type: {}", got.media_type);
@@ -235,7 +298,7 @@ pub fn inspect(args: InspectArgs) -> ExitCode {
             print_attempts(&mut out, &got.attempts);
         }
     }
-    ExitCode::SUCCESS
+    Exit::Ok.code()
 }
 
 /// Renders pull progress: a bar redrawn in place on a terminal, plain lines otherwise.
@@ -292,7 +355,7 @@ impl ProgressView {
 pub fn pull(args: PullArgs) -> ExitCode {
     let s = match setup(&args.registry, &args.name, args.platform.as_deref()) {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(n) => return n.code,
     };
     let view = ProgressView {
         terminal: std::io::stderr().is_terminal(),
@@ -323,13 +386,13 @@ pub fn pull(args: PullArgs) -> ExitCode {
     );
     let _ = writeln!(out, "  served by: {}", served_line(got.served_by()));
     print_attempts(&mut out, &got.attempts);
-    ExitCode::SUCCESS
+    Exit::Ok.code()
 }
 
 pub fn push(args: PushArgs) -> ExitCode {
     let s = match setup(&args.registry, &args.name, None) {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(n) => return n.code,
     };
     let result = s
         .runtime
@@ -343,5 +406,5 @@ pub fn push(args: PushArgs) -> ExitCode {
     let _ = writeln!(out, "  digest: {}", got.digest);
     let _ = writeln!(out, "  pushed with: {}", got.served_by().credential);
     print_attempts(&mut out, &got.attempts);
-    ExitCode::SUCCESS
+    Exit::Ok.code()
 }

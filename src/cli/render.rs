@@ -14,6 +14,8 @@ use shortnames::render::{
     REGISTRIES_CONF_PATH, SEARCH_DROPIN_PATH,
 };
 
+use super::Exit;
+
 #[derive(Subcommand)]
 pub enum RenderCommand {
     /// The registries.conf, policy.json and search drop-in MCO generates from IDMS, ITMS,
@@ -122,38 +124,125 @@ pub fn run(cmd: RenderCommand) -> ExitCode {
     }
 }
 
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("shortnames: render: {msg}");
-    ExitCode::from(1)
+/// An input of `render` that cannot be used: one line on stderr (`file:line:column: what`,
+/// or `cannot read FILE: why`), and an error object for a JSON document (its `message` is
+/// that line).
+#[derive(Debug)]
+pub struct InputError {
+    kind: &'static str,
+    file: Option<String>,
+    location: Option<(usize, usize)>,
+    line: String,
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+impl InputError {
+    /// A file that cannot be read (`input/unreadable`).
+    fn io(path: &Path, e: std::io::Error) -> InputError {
+        InputError {
+            kind: "input/unreadable",
+            file: Some(super::input::shown(path)),
+            location: None,
+            line: super::input::cannot_read(path, &e),
+        }
+    }
+
+    /// A problem in the contents of a file, at a place when known.
+    fn at(
+        kind: &'static str,
+        path: &Path,
+        location: Option<(usize, usize)>,
+        message: String,
+    ) -> InputError {
+        let file = super::input::shown(path);
+        let line = match location {
+            Some((l, c)) => format!("{file}:{l}:{c}: {message}"),
+            None => format!("{file}: {message}"),
+        };
+        InputError {
+            kind,
+            file: Some(file),
+            location,
+            line,
+        }
+    }
+
+    fn other(kind: &'static str, message: String) -> InputError {
+        InputError {
+            kind,
+            file: None,
+            location: None,
+            line: message,
+        }
+    }
+
+    /// Whether the problem is in the contents of an input (reported in the JSON document too),
+    /// not a file that cannot be read or written (one line on stderr, nothing on stdout, as
+    /// for every named file that cannot be used).
+    pub fn in_contents(&self) -> bool {
+        !matches!(self.kind, "input/unreadable" | "output/unwritable")
+    }
+
+    /// The error object.
+    pub fn json(&self) -> Value {
+        super::vocab::error_object(
+            self.kind,
+            &self.line,
+            self.file.as_deref(),
+            self.location,
+            None,
+        )
+    }
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.line)
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, InputError> {
+    std::fs::read(path).map_err(|e| InputError::io(path, e))
 }
 
 /// Reads and merges the cluster objects of several manifest files, in order.
-pub fn read_objects(files: &[PathBuf]) -> Result<ClusterObjects, String> {
+pub fn read_objects(files: &[PathBuf]) -> Result<ClusterObjects, InputError> {
     let mut all = ClusterObjects::default();
     for f in files {
         let bytes = read(f)?;
         let name = f.display().to_string();
-        let objs =
-            ClusterObjects::read_named(Some(&name), &bytes).map_err(|e| format!("{name}:{e}"))?;
+        let objs = ClusterObjects::read_named(Some(&name), &bytes).map_err(|e| {
+            InputError::at(
+                "render/invalid-objects",
+                f,
+                Some((e.line, e.column)),
+                e.message,
+            )
+        })?;
         all.extend(objs);
     }
     Ok(all)
 }
 
+/// Exit status 1 when MCO refuses the objects or an input cannot be used; with `--format
+/// json` the document is printed either way, except when a file cannot be read at all.
 fn registries(args: RegistriesArgs) -> ExitCode {
+    let json = args.format == RegistriesFormat::Json;
+    let refused = |e: InputError| {
+        super::error(&e);
+        if json && e.in_contents() {
+            print_json(&registries_failure_json(&e));
+        }
+        Exit::Failed.code()
+    };
     let objects = match read_objects(&args.objects) {
         Ok(o) => o,
-        Err(e) => return fail(e),
+        Err(e) => return refused(e),
     };
     let base = match &args.base {
         None => None,
         Some(p) => match read(p) {
             Ok(s) => Some(s),
-            Err(e) => return fail(e),
+            Err(e) => return refused(e),
         },
     };
     let rendered = render_registries(&objects, base.as_deref());
@@ -164,34 +253,37 @@ fn registries(args: RegistriesArgs) -> ExitCode {
         None => None,
         Some(dir) => match previous_decision(dir, &node_files, args.disruption_policy.as_deref()) {
             Ok(d) => Some(d),
-            Err(e) => return fail(e),
+            Err(e) => return refused(e),
         },
     };
     if let Some(dir) = &args.out {
         if rendered.error().is_none() {
             if let Err(e) = write_node_root(dir, &node_files) {
-                return fail(e);
+                return refused(e);
             }
         }
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    if let Some(e) = rendered.error() {
+        super::error(e.message());
+    }
     match args.format {
         RegistriesFormat::Json => {
-            let doc = registries_json(&rendered, &node_files, &args.pool, decision.as_ref());
-            let _ = serde_json::to_writer_pretty(&mut out, &doc);
-            let _ = writeln!(out);
+            print_json(&registries_json(
+                &rendered,
+                &node_files,
+                &args.pool,
+                decision.as_ref(),
+            ));
         }
-        RegistriesFormat::Files => {
-            if let Some(e) = rendered.error() {
-                return fail(e.message());
-            }
+        RegistriesFormat::Files if rendered.error().is_none() => {
             for w in rendered.warnings() {
-                eprintln!("warning: {w}");
+                super::warn(w);
             }
             if rendered.files().is_empty() {
-                eprintln!("note: MCO generates no file: the nodes keep the template's files");
+                super::note("MCO generates no file: the nodes keep the template's files");
             }
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
             for f in rendered.files() {
                 let _ = writeln!(out, "# {}", f.path);
                 let _ = out.write_all(&f.contents);
@@ -200,17 +292,26 @@ fn registries(args: RegistriesArgs) -> ExitCode {
                 }
             }
             if let Some(d) = &decision {
-                eprintln!("node: {}", d.describe());
+                super::note(format_args!("node: {}", d.describe()));
             }
         }
+        RegistriesFormat::Files => {}
     }
-    if rendered.error().is_some() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    Exit::failed_if(rendered.error().is_some()).code()
 }
 
+fn print_json(doc: &Value) {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let _ = serde_json::to_writer_pretty(&mut out, doc);
+    let _ = writeln!(out);
+}
+
+/// The `shortnames-render-registries/v1` document. Its `error`, `warnings` and `files` are
+/// what ../shared/render/README.md compares (`error.message` exactly: MCO's text); the error
+/// object is in the CLI's vocabulary (kind `render/mco-refuses`, as `check --cluster-objects`
+/// names the same refusal) plus `cause`, MCO's innermost error. `node_files` and
+/// `machineconfig` are `null` when MCO refuses, `disruption` without `--previous`.
 fn registries_json(
     rendered: &Rendered,
     node_files: &[IgnitionFile],
@@ -226,49 +327,79 @@ fn registries_json(
             })
             .collect()
     };
-    let files = by_path(rendered.files());
-    let mut doc = json!({
-        "error": rendered.error().map(|e| json!({"message": e.message(), "cause": e.cause()})),
-        "warnings": rendered.warnings(),
-        "files": files,
+    let error = rendered.error().map(|e| {
+        let mut v = super::vocab::error_object("render/mco-refuses", e.message(), None, None, None);
+        v["cause"] = json!(e.cause());
+        v
     });
-    if rendered.error().is_none() {
-        doc["node_files"] = Value::Object(by_path(node_files));
-        let mc = rendered.machine_config(pool);
-        doc["machineconfig"] = json!({
-            "name": mc.name,
-            "ignition_raw": shortnames::render::ignition_json(&mc.files),
-        });
-    }
-    if let Some(d) = decision {
-        doc["disruption"] = d.to_json();
-    }
-    doc
+    let ok = error.is_none();
+    super::vocab::document(
+        "render-registries",
+        json!({
+            "error": error,
+            "warnings": rendered.warnings(),
+            "files": by_path(rendered.files()),
+            "node_files": ok.then(|| Value::Object(by_path(node_files))),
+            "machineconfig": ok.then(|| {
+                let mc = rendered.machine_config(pool);
+                json!({
+                    "name": mc.name,
+                    "ignition_raw": shortnames::render::ignition_json(&mc.files),
+                })
+            }),
+            "disruption": decision.map(Decision::to_json),
+        }),
+    )
+}
+
+/// The `shortnames-render-registries/v1` document when an input is invalid (e.g. a YAML
+/// error, with its place): nothing is rendered.
+fn registries_failure_json(e: &InputError) -> Value {
+    let mut error = e.json();
+    error["cause"] = Value::Null;
+    super::vocab::document(
+        "render-registries",
+        json!({
+            "error": error,
+            "warnings": [],
+            "files": {},
+            "node_files": null,
+            "machineconfig": null,
+            "disruption": null,
+        }),
+    )
 }
 
 /// Writes `files` under `dir` as a node root; removes MCO's search drop-in when it is not
 /// generated any more.
-fn write_node_root(dir: &Path, files: &[IgnitionFile]) -> Result<(), String> {
+fn write_node_root(dir: &Path, files: &[IgnitionFile]) -> Result<(), InputError> {
     if std::fs::canonicalize(dir).is_ok_and(|d| d == Path::new("/")) {
-        return Err(format!(
-            "--out {}: refusing to overwrite this host's /etc/containers (give a directory for a node root)",
-            dir.display()
+        return Err(InputError::other(
+            "usage/out-is-root",
+            format!(
+                "--out {}: refusing to overwrite this host's /etc/containers (give a directory for a node root)",
+                super::input::shown(dir)
+            ),
         ));
     }
+    let unwritable = |p: &Path, e: std::io::Error| {
+        let why = super::input::why(&e);
+        InputError::at("output/unwritable", p, None, format!("cannot write: {why}"))
+    };
     let target = |p: &str| dir.join(p.trim_start_matches('/'));
     for f in files {
         let path = target(&f.path);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent).map_err(|e| unwritable(parent, e))?;
         }
-        std::fs::write(&path, &f.contents).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(&path, &f.contents).map_err(|e| unwritable(&path, e))?;
     }
     std::fs::create_dir_all(target("/etc/containers/registries.conf.d"))
-        .map_err(|e| format!("{}: {e}", dir.display()))?;
+        .map_err(|e| unwritable(dir, e))?;
     if !files.iter().any(|f| f.path == SEARCH_DROPIN_PATH) {
         let stale = target(SEARCH_DROPIN_PATH);
         if stale.exists() {
-            std::fs::remove_file(&stale).map_err(|e| format!("{}: {e}", stale.display()))?;
+            std::fs::remove_file(&stale).map_err(|e| unwritable(&stale, e))?;
         }
     }
     Ok(())
@@ -278,7 +409,7 @@ fn previous_decision(
     dir: &Path,
     new_files: &[IgnitionFile],
     policy: Option<&Path>,
-) -> Result<Decision, String> {
+) -> Result<Decision, InputError> {
     let mut old = BTreeMap::new();
     for p in [REGISTRIES_CONF_PATH, POLICY_JSON_PATH, SEARCH_DROPIN_PATH] {
         let path = dir.join(p.trim_start_matches('/'));
@@ -287,7 +418,7 @@ fn previous_decision(
                 old.insert(p.to_owned(), b);
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(format!("{}: {e}", path.display())),
+            Err(e) => return Err(InputError::io(&path, e)),
         }
     }
     let new: BTreeMap<String, Vec<u8>> = new_files
@@ -298,16 +429,19 @@ fn previous_decision(
         None => UserPolicy::default(),
         Some(p) => read_user_policy(p)?,
     };
-    decide(&old, &new, &user)
+    decide(&old, &new, &user).map_err(|e| InputError::other("render/disruption", e))
 }
 
 /// Reads a MachineConfiguration object (or a bare `nodeDisruptionPolicy`) from YAML/JSON.
-fn read_user_policy(path: &Path) -> Result<UserPolicy, String> {
+fn read_user_policy(path: &Path) -> Result<UserPolicy, InputError> {
     let bytes = read(path)?;
     let docs = shortnames::kube::read_stream(&bytes);
+    let invalid = |location, message| {
+        InputError::at("render/invalid-disruption-policy", path, location, message)
+    };
     let doc = match docs.into_iter().next() {
         None => return Ok(UserPolicy::default()),
-        Some(Err(e)) => return Err(format!("{}:{e}", path.display())),
+        Some(Err(e)) => return Err(invalid(Some((e.line, e.column)), e.message.clone())),
         Some(Ok(d)) => d.root.to_json(),
     };
     let policy = if doc.get("kind").and_then(Value::as_str) == Some("MachineConfiguration") {
@@ -317,7 +451,7 @@ fn read_user_policy(path: &Path) -> Result<UserPolicy, String> {
     } else {
         doc
     };
-    UserPolicy::from_json(&policy).map_err(|e| format!("{}: {e}", path.display()))
+    UserPolicy::from_json(&policy).map_err(|e| invalid(None, e))
 }
 
 fn machineconfig(args: MachineConfigArgs) -> ExitCode {
@@ -330,7 +464,7 @@ fn machineconfig(args: MachineConfigArgs) -> ExitCode {
     }
     let contents = match read(&args.file) {
         Ok(b) => b,
-        Err(e) => return fail(e),
+        Err(e) => return super::failure(e),
     };
     let mc = MachineConfig {
         name: args.name.clone(),
@@ -393,25 +527,22 @@ fn machineconfig(args: MachineConfigArgs) -> ExitCode {
             } else {
                 ""
             };
-            eprintln!(
-                "note: when this MachineConfig is applied, each {} node will {}{how}",
+            super::note(format_args!(
+                "when this MachineConfig is applied, each {} node will {}{how}",
                 args.role,
                 d.describe()
-            );
+            ));
         }
-        Err(e) => eprintln!("note: {e}"),
+        Err(e) => super::note(e),
     }
-    ExitCode::SUCCESS
+    Exit::Ok.code()
 }
 
 /// `check --cluster-objects FILE...`: what MCO renders, as a check report.
 pub fn cluster_objects_report(
     files: &[PathBuf],
-) -> Result<shortnames::diagnostics::ConfigReport, ExitCode> {
-    let objects = read_objects(files).map_err(|e| {
-        eprintln!("shortnames: check: {e}");
-        ExitCode::from(2)
-    })?;
+) -> Result<shortnames::diagnostics::ConfigReport, InputError> {
+    let objects = read_objects(files)?;
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     let mut report = shortnames::render::check_report(&objects, None, &names);
     for (f, name) in files.iter().zip(&names) {
@@ -426,7 +557,7 @@ pub fn cluster_objects_report(
 
 /// The files of a node root (every file below it), or of a built-in profile when `dir` is
 /// one's name (`openshift`, `crio-default`, ...).
-fn read_node_profile(dir: &Path) -> Result<Vec<IgnitionFile>, String> {
+fn read_node_profile(dir: &Path) -> Result<Vec<IgnitionFile>, InputError> {
     if !dir.exists() {
         if let Some(files) = dir
             .to_str()
@@ -441,9 +572,11 @@ fn read_node_profile(dir: &Path) -> Result<Vec<IgnitionFile>, String> {
             .keys()
             .any(|k| k.starts_with(shortnames::render::REGISTRIES_CONF_D_PATH))
     {
-        return Err(format!(
-            "{}: no etc/containers/registries.conf or registries.conf.d in this node profile",
-            dir.display()
+        return Err(InputError::at(
+            "input/not-a-node-profile",
+            dir,
+            None,
+            "no etc/containers/registries.conf or registries.conf.d in this node profile".into(),
         ));
     }
     Ok(files
@@ -458,33 +591,29 @@ pub fn explain_on_node(
     profile: Option<&Path>,
     name: &str,
     options: &shortnames::diagnostics::ExplainOptions,
-) -> Result<shortnames::diagnostics::Explanation, ExitCode> {
-    let fail = |e: String| {
-        eprintln!("shortnames: explain: {e}");
-        ExitCode::from(2)
-    };
-    let objects = read_objects(files).map_err(fail)?;
+) -> Result<shortnames::diagnostics::Explanation, InputError> {
+    let objects = read_objects(files)?;
     let profile_files = match profile {
-        Some(dir) => read_node_profile(dir).map_err(fail)?,
+        Some(dir) => read_node_profile(dir)?,
         None => shortnames::render::builtin_node_profile("openshift")
             .expect("the openshift profile is built in"),
     };
-    shortnames::render::explain_on_node(&objects, &profile_files, name, options).map_err(|e| {
-        eprintln!("shortnames: explain: {e}");
-        ExitCode::from(1)
-    })
+    shortnames::render::explain_on_node(&objects, &profile_files, name, options)
+        .map_err(|e| InputError::other("render/node-not-rendered", e))
 }
 
 /// Every regular file below `root`, by node path (`/etc/...`).
-fn node_tree(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) -> Result<(), String> {
-        let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+fn node_tree(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, InputError> {
+    fn walk(
+        root: &Path,
+        dir: &Path,
+        out: &mut BTreeMap<String, Vec<u8>>,
+    ) -> Result<(), InputError> {
+        let entries = std::fs::read_dir(dir).map_err(|e| InputError::io(dir, e))?;
         for entry in entries {
-            let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+            let entry = entry.map_err(|e| InputError::io(dir, e))?;
             let path = entry.path();
-            let kind = entry
-                .file_type()
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let kind = entry.file_type().map_err(|e| InputError::io(&path, e))?;
             if kind.is_dir() {
                 walk(root, &path, out)?;
             } else if kind.is_file() {
@@ -499,28 +628,28 @@ fn node_tree(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
     Ok(out)
 }
 
+/// Exit status 1 when an input cannot be used; with `--format json` the document is printed
+/// either way, except when a file cannot be read at all.
 fn disruption(args: DisruptionArgs) -> ExitCode {
-    let run = || -> Result<Decision, String> {
+    let run = || -> Result<Decision, InputError> {
         let old = node_tree(&args.previous)?;
         let new = node_tree(&args.next)?;
         let user = match &args.disruption_policy {
             None => UserPolicy::default(),
             Some(p) => read_user_policy(p)?,
         };
-        decide(&old, &new, &user)
+        decide(&old, &new, &user).map_err(|e| InputError::other("render/disruption", e))
     };
-    let d = match run() {
-        Ok(d) => d,
-        Err(e) => return fail(e),
-    };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match args.format {
-        DisruptionFormat::Json => {
-            let _ = serde_json::to_writer_pretty(&mut out, &d.to_json());
-            let _ = writeln!(out);
-        }
-        DisruptionFormat::Text => {
+    let result = run();
+    if let Err(e) = &result {
+        super::error(e);
+    }
+    match (args.format, &result) {
+        (DisruptionFormat::Json, Err(e)) if !e.in_contents() => {}
+        (DisruptionFormat::Json, _) => print_json(&disruption_json(&result)),
+        (DisruptionFormat::Text, Ok(d)) => {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
             let _ = writeln!(out, "{}: {}", d.outcome().as_str(), d.describe());
             for p in &d.per_file {
                 let actions: Vec<&str> = p.actions.iter().map(Action::type_name).collect();
@@ -532,6 +661,29 @@ fn disruption(args: DisruptionArgs) -> ExitCode {
                 let _ = writeln!(out, "  {}: {policy}", p.path);
             }
         }
+        (DisruptionFormat::Text, Err(_)) => {}
     }
-    ExitCode::SUCCESS
+    Exit::failed_if(result.is_err()).code()
+}
+
+/// The `shortnames-render-disruption/v1` document: the decision (the fields of
+/// ../shared/render/disruption.json's results, `null` when it could not be made: an invalid
+/// policy) and `error`.
+fn disruption_json(result: &Result<Decision, InputError>) -> Value {
+    let mut body = match result {
+        Ok(d) => d.to_json(),
+        Err(_) => json!({
+            "outcome": null,
+            "actions": null,
+            "drain": null,
+            "diff_files": null,
+            "per_file": null,
+            "firstboot_actions": null,
+        }),
+    };
+    body["error"] = match result {
+        Ok(_) => Value::Null,
+        Err(e) => e.json(),
+    };
+    super::vocab::document("render-disruption", body)
 }

@@ -8,8 +8,10 @@ use std::process::ExitCode;
 use crate::escape::{escape_controls, escape_controls_lines};
 use clap::{Args, ValueEnum};
 use serde_json::Value;
-use shortnames::credentials::{CredentialDiagnostic as Diagnostic, Format as AuthFormat, Keyring};
-use shortnames::{report, Resolution, Resolver};
+use shortnames::credentials::{
+    CredentialDiagnostic as Diagnostic, Format as AuthFormat, Keyring, KeyringBuilder,
+};
+use shortnames::{Resolution, Resolver};
 
 use super::{input, vocab, Exit};
 
@@ -41,7 +43,12 @@ impl CredentialArgs {
         if self.auth_files.is_empty() && self.node_auth_file.is_none() {
             return Ok(None);
         }
-        let mut b = Keyring::builder();
+        self.load(Keyring::builder()).map(Some)
+    }
+
+    /// The files of the options loaded into `b` (with the same rules as [`Self::keyring`]),
+    /// e.g. a builder that also forwards an explicit credential to mirrors.
+    pub fn load(&self, mut b: KeyringBuilder) -> Result<Keyring, Vec<String>> {
         for f in &self.auth_files {
             b = b.namespace_file(f, AuthFormat::DockerConfigJson);
         }
@@ -84,7 +91,7 @@ impl CredentialArgs {
                 super::warn(format_args!("credentials: {d}"));
             }
         }
-        Ok(Some(keyring))
+        Ok(keyring)
     }
 }
 
@@ -162,26 +169,6 @@ pub fn has_usable_endpoint(r: &Resolution) -> bool {
     })
 }
 
-/// Adds the `credentials` member (the vocabulary of [`vocab::pull_credentials_json`]) to
-/// every source of one lookup of the corpus document.
-fn add_credentials(lookup: &mut Value, resolver: &Resolver, name: &[u8], keyring: &Keyring) {
-    let Ok(r) = resolver.resolve_bytes(name) else {
-        return;
-    };
-    let Some(candidates) = lookup["candidates"].as_array_mut() else {
-        return;
-    };
-    for (c, cj) in r.candidates.iter().zip(candidates) {
-        let per_source = keyring.pull_source_credentials(c, None);
-        let Some(sources) = cj["sources"].as_array_mut() else {
-            continue;
-        };
-        for (s, sc) in sources.iter_mut().zip(&per_source) {
-            s["credentials"] = vocab::pull_credentials_json(&sc.credentials);
-        }
-    }
-}
-
 pub fn run(args: ResolveArgs) -> ExitCode {
     let names = match read_names(&args) {
         Ok(n) => n,
@@ -218,19 +205,9 @@ pub fn run(args: ResolveArgs) -> ExitCode {
             // name; `docker://` is a transport of the command line, see input::image_name),
             // streamed lookup by lookup: memory stays constant however many names.
             let mut out = std::io::BufWriter::new(out);
-            let diagnostics = keyring.as_ref().map(|k| {
-                k.diagnostics()
-                    .iter()
-                    .map(vocab::auth_diagnostic_json)
-                    .collect()
-            });
-            let each = |raw: &[u8], l: &mut Value| {
-                if let Some(k) = &keyring {
-                    add_credentials(l, &resolver, raw, k);
-                }
-                failed |= lookup_failed(l);
-            };
-            let _ = report::write_document_with(&mut out, &resolver, &names, each, diagnostics);
+            let each = |l: &Value| failed |= lookup_failed(l);
+            let _ =
+                super::stream::write_document(&mut out, &resolver, &names, keyring.as_ref(), each);
             let _ = writeln!(out);
             let _ = out.flush();
         }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
+use serde_json::{json, Value};
 use shortnames::scan::{fix, sarif, FileReport, NodeProfile, Outcome, ScanReport};
 use shortnames::ResolutionKind;
 
@@ -54,17 +55,22 @@ struct Input {
     path: Option<PathBuf>,
 }
 
+/// Exit status (the scheme of every subcommand): 0 when no image or document would fail on
+/// the node, 1 when one would (`summary.errors` > 0), or when a named input or the node
+/// profile cannot be read or is broken, 2 for usage errors (an unknown built-in profile
+/// name included).
 pub fn run(args: ScanArgs) -> ExitCode {
     let profile = match load_profile(&args.node_profile) {
         Ok(p) => p,
-        Err(msg) => return super::usage_error(msg),
+        Err(ProfileProblem::Unknown(msg)) => return super::usage_error(msg),
+        Err(ProfileProblem::Broken(msg)) => return super::failure(msg),
     };
     if args.fix && !args.dry_run && args.inputs.iter().any(|i| i == "-") {
         return super::usage_error("--fix cannot rewrite standard input (use --fix --dry-run)");
     }
     let inputs = match collect_inputs(&args.inputs) {
         Ok(i) => i,
-        Err(msg) => return super::usage_error(msg),
+        Err(msg) => return super::failure(msg),
     };
     // Files are scanned in parallel (one worker per CPU); results keep command-line order.
     let progress = std::sync::Mutex::new(Progress::new(inputs.len()));
@@ -96,16 +102,21 @@ pub fn run(args: ScanArgs) -> ExitCode {
     let mut files = Vec::with_capacity(inputs.len());
     let mut diffs = String::new();
     let mut fixed = (0usize, 0usize);
-    let mut read_failed = false;
-    for slot in slots {
+    let mut input_errors = Vec::new();
+    for (slot, input) in slots.into_iter().zip(&inputs) {
         let Some(done) = slot.into_inner().ok().flatten() else {
-            read_failed = true;
+            let msg = format!("{}: not scanned (internal error)", input.shown);
+            super::error(&msg);
+            input_errors.push(input_error("internal/not-scanned", input, &msg));
             continue;
         };
-        for m in &done.messages {
-            eprintln!("shortnames: {m}");
+        for m in &done.notes {
+            super::warn(m);
         }
-        read_failed |= done.failed;
+        if let Some((kind, msg)) = &done.failed {
+            super::error(msg);
+            input_errors.push(input_error(kind, input, msg));
+        }
         diffs.push_str(&done.diff);
         if done.edits > 0 {
             fixed.0 += done.edits;
@@ -118,28 +129,69 @@ pub fn run(args: ScanArgs) -> ExitCode {
     let mut out = stdout.lock();
     if args.fix {
         let verb = if args.dry_run { "would fix" } else { "fixed" };
-        eprintln!(
-            "shortnames: {verb} {} image(s) in {} file(s)",
+        super::note(format_args!(
+            "{verb} {} image(s) in {} file(s)",
             fixed.0, fixed.1
-        );
+        ));
     }
     let written = if args.dry_run {
         out.write_all(diffs.as_bytes())
     } else {
         match args.format {
-            ScanFormat::Json => serde_json::to_writer_pretty(&mut out, &report)
-                .map_err(std::io::Error::other)
-                .and_then(|()| writeln!(out)),
+            ScanFormat::Json => {
+                serde_json::to_writer_pretty(&mut out, &report_json(&report, &input_errors))
+                    .map_err(std::io::Error::other)
+                    .and_then(|()| writeln!(out))
+            }
             ScanFormat::Sarif => serde_json::to_writer_pretty(&mut out, &sarif::to_sarif(&report))
                 .map_err(std::io::Error::other)
                 .and_then(|()| writeln!(out)),
             ScanFormat::Text => out.write_all(render_text(&report).as_bytes()),
         }
     };
-    if written.is_err() || read_failed {
-        return ExitCode::from(2);
+    if let Err(e) = written {
+        return super::failure(format_args!("cannot write the report: {e}"));
     }
-    ExitCode::from(u8::from(report.summary.errors > 0))
+    super::Exit::failed_if(report.summary.errors > 0 || !input_errors.is_empty()).code()
+}
+
+/// An input that could not be scanned (or, with `--fix`, rewritten), as an error object.
+fn input_error(kind: &str, input: &Input, message: &str) -> Value {
+    super::vocab::error_object(kind, message, Some(&input.shown), None, None)
+}
+
+/// The `shortnames-scan/v1` document: the corpus shape (../shared/scan/README.md), whose error
+/// objects gain the members of the CLI's vocabulary that the README leaves open (its
+/// comparison ignores keys it does not define): a document error gets `file` and `key`
+/// (`null`); an image error gets `file`, `line`, `column` (the image's position) and `key`
+/// (its path), and keeps `source` and its `message`, `null` where the corpus says so. Inputs
+/// that could not be read are `input_errors`.
+fn report_json(report: &ScanReport, input_errors: &[Value]) -> Value {
+    let mut doc = serde_json::to_value(report).unwrap_or(Value::Null);
+    for f in doc["files"].as_array_mut().into_iter().flatten() {
+        let file = f["file"].clone();
+        for d in f["documents"].as_array_mut().into_iter().flatten() {
+            let e = &mut d["error"];
+            if e.is_object() {
+                *e = json!({
+                    "kind": e["kind"], "message": e["message"], "file": file,
+                    "line": e["line"], "column": e["column"], "key": null,
+                });
+            }
+        }
+        for i in f["images"].as_array_mut().into_iter().flatten() {
+            let (line, column, key) = (i["line"].clone(), i["column"].clone(), i["path"].clone());
+            let e = &mut i["error"];
+            if e.is_object() {
+                *e = json!({
+                    "kind": e["kind"], "message": e["message"], "file": file,
+                    "line": line, "column": column, "key": key, "source": e["source"],
+                });
+            }
+        }
+    }
+    doc["input_errors"] = Value::from(input_errors);
+    doc
 }
 
 /// What scanning (and fixing) one file gave.
@@ -147,8 +199,11 @@ struct Done {
     report: Option<FileReport>,
     diff: String,
     edits: usize,
-    messages: Vec<String>,
-    failed: bool,
+    /// Images `--fix` left alone, and why (warnings).
+    notes: Vec<String>,
+    /// Why the file could not be read (`input/unreadable`) or rewritten
+    /// (`output/unwritable`): an error.
+    failed: Option<(&'static str, String)>,
 }
 
 /// Reads, scans and (with `fix`) rewrites one input.
@@ -157,14 +212,13 @@ fn process(profile: &NodeProfile, input: &Input, fix: bool, dry_run: bool) -> Do
         report: None,
         diff: String::new(),
         edits: 0,
-        messages: Vec::new(),
-        failed: false,
+        notes: Vec::new(),
+        failed: None,
     };
     let bytes = match read_input(input) {
         Ok(b) => b,
         Err(msg) => {
-            done.messages.push(format!("{}: {msg}", input.shown));
-            done.failed = true;
+            done.failed = Some(("input/unreadable", msg));
             return done;
         }
     };
@@ -172,15 +226,18 @@ fn process(profile: &NodeProfile, input: &Input, fix: bool, dry_run: bool) -> Do
     if fix {
         let outcome = fix::apply(&bytes, &report);
         for skipped in &outcome.skipped {
-            done.messages.push(format!("{}: {skipped}", input.shown));
+            done.notes.push(format!("{}: {skipped}", input.shown));
         }
         if outcome.changed() {
             if dry_run {
                 done.diff = fix::unified_diff(&input.shown, &bytes, &outcome.fixed);
             } else if let Some(path) = &input.path {
                 if let Err(e) = write_in_place(path, &outcome.fixed) {
-                    done.messages.push(format!("{}: {e}", input.shown));
-                    done.failed = true;
+                    let why = super::input::why(&e);
+                    done.failed = Some((
+                        "output/unwritable",
+                        format!("cannot rewrite {}: {why}", input.shown),
+                    ));
                     return done;
                 }
             }
@@ -193,22 +250,31 @@ fn process(profile: &NodeProfile, input: &Input, fix: bool, dry_run: bool) -> Do
     done
 }
 
+/// Why `--node-profile` cannot be used.
+enum ProfileProblem {
+    /// Not a built-in name, and no such directory: a usage error.
+    Unknown(String),
+    /// A profile that cannot be read or whose configuration is broken.
+    Broken(String),
+}
+
 /// A built-in name, or a directory (an argument with a `/`, or `.`/`..`, or a name that is not
 /// built in but names a directory).
-fn load_profile(arg: &str) -> Result<NodeProfile, String> {
+fn load_profile(arg: &str) -> Result<NodeProfile, ProfileProblem> {
+    let broken = |e: shortnames::scan::ProfileError| ProfileProblem::Broken(e.to_string());
     let looks_like_path = arg.contains('/') || arg == "." || arg == "..";
     if !looks_like_path {
         if let Some(p) = NodeProfile::builtin(arg) {
-            return p.map_err(|e| e.to_string());
+            return p.map_err(broken);
         }
         if !Path::new(arg).is_dir() {
-            return Err(format!(
+            return Err(ProfileProblem::Unknown(format!(
                 "unknown node profile {arg:?} (built-in: {}; or give a directory laid out like a node root)",
                 NodeProfile::builtin_names().join(", ")
-            ));
+            )));
         }
     }
-    NodeProfile::from_root(arg, Path::new(arg)).map_err(|e| e.to_string())
+    NodeProfile::from_root(arg, Path::new(arg)).map_err(broken)
 }
 
 fn collect_inputs(args: &[String]) -> Result<Vec<Input>, String> {
@@ -222,10 +288,10 @@ fn collect_inputs(args: &[String]) -> Result<Vec<Input>, String> {
             continue;
         }
         let p = Path::new(a);
-        let meta = std::fs::metadata(p).map_err(|e| format!("{a}: {e}"))?;
+        let meta = std::fs::metadata(p).map_err(|e| super::input::cannot_read(p, &e))?;
         if meta.is_dir() {
             let mut found = Vec::new();
-            walk_manifests(p, &mut found).map_err(|e| format!("{a}: {e}"))?;
+            walk_manifests(p, &mut found).map_err(|e| super::input::cannot_read(p, &e))?;
             found.sort();
             out.extend(found.into_iter().map(|path| Input {
                 shown: path.to_string_lossy().into_owned(),
@@ -263,29 +329,33 @@ fn walk_manifests(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Reads a regular file (or stdin) with the size limit; FIFOs and devices are refused.
+/// Reads a regular file (or stdin) with the size limit; FIFOs and devices are refused. The
+/// error is one line naming the input (`cannot read FILE: why`).
 fn read_input(input: &Input) -> Result<Vec<u8>, String> {
     let mut buf = Vec::new();
+    let cannot = |why: &dyn std::fmt::Display| format!("cannot read {}: {why}", input.shown);
     match &input.path {
         None => {
             std::io::stdin()
                 .lock()
                 .take(MAX_MANIFEST + 1)
                 .read_to_end(&mut buf)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
         }
         Some(path) => {
-            let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+            let meta = std::fs::metadata(path).map_err(|e| super::input::cannot_read(path, &e))?;
             if !meta.is_file() {
-                return Err("not a regular file".into());
+                return Err(cannot(&"not a regular file"));
             }
             std::fs::File::open(path)
                 .and_then(|f| f.take(MAX_MANIFEST + 1).read_to_end(&mut buf))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| super::input::cannot_read(path, &e))?;
         }
     }
     if buf.len() as u64 > MAX_MANIFEST {
-        return Err(format!("larger than the limit of {MAX_MANIFEST} bytes"));
+        return Err(cannot(&format_args!(
+            "larger than the limit of {MAX_MANIFEST} bytes"
+        )));
     }
     Ok(buf)
 }

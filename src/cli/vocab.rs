@@ -13,8 +13,8 @@
 
 use serde_json::{json, Map, Value};
 use shortnames::credentials::{
-    self, AuthFileReport as AuthReport, CredentialDiagnostic as AuthDiagnostic, CredentialError,
-    CredentialSeverity as AuthSeverity, EntryStatus, PullCredentials,
+    AuthFileReport as AuthReport, CredentialCandidate, CredentialDiagnostic as AuthDiagnostic,
+    CredentialError, CredentialSeverity as AuthSeverity, EntryStatus, PullCredentials,
 };
 use shortnames::diagnostics::Finding;
 use shortnames::Error;
@@ -192,20 +192,38 @@ pub fn credential_error_json(e: &CredentialError) -> Value {
     }
 }
 
-/// The pull credentials of one endpoint: the library's rendering (`credential`, `null` =
-/// anonymous; `candidates` in rotation order; never a secret) with `warnings` as findings and
-/// `error` as an error object.
+/// One credential that applies to an endpoint: where it comes from (`origin` `namespace` |
+/// `node` | `explicit`, `source`, the normalized `key` and the `raw_key` as written) and what
+/// it is (`kind`, `username`); never a secret.
+pub fn credential_candidate_json(c: &CredentialCandidate) -> Value {
+    json!({
+        "origin": c.origin().as_str(),
+        "source": c.source().as_str(),
+        "key": c.key(),
+        "raw_key": c.raw_key(),
+        "kind": c.credential().kind(),
+        "username": c.credential().username(),
+    })
+}
+
+/// The pull credentials of one endpoint: `credential` (the first to present, `null` =
+/// anonymous), `candidates` (rotation order after a 401/403), `warnings` as findings, `error`
+/// as an error object or `null`.
 pub fn pull_credentials_json(r: &Result<PullCredentials, CredentialError>) -> Value {
-    let mut v = credentials::pull_result_json(r);
-    v["warnings"] = match r {
-        Ok(c) => c.warnings().iter().map(auth_diagnostic_json).collect(),
-        Err(_) => json!([]),
-    };
-    v["error"] = match r {
-        Ok(_) => Value::Null,
-        Err(e) => credential_error_json(e),
-    };
-    v
+    match r {
+        Ok(c) => json!({
+            "credential": c.first().map(credential_candidate_json),
+            "candidates": c.candidates().iter().map(credential_candidate_json).collect::<Vec<_>>(),
+            "warnings": c.warnings().iter().map(auth_diagnostic_json).collect::<Vec<_>>(),
+            "error": null,
+        }),
+        Err(e) => json!({
+            "credential": null,
+            "candidates": [],
+            "warnings": [],
+            "error": credential_error_json(e),
+        }),
+    }
 }
 
 /// The `auth check` document body.

@@ -52,11 +52,9 @@ mod resolution;
 mod secret;
 
 // Names that would collide with other modules' items (resolve::Candidate, diagnostics'
-// Diagnostic, Severity and CheckReport, report::candidate_json) are exported prefixed.
-pub use check::{
-    candidate_json as credential_candidate_json, check_document, check_file, diagnostic_json,
-    pull_result_json, CheckReport as AuthFileReport,
-};
+// Diagnostic, Severity and CheckReport) are exported prefixed. Rendering (text for people,
+// JSON in the CLI's one vocabulary) is the CLI's (src/cli/vocab.rs).
+pub use check::{check_document, check_file, CheckReport as AuthFileReport};
 pub use error::{
     CredentialError, Diagnostic as CredentialDiagnostic, DocumentErrorKind, EntryErrorReason,
     KeyErrorReason, Origin, Severity as CredentialSeverity, SourceId,

@@ -77,6 +77,40 @@ impl Fixture {
         w("names.txt", "myapp\nquay.io/a/b:1\n");
         w("ua.conf", "[aliases]\nmine = \"quay.io/me/mine\"\n");
         w("badua.conf", "[aliases]\nmine = 1\n");
+        // scan: a Pod with a fully-qualified image, one with a short name that is ambiguous
+        // on the default CRI-O node (enforcing, three search registries).
+        w(
+            "pod.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: quay.io/team/app:1\n",
+        );
+        w(
+            "short.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: s}\nspec:\n  containers:\n  - name: c\n    image: nginx:1.27\n",
+        );
+        // render: a mirror set MCO renders, an allowed-registries entry it refuses.
+        w(
+            "idms.yaml",
+            "apiVersion: config.openshift.io/v1\nkind: ImageDigestMirrorSet\nmetadata: {name: a}\nspec:\n  imageDigestMirrors:\n  - source: registry.redhat.io/ubi9\n    mirrors: [mirror.example.net/ubi9]\n",
+        );
+        w(
+            "refused.yaml",
+            "apiVersion: config.openshift.io/v1\nkind: Image\nmetadata: {name: cluster}\nspec:\n  registrySources:\n    allowedRegistries:\n    - '*.example.com/ns'\n",
+        );
+        // render disruption: two node roots that differ in one drop-in.
+        for (root, text) in [("old", "a = 1\n"), ("new", "a = 2\n")] {
+            let dir = p.join(root).join("etc/containers/registries.conf.d");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("x.conf"), text).unwrap();
+        }
+        // migrate: a version-1 file, and one that mixes both versions.
+        w(
+            "v1.conf",
+            "[registries.search]\nregistries = [\"quay.io\"]\n",
+        );
+        w(
+            "mixed.conf",
+            "[registries.search]\nregistries = [\"quay.io\"]\n[[registry]]\nlocation = \"x.io\"\n",
+        );
         Fixture { dir }
     }
 
