@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use shortnames::config::Limits;
-use shortnames::credentials::{check_document, Format, Keyring, SourceId};
+use shortnames::credentials::{AuthFileReport, Format, Keyring, SourceId};
 use shortnames::reference::Reference;
 use shortnames::report;
 use shortnames::{ConfigSources, Resolver};
@@ -161,7 +161,7 @@ pub fn credentials(data: &[u8]) {
     } else {
         Format::Dockercfg
     };
-    let report = check_document(SourceId::label("fuzz"), doc, format);
+    let report = AuthFileReport::check_document(SourceId::label("fuzz"), doc, format);
     let _ = report.render_text();
     for d in report.diagnostics() {
         let _ = (d.to_string(), d.code(), d.source(), d.key());

@@ -427,12 +427,20 @@ fn default_cache_path_is_podmans() {
         .unwrap()
         .contains("podmanalias"));
 
-    // No HOME and no XDG_CACHE_HOME: no default; a usage error says what to pass.
+    // No HOME, no XDG_CACHE_HOME and a uid without a password-database entry (otherwise its
+    // home from /etc/passwd is used, as containers/image does): no default; a usage error
+    // says what to pass.
+    const NO_SUCH_UID: &str = "3999999999";
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    assert!(
+        !passwd.lines().any(|l| l.split(':').nth(2) == Some(NO_SUCH_UID)),
+        "this host's /etc/passwd has uid {NO_SUCH_UID}: pick another for this test"
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_shortnames"))
         .current_dir(p)
         .env_remove("HOME")
         .env_remove("XDG_CACHE_HOME")
-        .env("_CONTAINERS_ROOTLESS_UID", "1000")
+        .env("_CONTAINERS_ROOTLESS_UID", NO_SUCH_UID)
         .args(["alias", "add", "x", "quay.io/x"])
         .output()
         .unwrap();

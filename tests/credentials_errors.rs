@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use shortnames::credentials::{
-    check_document, check_file, CredentialDiagnostic as Diagnostic, CredentialError, CriAuthConfig,
+    AuthFileReport, CredentialDiagnostic as Diagnostic, CredentialError, CriAuthConfig,
     DocumentErrorKind, EntryErrorReason, EntryStatus, Explicit, Format, Keyring, Origin, Secret,
     SourceId, MAX_DOCUMENT_BYTES,
 };
@@ -433,7 +433,7 @@ fn legacy_dockercfg_file() {
 
 #[test]
 fn check_lists_every_problem_with_location() {
-    let report = check_file(data("bad-entries.json"), Format::DockerConfigJson);
+    let report = AuthFileReport::check_file(data("bad-entries.json"), Format::DockerConfigJson);
     assert!(!report.is_ok());
     let keys: Vec<&str> = report.problems().filter_map(|d| d.key()).collect();
     assert_eq!(
@@ -468,7 +468,7 @@ fn check_lists_every_problem_with_location() {
     );
     assert_no_leak(&format!("{text}{report:?}"));
 
-    let report = check_file(data("bad-syntax.json"), Format::DockerConfigJson);
+    let report = AuthFileReport::check_file(data("bad-syntax.json"), Format::DockerConfigJson);
     assert!(!report.is_ok());
     match report.problems().next().unwrap() {
         Diagnostic::DocumentError {
@@ -481,11 +481,11 @@ fn check_lists_every_problem_with_location() {
     }
     assert_no_leak(&format!("{}{report:?}", report.render_text()));
 
-    let report = check_file("/nonexistent/auth.json", Format::DockerConfigJson);
+    let report = AuthFileReport::check_file("/nonexistent/auth.json", Format::DockerConfigJson);
     assert!(!report.is_ok());
     assert_eq!(report.problems().next().unwrap().code(), "SourceMissing");
 
-    let report = check_document(
+    let report = AuthFileReport::check_document(
         SourceId::label("ok"),
         br#"{"auths": {"quay.io": {"auth": "dTpw"}, "https://quay.io": {"auth": "dTpw"}}}"#,
         Format::DockerConfigJson,

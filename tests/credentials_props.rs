@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use shortnames::credentials::{
-    check_document, CriAuthConfig, Explicit, Format, Keyring, Origin, Secret, SourceId,
+    AuthFileReport, CriAuthConfig, Explicit, Format, Keyring, Origin, Secret, SourceId,
 };
 
 const KEYS: &[&str] = &[
@@ -275,7 +275,7 @@ proptest! {
             }
         }
         for (id, bytes) in [("ns", ns_doc.as_bytes()), ("cut", truncated)] {
-            let report = check_document(SourceId::label(id), bytes, Format::DockerConfigJson);
+            let report = AuthFileReport::check_document(SourceId::label(id), bytes, Format::DockerConfigJson);
             out.push_str(&format!("{}\n{report:?}\n", report.render_text()));
         }
         for auth in [b64(format!("user:{cri_secret}").as_bytes()), format!("{cri_secret}!"), b64(cri_secret.as_bytes())] {

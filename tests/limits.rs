@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use shortnames::config::Limits;
-use shortnames::credentials::{check_document, DocumentErrorKind, Format, SourceId};
+use shortnames::credentials::{AuthFileReport, DocumentErrorKind, Format, SourceId};
 use shortnames::{ConfigSources, ErrorKind, Resolver};
 
 const MIB: usize = 1 << 20;
@@ -245,14 +245,14 @@ fn custom_name_limit_boundary() {
 #[test]
 fn credential_documents_over_4_mib_are_rejected() {
     let mut doc = String::from("{\"auths\": {\"quay.io\": {\"auth\": \"dXNlcjpwYXNz\"}}}");
-    let ok = check_document(
+    let ok = AuthFileReport::check_document(
         SourceId::label("t"),
         doc.as_bytes(),
         Format::DockerConfigJson,
     );
     assert!(ok.is_ok());
     doc.push_str(&" ".repeat(shortnames::credentials::MAX_DOCUMENT_BYTES + 1 - doc.len()));
-    let report = check_document(
+    let report = AuthFileReport::check_document(
         SourceId::label("t"),
         doc.as_bytes(),
         Format::DockerConfigJson,

@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
-use shortnames::credentials::{
-    check_file, AuthFileReport as CheckReport, EntryStatus, Format as DocFormat,
-};
+use shortnames::credentials::{AuthFileReport as CheckReport, EntryStatus, Format as DocFormat};
 
 use super::resolve::Format;
 use super::{input, vocab, Exit};
@@ -92,7 +90,7 @@ fn check(args: CheckArgs) -> ExitCode {
         FileFormat::Dockerconfigjson => (DocFormat::DockerConfigJson, "dockerconfigjson"),
         FileFormat::Dockercfg => (DocFormat::Dockercfg, "dockercfg"),
     };
-    let report = check_file(&args.file, doc_format);
+    let report = CheckReport::check_file(&args.file, doc_format);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {

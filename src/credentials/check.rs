@@ -11,10 +11,10 @@ use super::parse::Format;
 /// Contains no secret values (user names at most).
 ///
 /// ```
-/// use shortnames::credentials::{check_document, Format, SourceId};
+/// use shortnames::credentials::{AuthFileReport, Format, SourceId};
 ///
 /// let doc = br#"{"auths": {"quay.io": {"auth": "not base64!"}, "x.io": {"auth": "dTpw"}}}"#;
-/// let report = check_document(SourceId::label("auth.json"), doc, Format::DockerConfigJson);
+/// let report = AuthFileReport::check_document(SourceId::label("auth.json"), doc, Format::DockerConfigJson);
 /// assert!(!report.is_ok());
 /// assert_eq!(report.problems().count(), 1);
 /// assert!(report.render_text().contains(r#"auth.json: entry "quay.io": auth is not valid base64"#));
@@ -27,14 +27,16 @@ pub struct CheckReport {
     diagnostics: Vec<Diagnostic>,
 }
 
-/// Checks a credentials file. A missing file is reported as a problem.
-pub fn check_file(path: impl AsRef<Path>, format: Format) -> CheckReport {
-    report(load_file(path.as_ref(), format))
-}
+impl CheckReport {
+    /// Checks a credentials file. A missing file is reported as a problem.
+    pub fn check_file(path: impl AsRef<Path>, format: Format) -> CheckReport {
+        report(load_file(path.as_ref(), format))
+    }
 
-/// Checks a document held in memory.
-pub fn check_document(id: SourceId, bytes: &[u8], format: Format) -> CheckReport {
-    report(load_bytes(id, bytes, format))
+    /// Checks a document held in memory.
+    pub fn check_document(id: SourceId, bytes: &[u8], format: Format) -> CheckReport {
+        report(load_bytes(id, bytes, format))
+    }
 }
 
 fn report(loaded: LoadedSource) -> CheckReport {

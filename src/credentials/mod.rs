@@ -14,7 +14,7 @@
 //!   for every pull source of a resolved candidate / of a whole [`Resolution`](crate::Resolution)
 //!   (mirrors get their own lookup).
 //! * [`Keyring::push`] gives a [`PushKeyring`], which has no access to the node tier.
-//! * [`check_file`] validates one file for `shortnames auth check`.
+//! * [`AuthFileReport::check_file`] validates one file for `shortnames auth check`.
 //!
 //! ```
 //! use shortnames::credentials::{Format, Keyring, Origin, SourceId};
@@ -54,7 +54,7 @@ mod secret;
 // Names that would collide with other modules' items (resolve::Candidate, diagnostics'
 // Diagnostic, Severity and CheckReport) are exported prefixed. Rendering (text for people,
 // JSON in the CLI's one vocabulary) is the CLI's (src/cli/vocab.rs).
-pub use check::{check_document, check_file, CheckReport as AuthFileReport};
+pub use check::CheckReport as AuthFileReport;
 pub use error::{
     CredentialError, Diagnostic as CredentialDiagnostic, DocumentErrorKind, EntryErrorReason,
     KeyErrorReason, Origin, Severity as CredentialSeverity, SourceId,
