@@ -433,7 +433,9 @@ fn default_cache_path_is_podmans() {
     const NO_SUCH_UID: &str = "3999999999";
     let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
     assert!(
-        !passwd.lines().any(|l| l.split(':').nth(2) == Some(NO_SUCH_UID)),
+        !passwd
+            .lines()
+            .any(|l| l.split(':').nth(2) == Some(NO_SUCH_UID)),
         "this host's /etc/passwd has uid {NO_SUCH_UID}: pick another for this test"
     );
     let out = Command::new(env!("CARGO_BIN_EXE_shortnames"))

@@ -265,6 +265,37 @@ fn names_from_and_auth_file() {
     }
 }
 
+/// Manifests and cluster objects (`scan`, `render`, `check`/`explain --cluster-objects`), a
+/// disruption policy and a node root holding a special file: refused by name with exit 1,
+/// never waited on.
+#[test]
+fn manifests_cluster_objects_and_node_roots() {
+    for kind in KINDS {
+        let dir = setup();
+        let _m = make_special(kind, &dir.path().join("objects.yaml"));
+        let commands: Vec<(&str, Vec<&str>)> = vec![
+            ("scan", vec!["scan", "objects.yaml"]),
+            (
+                "render registries",
+                vec!["render", "registries", "--objects", "objects.yaml"],
+            ),
+            (
+                "check --cluster-objects",
+                vec!["check", "--cluster-objects", "objects.yaml"],
+            ),
+            (
+                "explain --cluster-objects",
+                vec!["explain", "--cluster-objects", "objects.yaml", "ubi9"],
+            ),
+        ];
+        for (what, args) in commands {
+            let r = run(dir.path(), &args);
+            check_refused(&r, kind, "objects.yaml", &format!("{what} ({kind:?})"));
+            assert_eq!(r.status, Some(1), "{what} ({kind:?})\n{}", r.output);
+        }
+    }
+}
+
 /// `f` on a thread; the test fails if it does not return before the deadline.
 fn with_deadline<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
     let (tx, rx) = mpsc::channel();

@@ -200,8 +200,26 @@ impl std::fmt::Display for InputError {
     }
 }
 
+/// Largest manifest, policy or node file read (as `scan`).
+const MAX_INPUT: u64 = 256 << 20;
+
+/// Reads a named file through the CLI's one input reader (bounded, non-blocking: a FIFO or
+/// device is refused, never waited on).
 fn read(path: &Path) -> Result<Vec<u8>, InputError> {
-    std::fs::read(path).map_err(|e| InputError::io(path, e))
+    super::input::read_file_limited(path, MAX_INPUT).map_err(|line| InputError {
+        kind: "input/unreadable",
+        file: Some(super::input::shown(path)),
+        location: None,
+        line,
+    })
+}
+
+/// [`read`] where a missing file is `None`.
+fn read_if_present(path: &Path) -> Result<Option<Vec<u8>>, InputError> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        _ => read(path).map(Some),
+    }
 }
 
 /// Reads and merges the cluster objects of several manifest files, in order.
@@ -413,12 +431,8 @@ fn previous_decision(
     let mut old = BTreeMap::new();
     for p in [REGISTRIES_CONF_PATH, POLICY_JSON_PATH, SEARCH_DROPIN_PATH] {
         let path = dir.join(p.trim_start_matches('/'));
-        match std::fs::read(&path) {
-            Ok(b) => {
-                old.insert(p.to_owned(), b);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(InputError::io(&path, e)),
+        if let Some(b) = read_if_present(&path)? {
+            old.insert(p.to_owned(), b);
         }
     }
     let new: BTreeMap<String, Vec<u8>> = new_files
@@ -546,7 +560,7 @@ pub fn cluster_objects_report(
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     let mut report = shortnames::render::check_report(&objects, None, &names);
     for (f, name) in files.iter().zip(&names) {
-        if let Ok(bytes) = std::fs::read(f) {
+        if let Ok(bytes) = read(f) {
             report
                 .sources
                 .insert(name.clone(), String::from_utf8_lossy(&bytes).into_owned());

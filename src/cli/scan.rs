@@ -1,7 +1,7 @@
 //! `shortnames scan`: the images of Kubernetes manifests as a CRI-O node resolves them.
 
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -329,35 +329,14 @@ fn walk_manifests(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Reads a regular file (or stdin) with the size limit; FIFOs and devices are refused. The
+/// Reads a regular file (or stdin) with the size limit, through the one input reader of the
+/// CLI (bounded and non-blocking: FIFOs and devices are refused, never opened to block). The
 /// error is one line naming the input (`cannot read FILE: why`).
 fn read_input(input: &Input) -> Result<Vec<u8>, String> {
-    let mut buf = Vec::new();
-    let cannot = |why: &dyn std::fmt::Display| format!("cannot read {}: {why}", input.shown);
     match &input.path {
-        None => {
-            std::io::stdin()
-                .lock()
-                .take(MAX_MANIFEST + 1)
-                .read_to_end(&mut buf)
-                .map_err(|e| format!("cannot read standard input: {e}"))?;
-        }
-        Some(path) => {
-            let meta = std::fs::metadata(path).map_err(|e| super::input::cannot_read(path, &e))?;
-            if !meta.is_file() {
-                return Err(cannot(&"not a regular file"));
-            }
-            std::fs::File::open(path)
-                .and_then(|f| f.take(MAX_MANIFEST + 1).read_to_end(&mut buf))
-                .map_err(|e| super::input::cannot_read(path, &e))?;
-        }
+        None => super::input::read_input_limited(Path::new("-"), MAX_MANIFEST),
+        Some(path) => super::input::read_file_limited(path, MAX_MANIFEST),
     }
-    if buf.len() as u64 > MAX_MANIFEST {
-        return Err(cannot(&format_args!(
-            "larger than the limit of {MAX_MANIFEST} bytes"
-        )));
-    }
-    Ok(buf)
 }
 
 /// Replaces `path`'s contents atomically (a temporary file in the same directory, renamed
