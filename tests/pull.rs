@@ -896,6 +896,22 @@ fn cli_inspect_pull_push() {
         "{out}"
     );
     assert!(dest.join("index.json").is_file() && dest.join("oci-layout").is_file());
+
+    // --quiet: the same pull prints its result and no progress.
+    let quiet = dir.path().join("pulled-quiet");
+    let (code, out, err) = run(&[
+        "--quiet",
+        "pull",
+        "--dest",
+        quiet.to_str().unwrap(),
+        "--creds",
+        "robot:robotpw",
+        &name,
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.is_empty(), "--quiet printed: {err}");
+    assert!(out.contains("served by"), "{out}");
+    assert!(quiet.join("index.json").is_file());
 }
 
 #[test]

@@ -256,6 +256,11 @@ pub fn warn(msg: impl std::fmt::Display) {
     emit("warning", &msg);
 }
 
+/// Whether `--quiet` was given (notices and progress are dropped).
+pub fn quiet() -> bool {
+    ui().quiet
+}
+
 /// One notice on stderr, unless `--quiet`.
 pub fn note(msg: impl std::fmt::Display) {
     if !ui().quiet {

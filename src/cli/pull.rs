@@ -301,7 +301,8 @@ pub fn inspect(args: InspectArgs) -> ExitCode {
     Exit::Ok.code()
 }
 
-/// Renders pull progress: a bar redrawn in place on a terminal, plain lines otherwise.
+/// Renders pull progress on stderr: a bar redrawn in place on a terminal, plain lines
+/// otherwise; nothing with `--quiet`.
 struct ProgressView {
     terminal: bool,
     state: Mutex<Option<(String, u64)>>,
@@ -309,6 +310,10 @@ struct ProgressView {
 
 impl ProgressView {
     fn show(&self, p: &Progress) {
+        // `--quiet` drops progress, as `podman pull --quiet` does.
+        if super::quiet() {
+            return;
+        }
         let mut err = std::io::stderr().lock();
         let mut last = self.state.lock().unwrap_or_else(|e| e.into_inner());
         match p {
