@@ -435,3 +435,41 @@ fn overridden_alias_definitions_are_shown() {
     );
     assert_eq!(at(earlier), ("registries.conf".into(), 4, 1));
 }
+
+/// A runtime's short-name mode (CRI-O overrides registries.conf's) is the one explain shows
+/// and reasons with; the file's own mode is named beside it.
+#[test]
+fn the_runtime_mode_is_shown_and_used() {
+    let f = Fixture::new(
+        "short-name-mode = \"permissive\"\nunqualified-search-registries = [\"a.io\", \"b.io\"]\n",
+        &[],
+        None,
+    );
+    let plain = explain(&f.sources(), "app", &ExplainOptions::default());
+    let header = step(&plain.steps, "config", "short-name mode");
+    assert!(
+        header.message.contains("short-name mode permissive; "),
+        "{}",
+        header.message
+    );
+    assert!(!plain.steps.iter().any(|s| s.message.contains("enforcing")));
+
+    let crio = f
+        .sources()
+        .short_name_mode(shortnames::ShortNameMode::Enforcing);
+    let e = explain(&crio, "app", &ExplainOptions::default());
+    let header = step(&e.steps, "config", "short-name mode");
+    assert!(
+        header.message.contains(
+            "short-name mode enforcing (set by the runtime; the configuration says permissive)"
+        ),
+        "{}",
+        header.message
+    );
+    let note = step(
+        &e.steps,
+        "note",
+        "the runtime's short-name mode is enforcing",
+    );
+    assert_eq!((note.file.as_deref(), note.location), (None, None));
+}

@@ -214,13 +214,19 @@ pub fn explain(sources: &ConfigSources, name: &str, options: &ExplainOptions) ->
             .collect::<Vec<_>>()
             .join(", ")
     };
+    // A runtime (CRI-O) may override the configured mode: the one that decides is shown.
+    let mode = match sources.mode_override() {
+        Some(m) if m != config.short_name_mode => format!(
+            "{m} (set by the runtime; the configuration says {})",
+            config.short_name_mode
+        ),
+        Some(m) => format!("{m} (set by the runtime)"),
+        None => config.short_name_mode.to_string(),
+    };
     b.step(
         0,
         "config",
-        format!(
-            "configuration files: {files}; short-name mode {}; profile {profile}",
-            config.short_name_mode
-        ),
+        format!("configuration files: {files}; short-name mode {mode}; profile {profile}"),
     );
     for s in &config.shadowed {
         b.at(
@@ -234,7 +240,8 @@ pub fn explain(sources: &ConfigSources, name: &str, options: &ExplainOptions) ->
             None,
         );
     }
-    explain_input(&mut b, &resolver, config, name, profile);
+    let mode_override = sources.mode_override();
+    explain_input(&mut b, &resolver, config, mode_override, name, profile);
     match resolver.resolve(name) {
         Err(e) => {
             b.step(0, "error", format!("resolution fails: {e}"));
@@ -259,6 +266,7 @@ fn explain_input(
     b: &mut Builder,
     resolver: &Resolver,
     config: &Config,
+    mode_override: Option<crate::ShortNameMode>,
     name: &str,
     profile: Profile,
 ) {
@@ -404,16 +412,25 @@ fn explain_input(
         Some(origin),
         config.search_registries_at,
     );
-    if list.len() > 1 && config.short_name_mode == crate::ShortNameMode::Enforcing {
-        // Where the loader found the mode (the files are not read again).
-        let mode_at = config
-            .short_name_mode_at
-            .as_ref()
-            .and_then(|(f, l)| l.map(|l| (f.clone(), l)));
+    let mode = mode_override.unwrap_or(config.short_name_mode);
+    if list.len() > 1 && mode == crate::ShortNameMode::Enforcing {
+        // Where the loader found the mode (the files are not read again); a mode set by the
+        // runtime has no place in the files.
+        let mode_at = match mode_override {
+            Some(_) => None,
+            None => config
+                .short_name_mode_at
+                .as_ref()
+                .and_then(|(f, l)| l.map(|l| (f.clone(), l))),
+        };
+        let what = match mode_override {
+            Some(_) => "the runtime's short-name mode is enforcing and there is no terminal: more than one candidate is an error",
+            None => "short-name-mode is enforcing and there is no terminal: more than one candidate is an error",
+        };
         b.at(
             1,
             "note",
-            "short-name-mode is enforcing and there is no terminal: more than one candidate is an error",
+            what,
             mode_at.as_ref().map(|(f, _)| &**f),
             mode_at.as_ref().map(|(_, l)| *l),
         );
