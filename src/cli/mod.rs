@@ -257,6 +257,7 @@ pub fn warn(msg: impl std::fmt::Display) {
 }
 
 /// Whether `--quiet` was given (notices and progress are dropped).
+#[cfg(feature = "oci-client")]
 pub fn quiet() -> bool {
     ui().quiet
 }
