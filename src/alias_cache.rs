@@ -146,6 +146,17 @@ impl AliasCacheContents {
 ///
 /// The value is only a path: every operation re-reads the file (under the lock), so several
 /// `AliasCache` values, processes, or Podman itself can use the same file concurrently.
+///
+/// ```
+/// use shortnames::alias_cache::AliasCache;
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let cache = AliasCache::new(dir.path().join("short-name-aliases.conf"));
+/// cache.add("app", "quay.io/team/app").unwrap(); // under the lock Podman uses
+/// assert_eq!(cache.lookup("app").unwrap().unwrap().value, "quay.io/team/app");
+/// cache.remove("app").unwrap();
+/// assert!(cache.lookup("app").unwrap().is_none());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AliasCache {
     path: PathBuf,

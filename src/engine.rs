@@ -196,6 +196,15 @@ impl Fingerprint {
 }
 
 /// What a successful reload did.
+///
+/// ```
+/// use shortnames::engine::ReloadOutcome;
+/// use shortnames::{ConfigSources, Engine};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let engine = Engine::new(ConfigSources::new().fs_root(dir.path()).registries_conf_d("d"));
+/// assert_eq!(engine.reload_if_changed().unwrap(), ReloadOutcome::Unchanged);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ReloadOutcome {
@@ -219,6 +228,17 @@ struct Seen {
 }
 
 /// Counters and the last error, as one consistent-enough view for metrics and logs.
+///
+/// ```
+/// use shortnames::{ConfigSources, Engine};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let engine = Engine::new(ConfigSources::new().fs_root(dir.path()).registries_conf_d("d"));
+/// engine.reload().unwrap();
+/// let stats = engine.stats();
+/// assert_eq!((stats.generation, stats.reloads, stats.failed_reloads), (engine.generation(), 1, 0));
+/// assert!(stats.last_error.is_none());
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct EngineStats {
@@ -247,6 +267,27 @@ const RELOAD_SETTLE: Duration = Duration::from_millis(200);
 ///
 /// `Engine` is `Send + Sync`; share it behind an [`Arc`] (required by [`Engine::watch`]).
 /// See the [module documentation](self) for an example.
+///
+/// ```
+/// use shortnames::engine::ReloadOutcome;
+/// use shortnames::{ConfigSources, Engine};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let conf = dir.path().join("registries.conf");
+/// std::fs::write(&conf, "unqualified-search-registries = [\"quay.io\"]\n").unwrap();
+/// let engine = Engine::new(ConfigSources::new().registries_conf(&conf).registries_conf_d(dir.path().join("d")));
+/// assert_eq!(engine.resolver().resolve("app").unwrap().candidates[0].reference.as_str(), "quay.io/app:latest");
+///
+/// // A broken edit is refused and the previous snapshot keeps serving.
+/// std::fs::write(&conf, "unqualified-search-registries = 1\n").unwrap();
+/// assert!(engine.reload().is_err());
+/// assert_eq!(engine.resolver().resolve("app").unwrap().candidates[0].reference.as_str(), "quay.io/app:latest");
+/// assert_eq!(engine.stats().failed_reloads, 1);
+///
+/// std::fs::write(&conf, "unqualified-search-registries = [\"docker.io\"]\n").unwrap();
+/// assert!(matches!(engine.reload(), Ok(ReloadOutcome::Reloaded { .. })));
+/// assert_eq!(engine.resolver().resolve("app").unwrap().candidates[0].reference.as_str(), "docker.io/library/app:latest");
+/// ```
 #[derive(Debug)]
 pub struct Engine {
     sources: ConfigSources,
@@ -538,6 +579,27 @@ impl Engine {
 }
 
 /// What the watcher saw and did, passed to [`WatchOptions::on_change`].
+///
+/// ```
+/// use std::sync::{mpsc, Arc, Mutex};
+/// use std::time::Duration;
+/// use shortnames::engine::WatchOptions;
+/// use shortnames::{ConfigSources, Engine};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::create_dir(dir.path().join("d")).unwrap();
+/// let engine = Arc::new(Engine::new(ConfigSources::new().fs_root(dir.path()).registries_conf_d("d")));
+/// let (tx, rx) = mpsc::channel();
+/// let tx = Mutex::new(tx);
+/// let _watcher = engine.watch(
+///     WatchOptions::default()
+///         .poll_interval(Duration::from_millis(20))
+///         .on_change(move |event| { let _ = tx.lock().unwrap().send(event.changed.clone()); }),
+/// );
+/// std::fs::write(dir.path().join("d/10-a.conf"), "unqualified-search-registries = [\"quay.io\"]\n").unwrap();
+/// let changed = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+/// assert!(changed.iter().any(|p| p.ends_with("10-a.conf")), "{changed:?}");
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct WatchEvent {
@@ -624,6 +686,18 @@ impl WatchOptions {
 }
 
 /// The handle of a watcher thread; dropping it stops the thread (and waits for it).
+///
+/// ```
+/// use std::sync::Arc;
+/// use shortnames::engine::WatchOptions;
+/// use shortnames::{ConfigSources, Engine};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let engine = Arc::new(Engine::new(ConfigSources::new().fs_root(dir.path()).registries_conf_d("d")));
+/// let watcher = engine.watch(WatchOptions::default());
+/// assert!(watcher.is_running());
+/// drop(watcher); // stops the thread and waits for it
+/// ```
 #[derive(Debug)]
 pub struct Watcher {
     stop: Option<mpsc::Sender<()>>,

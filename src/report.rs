@@ -79,6 +79,14 @@ fn candidate_json(c: &Candidate) -> Value {
 }
 
 /// One lookup (resolution and local resolution of `name`) as in `expect.json`.
+///
+/// ```
+/// use shortnames::{report, ConfigSources, Resolver};
+///
+/// let resolver = Resolver::new(&ConfigSources::from_text("r.conf", "unqualified-search-registries = [\"quay.io\"]\n"));
+/// let lookup = report::lookup_json(&resolver, "app");
+/// assert_eq!(lookup["candidates"][0]["reference"], "quay.io/app:latest");
+/// ```
 pub fn lookup_json(resolver: &Resolver, name: &str) -> Value {
     lookup_json_with(resolver, name.as_bytes(), |_, _| {})
 }
@@ -144,6 +152,15 @@ pub fn lookup_json_with(
 
 /// The whole `expect.json` document for `names` (strings, or byte strings such as the lines
 /// of a names file, which may not be UTF-8).
+///
+/// ```
+/// use shortnames::{report, ConfigSources, Resolver};
+///
+/// let resolver = Resolver::new(&ConfigSources::from_text("r.conf", "unqualified-search-registries = [\"quay.io\"]\n"));
+/// let doc = report::document(&resolver, &["app"]);
+/// assert!(doc["config_error"].is_null());
+/// assert_eq!(doc["lookups"][0]["candidates"][0]["reference"], "quay.io/app:latest");
+/// ```
 pub fn document<S: AsRef<[u8]>>(resolver: &Resolver, names: &[S]) -> Value {
     let (config_error, config) = match resolver.config() {
         Ok(c) => (Value::Null, config_json(c)),

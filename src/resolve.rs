@@ -47,9 +47,30 @@ use crate::user_aliases::{FileStamp, UserAliases};
 
 /// How often the background refresher checks the user alias file's identity (see
 /// [`Resolver`] for the visibility guarantee).
+///
+/// ```
+/// assert_eq!(shortnames::resolve::USER_ALIASES_RECHECK, std::time::Duration::from_secs(1));
+/// ```
 pub const USER_ALIASES_RECHECK: Duration = Duration::from_secs(1);
 
 /// Why the candidates are what they are.
+///
+/// ```
+/// use shortnames::{ConfigSources, ResolutionKind, Resolver};
+///
+/// let sources = ConfigSources::from_text("registries.conf", r#"
+/// unqualified-search-registries = ["quay.io", "docker.io"]
+/// [aliases]
+/// "ubi9" = "registry.access.redhat.com/ubi9"
+/// [[registry]]
+/// location = "quay.io"
+/// [[registry.mirror]]
+/// location = "mirror.example.com/quay"
+/// "#);
+/// let resolver = Resolver::new(&sources);
+/// assert_eq!(resolver.resolve("quay.io/a/b").unwrap().kind, ResolutionKind::FullyQualified);
+/// assert_eq!(resolver.resolve("ubi9").unwrap().kind.as_str(), "alias");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ResolutionKind {
     /// The input already named a registry.
@@ -75,6 +96,26 @@ impl ResolutionKind {
 ///
 /// Borrows the resolver's configuration (no shared reference counts are touched on the
 /// resolution path, so threads do not contend).
+///
+/// ```
+/// use shortnames::{ConfigSources, Resolver};
+///
+/// let sources = ConfigSources::from_text("registries.conf", r#"
+/// unqualified-search-registries = ["quay.io", "docker.io"]
+/// [aliases]
+/// "ubi9" = "registry.access.redhat.com/ubi9"
+/// [[registry]]
+/// location = "quay.io"
+/// [[registry.mirror]]
+/// location = "mirror.example.com/quay"
+/// "#);
+/// let resolver = Resolver::new(&sources);
+/// let r = resolver.resolve("quay.io/team/app:1").unwrap();
+/// let c = &r.candidates[0];
+/// assert_eq!(c.registry.map(|e| &*e.prefix), Some("quay.io"));
+/// let endpoints: Vec<&str> = c.sources.as_ref().unwrap().iter().map(|s| s.reference.as_str()).collect();
+/// assert_eq!(endpoints, ["mirror.example.com/quay/team/app:1", "quay.io/team/app:1"]);
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Candidate<'a> {
@@ -90,6 +131,25 @@ pub struct Candidate<'a> {
 }
 
 /// The result of resolving one name.
+///
+/// ```
+/// use shortnames::{ConfigSources, Resolver};
+///
+/// let sources = ConfigSources::from_text("registries.conf", r#"
+/// unqualified-search-registries = ["quay.io", "docker.io"]
+/// [aliases]
+/// "ubi9" = "registry.access.redhat.com/ubi9"
+/// [[registry]]
+/// location = "quay.io"
+/// [[registry.mirror]]
+/// location = "mirror.example.com/quay"
+/// "#);
+/// let resolver = Resolver::new(&sources);
+/// let r = resolver.resolve("ubi9").unwrap();
+/// assert_eq!(r.origin, Some("registries.conf"));
+/// assert_eq!(r.user_input(), Some("ubi9"));
+/// assert_eq!(r.candidates.len(), 1);
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Resolution<'a> {
@@ -273,6 +333,27 @@ impl UserAliasSource {
 ///   start after it returns see the file as it was when it checked;
 /// * a file that became broken replaces the table with its error (reported by short-name
 ///   lookups, as the reference does), and a repaired file replaces the error.
+///
+/// ```
+/// use shortnames::{ConfigSources, ResolutionKind, Resolver};
+///
+/// let sources = ConfigSources::from_text("registries.conf", r#"
+/// unqualified-search-registries = ["quay.io", "docker.io"]
+/// [aliases]
+/// "ubi9" = "registry.access.redhat.com/ubi9"
+/// [[registry]]
+/// location = "quay.io"
+/// [[registry.mirror]]
+/// location = "mirror.example.com/quay"
+/// "#);
+/// let resolver = Resolver::new(&sources); // build once, share across threads
+/// let r = resolver.resolve("ubi9:9.4").unwrap();
+/// assert_eq!(r.kind, ResolutionKind::Alias);
+/// assert_eq!(r.candidates[0].reference.as_str(), "registry.access.redhat.com/ubi9:9.4");
+/// let r = resolver.resolve("app").unwrap();
+/// assert_eq!(r.kind, ResolutionKind::SearchRegistries);
+/// assert_eq!(r.candidates.len(), 2);
+/// ```
 #[derive(Debug)]
 pub struct Resolver {
     snapshot: Result<Arc<Snapshot>, Error>,

@@ -57,6 +57,13 @@ use aliases::{AliasEntry, AliasMap};
 pub(crate) const AUTH_FILE_HELPER: &str = "containers-auth.json";
 
 /// How short names that miss every alias are treated.
+///
+/// ```
+/// use shortnames::ShortNameMode;
+/// assert_eq!(ShortNameMode::parse("permissive"), Some(ShortNameMode::Permissive));
+/// assert_eq!(ShortNameMode::parse("Permissive"), None); // exact, as the reference
+/// assert_eq!(ShortNameMode::Disabled.as_str(), "disabled");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ShortNameMode {
     /// Use every search registry, never prompt.
@@ -101,6 +108,12 @@ impl fmt::Display for ShortNameMode {
 }
 
 /// A mirror's `pull-from-mirror` setting.
+///
+/// ```
+/// use shortnames::PullFromMirror;
+/// assert_eq!(PullFromMirror::DigestOnly.as_str(), "digest-only");
+/// assert_eq!(PullFromMirror::Unset.as_str(), ""); // not set: always used
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PullFromMirror {
     /// Not set (`""`): always used.
@@ -126,6 +139,16 @@ impl PullFromMirror {
 }
 
 /// A `[[registry.mirror]]` endpoint.
+///
+/// ```
+/// use shortnames::{Config, ConfigSources, PullFromMirror};
+///
+/// let sources = ConfigSources::from_text("r.conf", "[[registry]]\nlocation = \"quay.io\"\n[[registry.mirror]]\nlocation = \"m.example.com\"\npull-from-mirror = \"digest-only\"\n");
+/// let config = Config::load(&sources).unwrap();
+/// let mirror = &config.registries[0].mirrors[0];
+/// assert_eq!(&*mirror.location, "m.example.com");
+/// assert_eq!(mirror.pull_from_mirror, PullFromMirror::DigestOnly);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Mirror {
@@ -138,6 +161,17 @@ pub struct Mirror {
 }
 
 /// An effective `[[registry]]` entry.
+///
+/// ```
+/// use shortnames::{Config, ConfigSources};
+///
+/// let sources = ConfigSources::from_text("r.conf", "[[registry]]\nprefix = \"quay.io/team\"\nlocation = \"mirror.example.com/team\"\ninsecure = true\n");
+/// let config = Config::load(&sources).unwrap();
+/// let entry = &config.registries[0];
+/// assert_eq!((&*entry.prefix, &*entry.location), ("quay.io/team", "mirror.example.com/team"));
+/// assert!(entry.insecure && !entry.blocked && entry.mirrors.is_empty());
+/// assert_eq!(entry.defined_at.unwrap().line, 1);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Registry {
@@ -178,6 +212,15 @@ pub(crate) fn same_registries<R: std::ops::Deref<Target = Registry>>(a: &[R], b:
 }
 
 /// A non-fatal observation about the configuration (the reference ignores these silently).
+///
+/// ```
+/// use shortnames::{Config, ConfigSources};
+///
+/// let sources = ConfigSources::from_text("r.conf", "unqualified-search-registries = []\nshort-name-mod = \"permissive\"\n");
+/// let config = Config::load(&sources).unwrap(); // an unknown key is ignored, with a warning
+/// let w = &config.warnings[0];
+/// assert_eq!((w.kind, &*w.file, w.location.unwrap().line), ("unknown-key", "r.conf", 2));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Warning {
@@ -235,6 +278,25 @@ impl fmt::Display for Warning {
 }
 
 /// The merged, effective configuration of registries.conf and its drop-ins.
+///
+/// ```
+/// use shortnames::{Config, ConfigSources, ShortNameMode};
+///
+/// let sources = ConfigSources::from_text("registries.conf", r#"
+/// unqualified-search-registries = ["quay.io", "docker.io"]
+/// [aliases]
+/// "ubi9" = "registry.access.redhat.com/ubi9"
+/// [[registry]]
+/// location = "quay.io"
+/// [[registry.mirror]]
+/// location = "mirror.example.com/quay"
+/// "#);
+/// let config = Config::load(&sources).unwrap();
+/// assert_eq!(config.short_name_mode, ShortNameMode::Permissive); // unset: as containers/image
+/// assert_eq!(config.unqualified_search_registries.len(), 2);
+/// assert_eq!(config.registries[0].mirrors[0].location.as_ref(), "mirror.example.com/quay");
+/// assert_eq!(config.files, [std::sync::Arc::from("registries.conf")]);
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Config {
@@ -278,6 +340,17 @@ pub struct Config {
 }
 
 /// One effective system alias, for listings.
+///
+/// ```
+/// use shortnames::{Config, ConfigSources};
+///
+/// let sources = ConfigSources::from_text("r.conf", "[aliases]\n\"ubi9\" = \"registry.access.redhat.com/ubi9\"\n\"old\" = \"\"\n");
+/// let config = Config::load(&sources).unwrap();
+/// let ubi9 = config.aliases().find(|a| a.name == "ubi9").unwrap();
+/// assert_eq!(ubi9.value.unwrap().as_str(), "registry.access.redhat.com/ubi9");
+/// assert_eq!((ubi9.origin, ubi9.location.unwrap().line), ("r.conf", 2));
+/// assert!(config.aliases().find(|a| a.name == "old").unwrap().value.is_none()); // masked
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AliasInfo<'a> {
     /// The short name.

@@ -40,6 +40,12 @@ use crate::config::{ConfigSources, Warning};
 use crate::error::{Error, Location};
 
 /// How bad a problem is.
+///
+/// ```
+/// use shortnames::diagnostics::Level;
+/// assert!(Level::Error > Level::Warning && Level::Warning > Level::Note);
+/// assert_eq!(Level::Note.as_str(), "note");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
     /// Worth knowing, works as designed (an alias deliberately overridden by a later drop-in,
@@ -69,6 +75,16 @@ impl fmt::Display for Level {
 }
 
 /// One problem with where it is.
+///
+/// ```
+/// use shortnames::diagnostics::{Finding, Level};
+/// use shortnames::Location;
+///
+/// let f = Finding::new(Level::Warning, "unknown-key", "unknown key `insecur` is ignored")
+///     .at("r.conf", Some(Location { line: 3, column: 1 }));
+/// assert_eq!(f.to_string(), "r.conf:3:1: warning[unknown-key]: unknown key `insecur` is ignored");
+/// assert!(f.render(Some("a = 1\nb = 2\ninsecur = true\n")).contains("3 | insecur = true"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Finding {
@@ -93,6 +109,16 @@ pub struct Finding {
 }
 
 /// Context attached to a [`Finding`].
+///
+/// ```
+/// use shortnames::diagnostics::{Finding, Level};
+/// use shortnames::Location;
+///
+/// let f = Finding::new(Level::Warning, "duplicate-prefix", "two entries for quay.io")
+///     .with_note("the winning entry", Some("b.conf"), Some(Location { line: 1, column: 1 }));
+/// assert_eq!(f.notes[0].message, "the winning entry");
+/// assert_eq!(f.notes[0].file.as_deref(), Some("b.conf"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
     /// The text.
