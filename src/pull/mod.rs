@@ -84,6 +84,13 @@ use layout::{Descriptor, Layout};
 use transport::{Net, Scheme, Session};
 
 /// The platform chosen from an image index.
+///
+/// ```
+/// use shortnames::pull::Platform;
+/// let p = Platform::parse("linux/arm64/v8").unwrap();
+/// assert_eq!((p.os.as_str(), p.architecture.as_str(), p.variant.as_deref()), ("linux", "arm64", Some("v8")));
+/// assert!(Platform::parse("linux").is_none());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Platform {
     /// Operating system, e.g. `linux`.
@@ -164,6 +171,15 @@ impl fmt::Display for Platform {
 }
 
 /// Network and selection settings of a [`Puller`].
+///
+/// ```
+/// use std::time::Duration;
+/// use shortnames::pull::{Platform, PullOptions};
+/// let options = PullOptions::default()
+///     .timeouts(Duration::from_secs(5), Duration::from_secs(60))
+///     .platform(Platform::parse("linux/amd64").unwrap());
+/// # let _ = options;
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct PullOptions {
@@ -201,6 +217,12 @@ impl PullOptions {
 }
 
 /// Why one endpoint attempt failed.
+///
+/// ```
+/// use shortnames::pull::AttemptErrorKind;
+/// assert_eq!(AttemptErrorKind::NotFound.as_str(), "not-found");
+/// assert!(AttemptErrorKind::Unauthorized.is_auth() && !AttemptErrorKind::Timeout.is_auth());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AttemptErrorKind {
@@ -257,6 +279,29 @@ impl AttemptErrorKind {
 }
 
 /// The error of one endpoint attempt. The message never contains a credential.
+///
+/// ```
+/// use std::sync::Arc;
+/// use shortnames::credentials::Keyring;
+/// use shortnames::pull::{AttemptErrorKind, Puller};
+/// use shortnames::{ConfigSources, Resolver};
+///
+/// // A mirror on a closed loopback port, then the primary on another: both refused at once.
+/// let resolver = Resolver::new(&ConfigSources::from_text("r.conf", r#"
+/// [[registry]]
+/// location = "127.0.0.1:1"
+/// insecure = true
+/// [[registry.mirror]]
+/// location = "127.0.0.1:2"
+/// insecure = true
+/// "#));
+/// let puller = Puller::new(resolver, Keyring::builder().build().0);
+/// let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// let err = rt.block_on(puller.inspect("127.0.0.1:1/team/app:1", None)).unwrap_err();
+/// let e = err.attempts()[1].error.as_ref().unwrap();
+/// assert_eq!(e.kind(), AttemptErrorKind::Connection);
+/// assert!(!e.message().is_empty());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttemptError {
     kind: AttemptErrorKind,
@@ -289,6 +334,29 @@ impl fmt::Display for AttemptError {
 }
 
 /// One endpoint attempt (or a source skipped without contact).
+///
+/// ```
+/// use std::sync::Arc;
+/// use shortnames::credentials::Keyring;
+/// use shortnames::pull::{AttemptErrorKind, Puller};
+/// use shortnames::{ConfigSources, Resolver};
+///
+/// // A mirror on a closed loopback port, then the primary on another: both refused at once.
+/// let resolver = Resolver::new(&ConfigSources::from_text("r.conf", r#"
+/// [[registry]]
+/// location = "127.0.0.1:1"
+/// insecure = true
+/// [[registry.mirror]]
+/// location = "127.0.0.1:2"
+/// insecure = true
+/// "#));
+/// let puller = Puller::new(resolver, Keyring::builder().build().0);
+/// let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// let err = rt.block_on(puller.inspect("127.0.0.1:1/team/app:1", None)).unwrap_err();
+/// let first = &err.attempts()[0];
+/// assert!(first.mirror && first.insecure);
+/// assert_eq!((first.endpoint.as_str(), first.scheme, first.credential.as_str()), ("127.0.0.1:2/team/app:1", "http", "anonymous"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Attempt {
@@ -320,6 +388,20 @@ impl fmt::Display for Attempt {
 }
 
 /// What [`Puller::inspect`] found.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use shortnames::credentials::Keyring;
+/// use shortnames::pull::Puller;
+/// use shortnames::{ConfigSources, Resolver};
+///
+/// # async fn f() -> Result<(), shortnames::pull::PullError> {
+/// let puller = Puller::new(Resolver::new(&ConfigSources::new()), Keyring::builder().build().0);
+/// let image = puller.inspect("quay.io/team/app:1", None).await?;
+/// println!("{} {} config {}", image.digest, image.media_type, image.config_digest);
+/// println!("architecture {}", image.config["architecture"]);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Inspected {
@@ -338,6 +420,20 @@ pub struct Inspected {
 }
 
 /// What [`Puller::pull`] wrote.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use shortnames::credentials::Keyring;
+/// use shortnames::pull::Puller;
+/// use shortnames::{ConfigSources, Resolver};
+///
+/// # async fn f() -> Result<(), shortnames::pull::PullError> {
+/// let puller = Puller::new(Resolver::new(&ConfigSources::new()), Keyring::builder().build().0);
+/// let pulled = puller.pull("quay.io/team/app:1", None, "/var/lib/images/app".as_ref(), &|_| {}).await?;
+/// println!("{} blobs, {} bytes into {}", pulled.blobs, pulled.bytes, pulled.layout.display());
+/// println!("served by {}", pulled.served_by().endpoint);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Pulled {
@@ -358,6 +454,19 @@ pub struct Pulled {
 }
 
 /// What [`Puller::push`] did.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use shortnames::credentials::Keyring;
+/// use shortnames::pull::Puller;
+/// use shortnames::{ConfigSources, Resolver};
+///
+/// # async fn f() -> Result<(), shortnames::pull::PullError> {
+/// let puller = Puller::new(Resolver::new(&ConfigSources::new()), Keyring::builder().build().0);
+/// let pushed = puller.push("/var/lib/images/app".as_ref(), "quay.io/team/app:2", None).await?;
+/// println!("{} is {}", pushed.reference, pushed.digest);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Pushed {
@@ -384,6 +493,24 @@ served_by!(Pulled);
 served_by!(Pushed);
 
 /// Progress of [`Puller::pull`].
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use shortnames::credentials::Keyring;
+/// use shortnames::pull::Puller;
+/// use shortnames::{ConfigSources, Resolver};
+///
+/// # async fn f() -> Result<(), shortnames::pull::PullError> {
+/// let puller = Puller::new(Resolver::new(&ConfigSources::new()), Keyring::builder().build().0);
+/// use shortnames::pull::Progress;
+/// let show = |p: &Progress| match p {
+///     Progress::Endpoint { endpoint } => eprintln!("trying {endpoint}"),
+///     Progress::Blob { digest, received, total } => eprintln!("{digest}: {received}/{total}"),
+///     _ => {}
+/// };
+/// puller.pull("quay.io/team/app:1", None, "/tmp/app".as_ref(), &show).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Progress {
@@ -412,6 +539,28 @@ enum PullErrorKind {
 
 /// A failed operation: the name could not be resolved, the input was unusable, or every
 /// endpoint failed (then [`PullError::attempts`] says how each one did).
+///
+/// ```
+/// use std::sync::Arc;
+/// use shortnames::credentials::Keyring;
+/// use shortnames::pull::{AttemptErrorKind, Puller};
+/// use shortnames::{ConfigSources, Resolver};
+///
+/// // A mirror on a closed loopback port, then the primary on another: both refused at once.
+/// let resolver = Resolver::new(&ConfigSources::from_text("r.conf", r#"
+/// [[registry]]
+/// location = "127.0.0.1:1"
+/// insecure = true
+/// [[registry.mirror]]
+/// location = "127.0.0.1:2"
+/// insecure = true
+/// "#));
+/// let puller = Puller::new(resolver, Keyring::builder().build().0);
+/// let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// let err = rt.block_on(puller.inspect("127.0.0.1:1/team/app:1", None)).unwrap_err();
+/// assert!(!err.is_resolution() && !err.is_auth());
+/// assert!(err.attempts().iter().all(|a| a.error.as_ref().unwrap().kind() == AttemptErrorKind::Connection));
+/// ```
 #[derive(Debug, Clone)]
 pub struct PullError {
     kind: PullErrorKind,
@@ -477,6 +626,28 @@ enum ResolverHandle {
 
 /// Pulls and pushes images through the endpoints and credentials the engine chooses.
 /// `Send + Sync`; share it across tasks.
+///
+/// ```
+/// use std::sync::Arc;
+/// use shortnames::credentials::Keyring;
+/// use shortnames::pull::{AttemptErrorKind, Puller};
+/// use shortnames::{ConfigSources, Resolver};
+///
+/// // A mirror on a closed loopback port, then the primary on another: both refused at once.
+/// let resolver = Resolver::new(&ConfigSources::from_text("r.conf", r#"
+/// [[registry]]
+/// location = "127.0.0.1:1"
+/// insecure = true
+/// [[registry.mirror]]
+/// location = "127.0.0.1:2"
+/// insecure = true
+/// "#));
+/// let puller = Puller::new(resolver, Keyring::builder().build().0);
+/// let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// let err = rt.block_on(puller.inspect("127.0.0.1:1/team/app:1", None)).unwrap_err();
+/// assert_eq!(err.attempts().len(), 2); // every endpoint tried, in order
+/// assert!(err.to_string().contains("127.0.0.1:2/team/app:1"));
+/// ```
 #[derive(Debug)]
 pub struct Puller {
     resolver: ResolverHandle,

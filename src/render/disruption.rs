@@ -21,6 +21,18 @@ use super::regconf::{Endpoint, Entry, RegistriesConf};
 use super::REGISTRIES_CONF_PATH;
 
 /// One node-disruption action.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use shortnames::render::disruption::{decide, Outcome, UserPolicy};
+///
+/// let conf = "/etc/containers/registries.conf".to_owned();
+/// let old = BTreeMap::from([(conf.clone(), b"unqualified-search-registries = [\"quay.io\"]\n".to_vec())]);
+/// let new = BTreeMap::from([(conf.clone(), b"unqualified-search-registries = [\"quay.io\", \"docker.io\"]\n".to_vec())]);
+/// let d = decide(&old, &new, &UserPolicy::default()).unwrap();
+/// // registries.conf has MCO's special action: reload CRI-O, without a drain when safe.
+/// assert_eq!(d.per_file[0].actions[0].type_name(), "Special");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Reboot the node.
@@ -104,6 +116,13 @@ impl Action {
 }
 
 /// A file policy: the actions for a path (a file, or a directory covering what is below).
+///
+/// ```
+/// use shortnames::render::disruption::{default_policies, Action};
+///
+/// let registries = default_policies().into_iter().find(|p| p.path == "/etc/containers/registries.conf").unwrap();
+/// assert_eq!(registries.actions, [Action::Special]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilePolicy {
     /// The path.
@@ -113,6 +132,17 @@ pub struct FilePolicy {
 }
 
 /// The user's `MachineConfiguration cluster` `spec.nodeDisruptionPolicy` (file policies).
+///
+/// ```
+/// use shortnames::render::disruption::{merged_policies, Action, UserPolicy};
+///
+/// let user = UserPolicy::from_json(&serde_json::json!({"files": [
+///     {"path": "/etc/containers/registries.conf", "actions": [{"type": "Reboot"}]}
+/// ]})).unwrap();
+/// let merged = merged_policies(&user);
+/// let p = merged.iter().find(|p| p.path == "/etc/containers/registries.conf").unwrap();
+/// assert_eq!(p.actions, [Action::Reboot]); // the user's policy wins
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserPolicy {
     /// `files`.
@@ -176,6 +206,10 @@ fn capitalised(s: &str) -> String {
 const CRIO: &str = "crio.service";
 
 /// MCO's default file policies (`apihelpers.defaultClusterPolicies`).
+///
+/// ```
+/// assert!(!shortnames::render::disruption::default_policies().is_empty());
+/// ```
 pub fn default_policies() -> Vec<FilePolicy> {
     let p = |path: &str, actions: Vec<Action>| FilePolicy {
         path: path.to_owned(),
@@ -224,6 +258,11 @@ pub fn default_policies() -> Vec<FilePolicy> {
 
 /// `MergeClusterPolicies`: the defaults, a user entry of the same path replacing it in place,
 /// other user entries appended.
+///
+/// ```
+/// use shortnames::render::disruption::{default_policies, merged_policies, UserPolicy};
+/// assert_eq!(merged_policies(&UserPolicy::default()), default_policies());
+/// ```
 pub fn merged_policies(user: &UserPolicy) -> Vec<FilePolicy> {
     let mut merged = default_policies();
     let defaults = merged.len();
@@ -237,6 +276,18 @@ pub fn merged_policies(user: &UserPolicy) -> Vec<FilePolicy> {
 }
 
 /// What one changed file matched.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use shortnames::render::disruption::{decide, Outcome, UserPolicy};
+///
+/// let conf = "/etc/containers/registries.conf".to_owned();
+/// let old = BTreeMap::from([(conf.clone(), b"unqualified-search-registries = [\"quay.io\"]\n".to_vec())]);
+/// let new = BTreeMap::from([(conf.clone(), b"unqualified-search-registries = [\"quay.io\", \"docker.io\"]\n".to_vec())]);
+/// let d = decide(&old, &new, &UserPolicy::default()).unwrap();
+/// assert_eq!(d.per_file[0].path, "/etc/containers/registries.conf");
+/// assert!(d.per_file[0].policy_found);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PerFile {
     /// The changed path.
@@ -248,6 +299,19 @@ pub struct PerFile {
 }
 
 /// The daemon's decision for one update.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use shortnames::render::disruption::{decide, Outcome, UserPolicy};
+///
+/// let conf = "/etc/containers/registries.conf".to_owned();
+/// let old = BTreeMap::from([(conf.clone(), b"unqualified-search-registries = [\"quay.io\"]\n".to_vec())]);
+/// let new = BTreeMap::from([(conf.clone(), b"unqualified-search-registries = [\"quay.io\", \"docker.io\"]\n".to_vec())]);
+/// let d = decide(&old, &new, &UserPolicy::default()).unwrap();
+/// assert_eq!(d.diff_files, ["/etc/containers/registries.conf"]);
+/// assert!(!d.drain); // only a search registry was added: a safe change
+/// assert_eq!(d.outcome(), Outcome::Reload);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     /// The changed paths, sorted.
@@ -263,6 +327,17 @@ pub struct Decision {
 }
 
 /// The short answer: what happens to the node.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use shortnames::render::disruption::{decide, Outcome, UserPolicy};
+///
+/// let conf = "/etc/containers/registries.conf".to_owned();
+/// let old = BTreeMap::from([(conf.clone(), b"unqualified-search-registries = [\"quay.io\"]\n".to_vec())]);
+/// let new = BTreeMap::from([(conf.clone(), b"unqualified-search-registries = [\"quay.io\", \"docker.io\"]\n".to_vec())]);
+/// let d = decide(&old, &new, &UserPolicy::default()).unwrap();
+/// assert_eq!(d.outcome().as_str(), "reload");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Nothing changes, or only `None` actions.
@@ -344,6 +419,15 @@ impl Decision {
 }
 
 /// The changed paths between two file sets (added, removed or different), sorted.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use shortnames::render::disruption::changed_files;
+///
+/// let old = BTreeMap::from([("/a".to_owned(), b"1".to_vec()), ("/b".to_owned(), b"2".to_vec())]);
+/// let new = BTreeMap::from([("/b".to_owned(), b"3".to_vec()), ("/c".to_owned(), b"4".to_vec())]);
+/// assert_eq!(changed_files(&old, &new), ["/a", "/b", "/c"]);
+/// ```
 pub fn changed_files(
     old: &BTreeMap<String, Vec<u8>>,
     new: &BTreeMap<String, Vec<u8>>,
@@ -397,6 +481,17 @@ fn closest<'a>(path: &str, policies: &'a [FilePolicy]) -> Option<&'a FilePolicy>
 /// Decides what the daemon does for the change from `old` to `new` (node path → content),
 /// under the user's policy merged with MCO's defaults. `Err` when a registries.conf involved
 /// in the safe-change check does not decode (the daemon fails the update).
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use shortnames::render::disruption::{decide, Outcome, UserPolicy};
+///
+/// let conf = "/etc/containers/registries.conf".to_owned();
+/// let old = BTreeMap::from([(conf.clone(), b"unqualified-search-registries = [\"quay.io\"]\n".to_vec())]);
+/// let new = BTreeMap::from([(conf.clone(), b"unqualified-search-registries = [\"quay.io\", \"docker.io\"]\n".to_vec())]);
+/// let d = decide(&old, &new, &UserPolicy::default()).unwrap();
+/// assert_eq!(d.outcome(), Outcome::Reload);
+/// ```
 pub fn decide(
     old: &BTreeMap<String, Vec<u8>>,
     new: &BTreeMap<String, Vec<u8>>,
@@ -504,6 +599,14 @@ fn firstboot(diff: &[String]) -> Vec<&'static str> {
 }
 
 /// `isSafeContainerRegistryConfChanges` (spec rule 42).
+///
+/// ```
+/// use shortnames::render::disruption::safe_registries_change;
+///
+/// let old = "unqualified-search-registries = [\"quay.io\"]\n";
+/// assert!(safe_registries_change(old, "unqualified-search-registries = [\"quay.io\", \"docker.io\"]\n").unwrap());
+/// assert!(!safe_registries_change(old, "unqualified-search-registries = []\n").unwrap());
+/// ```
 pub fn safe_registries_change(old: &str, new: &str) -> Result<bool, String> {
     let decode = |t: &str| {
         RegistriesConf::decode(t).map_err(|e| {

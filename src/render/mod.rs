@@ -62,16 +62,44 @@ use mirrors::{edit, merged_sets, MirrorRule};
 use regconf::RegistriesConf;
 
 /// `/etc/containers/registries.conf`.
+///
+/// ```
+/// assert_eq!(shortnames::render::REGISTRIES_CONF_PATH, "/etc/containers/registries.conf");
+/// ```
 pub const REGISTRIES_CONF_PATH: &str = "/etc/containers/registries.conf";
 /// `/etc/containers/policy.json`.
+///
+/// ```
+/// assert_eq!(shortnames::render::POLICY_JSON_PATH, "/etc/containers/policy.json");
+/// ```
 pub const POLICY_JSON_PATH: &str = "/etc/containers/policy.json";
 /// MCO's search-registries drop-in.
+///
+/// ```
+/// assert!(shortnames::render::SEARCH_DROPIN_PATH.starts_with("/etc/containers/registries.conf.d/"));
+/// ```
 pub const SEARCH_DROPIN_PATH: &str =
     "/etc/containers/registries.conf.d/01-image-searchRegistries.conf";
 
 const UNMARSHAL_PREFIX: &str = "error unmarshalling registries config: ";
 
 /// MCO refused the configuration: nothing changes on the node.
+///
+/// ```
+/// use shortnames::render::{render_registries, ClusterObjects};
+///
+/// let objects = ClusterObjects::read(b"apiVersion: config.openshift.io/v1
+/// kind: ImageDigestMirrorSet
+/// metadata: {name: a}
+/// spec:
+///   imageDigestMirrors:
+///   - source: quay.io/ns
+///     mirrors: [\"m.example.net/ns@sha256:0\"]
+/// ").unwrap();
+/// let e = render_registries(&objects, None).error().cloned().unwrap();
+/// assert!(e.message().starts_with("could not update registries config with new changes: "));
+/// assert!(e.message().ends_with(e.cause()));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderError {
     message: String,
@@ -110,6 +138,23 @@ impl std::fmt::Display for RenderError {
 impl std::error::Error for RenderError {}
 
 /// The result of [`render_registries`].
+///
+/// ```
+/// use shortnames::render::{render_registries, ClusterObjects, REGISTRIES_CONF_PATH};
+///
+/// let objects = ClusterObjects::read(b"apiVersion: config.openshift.io/v1
+/// kind: ImageTagMirrorSet
+/// metadata: {name: a}
+/// spec:
+///   imageTagMirrors:
+///   - source: quay.io/ns
+///     mirrors: [m.example.net/ns]
+/// ").unwrap();
+/// let rendered = render_registries(&objects, None);
+/// assert!(rendered.error().is_none());
+/// let conf = rendered.file(REGISTRIES_CONF_PATH).unwrap();
+/// assert!(conf.contains("pull-from-mirror = \"tag-only\""));
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
     error: Option<RenderError>,

@@ -25,6 +25,18 @@ use crate::kube::ScalarStyle;
 use super::report::FileReport;
 
 /// One replacement: bytes `start..end` of the file become `replacement`.
+///
+/// ```
+/// use shortnames::scan::{fix, NodeProfile};
+///
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// let yaml = b"apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: alpine:3.19\n";
+/// let file = node.scan_bytes("pod.yaml", yaml);
+/// let (edits, skipped) = fix::edits(yaml, &file);
+/// assert!(skipped.is_empty());
+/// let e = &edits[0];
+/// assert_eq!((&yaml[e.start..e.end], e.replacement.as_str()), (&b"alpine:3.19"[..], "docker.io/library/alpine:3.19"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edit {
     /// First byte replaced.
@@ -36,6 +48,17 @@ pub struct Edit {
 }
 
 /// The result of fixing one file.
+///
+/// ```
+/// use shortnames::scan::{fix, NodeProfile};
+///
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// let yaml = b"apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: alpine:3.19\n";
+/// let file = node.scan_bytes("pod.yaml", yaml);
+/// let out = fix::apply(yaml, &file);
+/// assert!(out.changed() && out.edits == 1);
+/// assert!(String::from_utf8(out.fixed).unwrap().ends_with("image: docker.io/library/alpine:3.19\n"));
+/// ```
 #[derive(Debug, Clone)]
 pub struct FixOutcome {
     /// The file with every edit applied.
@@ -57,6 +80,15 @@ impl FixOutcome {
 /// The edits that rewrite every image entry of `report` that has a `fix`, in file order, one
 /// per distinct value text (an alias shares its anchor's), plus the entries that cannot be
 /// rewritten in place.
+///
+/// ```
+/// use shortnames::scan::{fix, NodeProfile};
+///
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// let yaml = b"apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: alpine:3.19\n";
+/// let file = node.scan_bytes("pod.yaml", yaml);
+/// assert_eq!(fix::edits(yaml, &file).0.len(), 1);
+/// ```
 pub fn edits(bytes: &[u8], report: &FileReport) -> (Vec<Edit>, Vec<String>) {
     let mut out: Vec<Edit> = Vec::new();
     let mut skipped = Vec::new();
@@ -88,6 +120,18 @@ pub fn edits(bytes: &[u8], report: &FileReport) -> (Vec<Edit>, Vec<String>) {
 }
 
 /// Applies [`edits`] to `bytes`.
+///
+/// ```
+/// use shortnames::scan::{fix, NodeProfile};
+///
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// let yaml = b"apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: alpine:3.19\n";
+/// let file = node.scan_bytes("pod.yaml", yaml);
+/// let once = fix::apply(yaml, &file).fixed;
+/// // Fixed files rescan clean: a second pass changes nothing.
+/// let again = fix::apply(&once, &node.scan_bytes("pod.yaml", &once));
+/// assert!(!again.changed());
+/// ```
 pub fn apply(bytes: &[u8], report: &FileReport) -> FixOutcome {
     let (edits, skipped) = edits(bytes, report);
     let mut fixed = Vec::with_capacity(bytes.len() + edits.len() * 16);

@@ -22,6 +22,10 @@ use super::report::{FileReport, ScanReport};
 use super::verdict::Outcome;
 
 /// The SARIF schema URI written in `$schema`.
+///
+/// ```
+/// assert!(shortnames::scan::sarif::SARIF_SCHEMA.ends_with("sarif-2.1.0.json"));
+/// ```
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// The rules: id and short description.
@@ -57,6 +61,17 @@ const RULES: &[(&str, &str)] = &[
 ];
 
 /// The SARIF log of a report.
+///
+/// ```
+/// use shortnames::scan::{sarif, NodeProfile, ScanReport};
+///
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// let yaml = b"apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: alpine:3.19\n";
+/// let file = node.scan_bytes("pod.yaml", yaml);
+/// let log = sarif::to_sarif(&ScanReport::new(&node, vec![file]));
+/// assert_eq!(log["version"], "2.1.0");
+/// assert_eq!(log["$schema"], sarif::SARIF_SCHEMA);
+/// ```
 pub fn to_sarif(report: &ScanReport) -> Value {
     let rules: Vec<Value> = RULES
         .iter()

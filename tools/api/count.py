@@ -5,6 +5,9 @@ Usage: RUSTC_BOOTSTRAP=1 cargo rustdoc --lib [--no-default-features|--all-featur
          -Z unstable-options --output-format json
        python3 tools/api/count.py target/doc/shortnames.json [--list]
 
+Also lists the counted items whose documentation has no example (a fenced code block), and
+exits 1 when there is one.
+
 Counts the items a user can name by path: modules, and the structs, enums, traits,
 functions, type aliases, constants and statics reachable from the crate root through public
 modules and re-exports (methods, fields and variants are not counted; an item re-exported
@@ -64,3 +67,10 @@ items = sorted("::".join(p) + f" ({k})" for p, k in seen.values())
 if "--list" in sys.argv:
     print("\n".join(items))
 print(f"{len(seen)} items, {len(modules)} public modules: {', '.join('::'.join(m) for m in modules)}")
+no_example = sorted(
+    "::".join(p) for iid, (p, k) in seen.items()
+    if k != "module" and "```" not in (index[str(iid)].get("docs") or "")
+)
+if no_example:
+    print(f"{len(no_example)} without an example: {', '.join(no_example)}")
+    sys.exit(1)
