@@ -10,6 +10,15 @@ use crate::reference::ReferenceError;
 ///
 /// [`ErrorKind::as_str`] gives the kind names of the conformance corpus
 /// (`invalid-config/toml`, `invalid-reference/uppercase`, `blocked`, ...).
+///
+/// ```
+/// use shortnames::{ConfigSources, ErrorKind, Resolver};
+///
+/// let resolver = Resolver::new(&ConfigSources::from_text("r.conf", "unqualified-search-registries = []\n"));
+/// let e = resolver.resolve("app").unwrap_err();
+/// assert_eq!(e.kind(), ErrorKind::NoSearchRegistries);
+/// assert_eq!(resolver.resolve("Bad Name").unwrap_err().kind().as_str(), "invalid-reference/format");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -64,6 +73,13 @@ impl ErrorKind {
 }
 
 /// A line and column (both 1-based) in a file.
+///
+/// ```
+/// use shortnames::Location;
+/// let text = "a = 1\nbé = 2\n";
+/// assert_eq!(Location::from_offset(text, text.find('=').unwrap()), Location { line: 1, column: 3 });
+/// assert_eq!(Location::from_offset(text, text.rfind('=').unwrap()).to_string(), "2:4"); // characters, not bytes
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Location {
     /// 1-based line.

@@ -8,6 +8,23 @@ use crate::reference::Reference;
 use crate::registry_index::{CompiledRegistry, RegistryIndex};
 
 /// One endpoint to try for a candidate. Borrows the configuration it came from.
+///
+/// ```
+/// use shortnames::{ConfigSources, Resolver};
+///
+/// let resolver = Resolver::new(&ConfigSources::from_text("r.conf", r#"
+/// [[registry]]
+/// location = "quay.io"
+/// [[registry.mirror]]
+/// location = "mirror.example.com/quay"
+/// insecure = true
+/// "#));
+/// let r = resolver.resolve("quay.io/team/app:1").unwrap();
+/// let sources = r.candidates[0].sources.as_ref().unwrap();
+/// assert!(sources[0].mirror && sources[0].insecure && sources[0].error.is_none());
+/// assert_eq!(sources[0].location, Some("mirror.example.com/quay"));
+/// assert_eq!((sources[1].mirror, sources[1].location_str()), (false, "quay.io"));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PullSource<'a> {

@@ -20,6 +20,14 @@ use crate::error::{Error, ErrorKind};
 use crate::quote::Q;
 
 /// A registries.conf rewritten without version-1 tables ([`Migration::from_text`]).
+///
+/// ```
+/// use shortnames::config::Migration;
+///
+/// let m = Migration::from_text("[registries.search]\nregistries = [\"quay.io\"]\n", "r.conf").unwrap();
+/// assert!(m.needed);
+/// assert_eq!(m.text, "unqualified-search-registries = [\"quay.io\"]\n");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Migration {

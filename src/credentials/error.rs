@@ -90,6 +90,16 @@ impl fmt::Display for Origin {
 }
 
 /// How important a diagnostic is.
+///
+/// ```
+/// use shortnames::credentials::{AuthFileReport, CredentialDiagnostic, Format, SourceId};
+/// use shortnames::credentials::CredentialSeverity;
+///
+/// let doc = br#"{"auths": {"quay.io": {"auth": "not base64!"}}}"#;
+/// let report = AuthFileReport::check_document(SourceId::label("a.json"), doc, Format::DockerConfigJson);
+/// assert_eq!(report.problems().next().unwrap().severity(), CredentialSeverity::Warning);
+/// assert_eq!(CredentialSeverity::Error.as_str(), "error");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {
     /// Only of interest when debugging (e.g. a missing file).
@@ -121,6 +131,15 @@ impl fmt::Display for Severity {
 }
 
 /// Why a whole document could not be used.
+///
+/// ```
+/// use shortnames::credentials::{AuthFileReport, CredentialDiagnostic, Format, SourceId};
+/// use shortnames::credentials::DocumentErrorKind;
+///
+/// let report = AuthFileReport::check_document(SourceId::label("a.json"), b"{\"auths\": ", Format::DockerConfigJson);
+/// let Some(CredentialDiagnostic::DocumentError { kind, line, .. }) = report.problems().next() else { panic!() };
+/// assert_eq!((*kind, kind.code(), *line), (DocumentErrorKind::Syntax, "Syntax", Some(1)));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DocumentErrorKind {
     /// The file exists but the process may not read it.
@@ -186,6 +205,17 @@ impl fmt::Display for DocumentErrorKind {
 }
 
 /// Why one entry (one member of `auths`) is invalid. An invalid entry still covers its key.
+///
+/// ```
+/// use shortnames::credentials::{AuthFileReport, CredentialDiagnostic, Format, SourceId};
+/// use shortnames::credentials::EntryErrorReason;
+///
+/// let doc = br#"{"auths": {"quay.io": {"auth": "bm9jb2xvbg=="}}}"#; // "nocolon"
+/// let report = AuthFileReport::check_document(SourceId::label("a.json"), doc, Format::DockerConfigJson);
+/// let Some(CredentialDiagnostic::EntryError { reason, .. }) = report.problems().next() else { panic!() };
+/// assert_eq!(*reason, EntryErrorReason::AuthMissingColon);
+/// assert_eq!(reason.code(), "AuthMissingColon");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EntryErrorReason {
     /// The entry value is not a JSON object.
@@ -242,6 +272,12 @@ impl fmt::Display for EntryErrorReason {
 }
 
 /// Why a raw key was rejected. Invalid keys never match anything.
+///
+/// ```
+/// use shortnames::credentials::{Key, KeyErrorReason};
+/// assert_eq!(Key::parse("quay.io:99999").unwrap_err(), KeyErrorReason::InvalidPort);
+/// assert_eq!(KeyErrorReason::InvalidPort.code(), "InvalidPort");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KeyErrorReason {
     /// The key contains ASCII whitespace or a control character.
@@ -302,6 +338,16 @@ impl fmt::Display for KeyErrorReason {
 
 /// Something noteworthy found while loading sources or during a lookup.
 /// Names sources, raw keys and field names, never values.
+///
+/// ```
+/// use shortnames::credentials::{AuthFileReport, CredentialDiagnostic, Format, SourceId};
+///
+/// let doc = br#"{"auths": {"quay.io": {"auth": "not base64!"}}}"#;
+/// let report = AuthFileReport::check_document(SourceId::label("a.json"), doc, Format::DockerConfigJson);
+/// let d: &CredentialDiagnostic = report.problems().next().unwrap();
+/// assert_eq!((d.code(), d.key()), ("EntryError", Some("quay.io")));
+/// assert_eq!(d.to_string(), r#"a.json: entry "quay.io": auth is not valid base64"#); // never a value
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Diagnostic {
     /// A configured file does not exist; the source is empty.
@@ -532,6 +578,14 @@ impl fmt::Display for Diagnostic {
 }
 
 /// Errors of lookups and explicit-credential construction. Never contains secret values.
+///
+/// ```
+/// use shortnames::credentials::{CredentialError, Keyring};
+///
+/// let (keyring, _) = Keyring::builder().build();
+/// let e = keyring.lookup_pull("busybox", None).unwrap_err(); // not fully qualified
+/// assert!(matches!(e, CredentialError::InvalidReference { .. }));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CredentialError {
     /// The winning tier has only invalid entries for the target.

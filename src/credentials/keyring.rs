@@ -341,6 +341,22 @@ impl fmt::Display for Target {
 /// One credential offered for a target, with its provenance.
 ///
 /// `Debug` and `Display` show origin, source, key and user name; secrets are redacted.
+///
+/// ```
+/// use shortnames::credentials::{Format, Keyring, Origin, SourceId};
+///
+/// let node = br#"{"auths": {"quay.io": {"auth": "bm9kZTpwdw=="}}}"#;
+/// let ns = br#"{"auths": {"quay.io/team": {"auth": "dGVhbTpwdw=="}, "quay.io/team/app": {"auth": "YXBwOnB3"}}}"#;
+/// let (keyring, diagnostics) = Keyring::builder()
+///     .namespace_document(SourceId::label("ns"), ns, Format::DockerConfigJson)
+///     .node_document(SourceId::label("node"), node, Format::DockerConfigJson)
+///     .build();
+/// assert!(diagnostics.is_empty());
+/// let creds = keyring.lookup_pull("quay.io/team/app:1", None).unwrap();
+/// let c = creds.first().unwrap();
+/// assert_eq!((c.source().to_string(), c.key()), ("ns".to_owned(), "quay.io/team/app"));
+/// assert_eq!(c.credential().username(), Some("app"));
+/// ```
 #[derive(Clone, Debug)]
 pub struct Candidate {
     origin: Origin,
@@ -393,16 +409,61 @@ impl fmt::Display for Candidate {
 
 /// Result of a pull lookup: candidates of one tier, most specific first, plus the
 /// warnings relevant to the target. Empty candidates = pull anonymously.
+///
+/// ```
+/// use shortnames::credentials::{Format, Keyring, Origin, SourceId};
+///
+/// let node = br#"{"auths": {"quay.io": {"auth": "bm9kZTpwdw=="}}}"#;
+/// let ns = br#"{"auths": {"quay.io/team": {"auth": "dGVhbTpwdw=="}, "quay.io/team/app": {"auth": "YXBwOnB3"}}}"#;
+/// let (keyring, diagnostics) = Keyring::builder()
+///     .namespace_document(SourceId::label("ns"), ns, Format::DockerConfigJson)
+///     .node_document(SourceId::label("node"), node, Format::DockerConfigJson)
+///     .build();
+/// assert!(diagnostics.is_empty());
+/// let creds = keyring.lookup_pull("quay.io/team/app:1", None).unwrap();
+/// // Every match of the winning tier, most specific first.
+/// let keys: Vec<&str> = creds.candidates().iter().map(|c| c.key()).collect();
+/// assert_eq!(keys, ["quay.io/team/app", "quay.io/team"]);
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct PullCredentials(CredentialList);
 
 /// Result of a push lookup. By construction it never contains a node-tier credential.
+///
+/// ```
+/// use shortnames::credentials::{Format, Keyring, Origin, SourceId};
+///
+/// let node = br#"{"auths": {"quay.io": {"auth": "bm9kZTpwdw=="}}}"#;
+/// let ns = br#"{"auths": {"quay.io/team": {"auth": "dGVhbTpwdw=="}, "quay.io/team/app": {"auth": "YXBwOnB3"}}}"#;
+/// let (keyring, diagnostics) = Keyring::builder()
+///     .namespace_document(SourceId::label("ns"), ns, Format::DockerConfigJson)
+///     .node_document(SourceId::label("node"), node, Format::DockerConfigJson)
+///     .build();
+/// assert!(diagnostics.is_empty());
+/// // A push never sees the node tier.
+/// assert!(keyring.lookup_push("quay.io/else/app", None).unwrap().is_anonymous());
+/// assert!(!keyring.lookup_push("quay.io/team/app", None).unwrap().is_anonymous());
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct PushCredentials(CredentialList);
 
 /// What a lookup found, shared by [`PullCredentials`] and [`PushCredentials`] (which differ
 /// in what they may contain, not in how they are read): the candidates in order and the
 /// warnings for the target.
+///
+/// ```
+/// use shortnames::credentials::{Format, Keyring, Origin, SourceId};
+///
+/// let node = br#"{"auths": {"quay.io": {"auth": "bm9kZTpwdw=="}}}"#;
+/// let ns = br#"{"auths": {"quay.io/team": {"auth": "dGVhbTpwdw=="}, "quay.io/team/app": {"auth": "YXBwOnB3"}}}"#;
+/// let (keyring, diagnostics) = Keyring::builder()
+///     .namespace_document(SourceId::label("ns"), ns, Format::DockerConfigJson)
+///     .node_document(SourceId::label("node"), node, Format::DockerConfigJson)
+///     .build();
+/// assert!(diagnostics.is_empty());
+/// let list = keyring.lookup_pull("docker.io/library/busybox", None).unwrap();
+/// assert!(list.is_anonymous() && list.first().is_none() && list.warnings().is_empty());
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct CredentialList {
     candidates: Vec<Candidate>,
@@ -495,6 +556,16 @@ impl PushCredentials {
 // Explicit credentials
 
 /// The fields of a CRI `AuthConfig` (`PullImageRequest.auth`).
+///
+/// ```
+/// use shortnames::credentials::{CriAuthConfig, Explicit, Secret};
+///
+/// let auth = CriAuthConfig { username: "robot".into(), password: Secret::from("pw"), ..Default::default() };
+/// let explicit = Explicit::from_cri("quay.io", &auth).unwrap().unwrap();
+/// assert_eq!(explicit.bound_host(), "quay.io");
+/// // An empty AuthConfig is no credential at all.
+/// assert!(Explicit::from_cri("quay.io", &CriAuthConfig::default()).unwrap().is_none());
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct CriAuthConfig {
     /// `username`.
@@ -634,6 +705,17 @@ struct StoredEntry {
 }
 
 /// What happened to one entry of a document (for `check`).
+///
+/// ```
+/// use shortnames::credentials::{AuthFileReport, EntryStatus, Format, SourceId};
+///
+/// let doc = br#"{"auths": {"quay.io": {"auth": "dTpwdw=="}, "x.io": {}, "bad key": {"auth": "dTpwdw=="}}}"#;
+/// let report = AuthFileReport::check_document(SourceId::label("a.json"), doc, Format::DockerConfigJson);
+/// let status: Vec<&EntryStatus> = report.entries().iter().map(|e| &e.status).collect();
+/// assert!(matches!(status[0], EntryStatus::Usable { username: Some(u), .. } if u == "u"));
+/// assert_eq!(status[1], &EntryStatus::Empty);
+/// assert!(matches!(status[2], EntryStatus::InvalidKey(_)));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EntryStatus {
     /// A usable credential of this kind (`basic`, …) with this user name.
@@ -657,6 +739,16 @@ pub enum EntryStatus {
 }
 
 /// One entry of a checked document.
+///
+/// ```
+/// use shortnames::credentials::{AuthFileReport, Format, SourceId};
+///
+/// let doc = br#"{"auths": {"https://index.docker.io/v1/": {"auth": "dTpwdw=="}}}"#;
+/// let report = AuthFileReport::check_document(SourceId::label("a.json"), doc, Format::DockerConfigJson);
+/// let e = &report.entries()[0];
+/// assert_eq!((e.raw_key.as_str(), e.key.as_deref()), ("https://index.docker.io/v1/", Some("docker.io")));
+/// assert!(matches!(e.status, shortnames::credentials::EntryStatus::Usable { .. }));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntrySummary {
     /// The key as written.
@@ -978,9 +1070,25 @@ fn specificity(a: &StoredEntry, b: &StoredEntry) -> Ordering {
 // Builder
 
 /// Builder state: the node tier may still be configured.
+///
+/// ```
+/// use shortnames::credentials::{Keyring, KeyringBuilder, WithNode};
+/// // The default builder state: `node_file`/`node_document` may still be called.
+/// let builder: KeyringBuilder<WithNode> = Keyring::builder();
+/// let (keyring, _) = builder.node_file("/nonexistent/kubelet/config.json").build();
+/// assert!(keyring.has_node_tier());
+/// ```
 #[derive(Debug)]
 pub struct WithNode;
 /// Builder state: the keyring will have no node tier (custom-build style callers).
+///
+/// ```
+/// use shortnames::credentials::{Keyring, KeyringBuilder, NoNode};
+/// // After `without_node_tier` the node methods no longer exist (a compile-time guarantee).
+/// let builder: KeyringBuilder<NoNode> = Keyring::builder().without_node_tier();
+/// let (keyring, _) = builder.build();
+/// assert!(!keyring.has_node_tier());
+/// ```
 #[derive(Debug)]
 pub struct NoNode;
 
@@ -1108,6 +1216,22 @@ impl KeyringBuilder<WithNode> {
 ///
 /// Pull lookups consult the node tier only when no namespace entry covers the target;
 /// push lookups go through [`PushKeyring`], which has no access to the node tier.
+///
+/// ```
+/// use shortnames::credentials::{Format, Keyring, Origin, SourceId};
+///
+/// let node = br#"{"auths": {"quay.io": {"auth": "bm9kZTpwdw=="}}}"#;
+/// let ns = br#"{"auths": {"quay.io/team": {"auth": "dGVhbTpwdw=="}, "quay.io/team/app": {"auth": "YXBwOnB3"}}}"#;
+/// let (keyring, diagnostics) = Keyring::builder()
+///     .namespace_document(SourceId::label("ns"), ns, Format::DockerConfigJson)
+///     .node_document(SourceId::label("node"), node, Format::DockerConfigJson)
+///     .build();
+/// assert!(diagnostics.is_empty());
+/// let creds = keyring.lookup_pull("quay.io/team/app:1", None).unwrap();
+/// assert_eq!(creds.first().unwrap().origin(), Origin::Namespace);
+/// let other = keyring.lookup_pull("quay.io/else/app:1", None).unwrap();
+/// assert_eq!(other.first().unwrap().origin(), Origin::Node);
+/// ```
 pub struct Keyring {
     namespace: Tier,
     node: Option<Tier>,

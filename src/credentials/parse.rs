@@ -10,6 +10,13 @@ use super::json::{self, Json};
 use super::secret::{Credential, Secret, SecretBytes};
 
 /// Largest accepted document (4 MiB); every entry field, once decoded, is limited to 256 KiB.
+///
+/// ```
+/// use shortnames::credentials::{AuthFileReport, Format, SourceId, MAX_DOCUMENT_BYTES};
+/// let big = vec![b' '; MAX_DOCUMENT_BYTES + 1];
+/// let report = AuthFileReport::check_document(SourceId::label("big.json"), &big, Format::DockerConfigJson);
+/// assert_eq!(report.problems().next().unwrap().code(), "DocumentError");
+/// ```
 pub const MAX_DOCUMENT_BYTES: usize = 4 * 1024 * 1024;
 /// Largest accepted entry field after decoding (256 KiB).
 pub(crate) const MAX_FIELD_BYTES: usize = 256 * 1024;

@@ -50,6 +50,15 @@ use crate::registry_index::RegistryIndex;
 use crate::Config;
 
 /// What to check with.
+///
+/// ```
+/// use shortnames::diagnostics::{check, CheckOptions};
+/// use shortnames::{ConfigSources, Profile};
+///
+/// let sources = ConfigSources::from_text("r.conf", "unqualified-search-registries = []\nbogus = 1\n");
+/// assert!(!check(&sources, &CheckOptions::default()).failed(false)); // a warning
+/// assert!(check(&sources, &CheckOptions::default().profile(Profile::Hardened)).failed(false)); // an error
+/// ```
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct CheckOptions {
@@ -67,6 +76,18 @@ impl CheckOptions {
 }
 
 /// Everything `check` found in a configuration.
+///
+/// ```
+/// use shortnames::diagnostics::{check, CheckOptions};
+/// use shortnames::ConfigSources;
+///
+/// let sources = ConfigSources::from_text("r.conf", "[[registry]]\nlocation = \"quay.io\"\ninsecure = \"no\"\n");
+/// let report = check(&sources, &CheckOptions::default());
+/// let e = report.errors().next().unwrap();
+/// assert_eq!((e.kind.as_str(), e.key.as_deref()), ("invalid-config/toml", Some("registry[0].insecure")));
+/// assert_eq!(report.files, ["r.conf"]);
+/// assert!(report.render_text().contains("3 | insecure = \"no\""));
+/// ```
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct ConfigReport {

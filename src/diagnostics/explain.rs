@@ -43,6 +43,15 @@ use crate::resolve::{Candidate, Resolver};
 use crate::Profile;
 
 /// Options for [`explain`].
+///
+/// ```
+/// use shortnames::diagnostics::{explain, ExplainOptions};
+/// use shortnames::{ConfigSources, Profile};
+///
+/// let sources = ConfigSources::from_text("r.conf", "unqualified-search-registries = [\"quay.io\"]\n");
+/// let e = explain(&sources, "app", &ExplainOptions::default().profile(Profile::Hardened));
+/// assert!(e.steps[0].message.ends_with("profile hardened"));
+/// ```
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct ExplainOptions {
@@ -59,6 +68,16 @@ impl ExplainOptions {
 }
 
 /// One step of the decision path.
+///
+/// ```
+/// use shortnames::diagnostics::{explain, ExplainOptions};
+/// use shortnames::ConfigSources;
+///
+/// let sources = ConfigSources::from_text("r.conf", "[aliases]\n\"app\" = \"quay.io/team/app\"\n");
+/// let e = explain(&sources, "app", &ExplainOptions::default());
+/// let alias = e.steps.iter().find(|s| s.kind == "alias").unwrap();
+/// assert_eq!((alias.file.as_deref(), alias.location.unwrap().line), (Some("r.conf"), 2));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Step {
@@ -76,6 +95,17 @@ pub struct Step {
 }
 
 /// The decision path for one name.
+///
+/// ```
+/// use shortnames::diagnostics::{explain, ExplainOptions};
+/// use shortnames::ConfigSources;
+///
+/// let sources = ConfigSources::from_text("r.conf", "[[registry]]\nlocation = \"quay.io\"\n[[registry.mirror]]\nlocation = \"m.example.com\"\n");
+/// let e = explain(&sources, "quay.io/a/b:1", &ExplainOptions::default());
+/// assert!(e.error.is_none());
+/// // The endpoints, as resolve gives them.
+/// assert_eq!(e.sources(), ["m.example.com/a/b:1", "quay.io/a/b:1"]);
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Explanation {
