@@ -4,6 +4,18 @@
 /// between them and the value); a quoted scalar starts at its quote, a block scalar at its `|`
 /// or `>`. For a value left empty (`image:`), the position of its key. For an alias, the
 /// anchored node's position.
+///
+/// ```
+/// use shortnames::kube::{read_stream, ScalarStyle, Value};
+///
+/// let yaml = b"apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {on: yes}}\nspec:\n  containers:\n  - image: 'alpine:3.19'\n---\n---\nkind: [oops\n";
+/// let docs = read_stream(yaml);
+/// let pod = docs[0].as_ref().unwrap();
+/// let image = pod.root.get("spec").unwrap().get("containers").unwrap().index(0).unwrap().get("image").unwrap();
+/// // The quoted value starts at its quote; byte offsets cover its text.
+/// assert_eq!((image.pos.line, image.pos.column), (6, 12));
+/// assert_eq!(&yaml[image.pos.start..image.pos.end], b"'alpine:3.19'");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Pos {
     /// 1-based line in the file.
@@ -17,6 +29,17 @@ pub struct Pos {
 }
 
 /// How a scalar was written.
+///
+/// ```
+/// use shortnames::kube::{read_stream, ScalarStyle, Value};
+///
+/// let yaml = b"apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {on: yes}}\nspec:\n  containers:\n  - image: 'alpine:3.19'\n---\n---\nkind: [oops\n";
+/// let docs = read_stream(yaml);
+/// let pod = docs[0].as_ref().unwrap();
+/// let image = pod.root.get("spec").unwrap().get("containers").unwrap().index(0).unwrap().get("image").unwrap();
+/// assert_eq!(image.style, Some(ScalarStyle::SingleQuoted));
+/// assert_eq!(pod.root.get("kind").unwrap().style, Some(ScalarStyle::Plain));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScalarStyle {
     /// Unquoted.
@@ -32,6 +55,17 @@ pub enum ScalarStyle {
 }
 
 /// A node's value, with the types `sigs.k8s.io/yaml` gives (YAML 1.1 scalars).
+///
+/// ```
+/// use shortnames::kube::{read_stream, ScalarStyle, Value};
+///
+/// let yaml = b"apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {on: yes}}\nspec:\n  containers:\n  - image: 'alpine:3.19'\n---\n---\nkind: [oops\n";
+/// let docs = read_stream(yaml);
+/// let pod = docs[0].as_ref().unwrap();
+/// // YAML 1.1, as sigs.k8s.io/yaml: `on` and `yes` are booleans (the key becomes "true").
+/// let labels = pod.root.get("metadata").unwrap().get("labels").unwrap();
+/// assert_eq!(labels.get("true").unwrap().value, Value::Bool(true));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// `~`, `null`, or nothing.
@@ -55,6 +89,18 @@ pub enum Value {
 /// A mapping: keys as strings (as the YAML-to-JSON conversion makes them), in document order,
 /// merge keys flattened (explicit keys beat merged ones; earlier merge sources beat later
 /// ones), a repeated key keeping its last value.
+///
+/// ```
+/// use shortnames::kube::{read_stream, ScalarStyle, Value};
+///
+/// let yaml = b"apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {on: yes}}\nspec:\n  containers:\n  - image: 'alpine:3.19'\n---\n---\nkind: [oops\n";
+/// let docs = read_stream(yaml);
+/// let pod = docs[0].as_ref().unwrap();
+/// let metadata = pod.root.get("metadata").unwrap().as_mapping().unwrap();
+/// let keys: Vec<&str> = metadata.iter().map(|(k, _, _)| k).collect();
+/// assert_eq!(keys, ["name", "labels"]);
+/// assert_eq!(metadata.get("name").unwrap().as_str(), Some("a"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Mapping {
     pub(crate) entries: Vec<(String, Pos, Node)>,
@@ -86,6 +132,17 @@ impl Mapping {
 }
 
 /// One decoded node.
+///
+/// ```
+/// use shortnames::kube::{read_stream, ScalarStyle, Value};
+///
+/// let yaml = b"apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {on: yes}}\nspec:\n  containers:\n  - image: 'alpine:3.19'\n---\n---\nkind: [oops\n";
+/// let docs = read_stream(yaml);
+/// let pod = docs[0].as_ref().unwrap();
+/// assert_eq!(pod.root.get("kind").unwrap().as_str(), Some("Pod"));
+/// assert_eq!(pod.root.get("spec").unwrap().get("containers").unwrap().as_sequence().unwrap().len(), 1);
+/// assert_eq!(pod.root.to_json()["metadata"]["name"], "a");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// The value.

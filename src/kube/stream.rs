@@ -6,6 +6,16 @@ use super::decode::{decode_chunk, Base};
 use super::node::Node;
 
 /// One document of a file.
+///
+/// ```
+/// use shortnames::kube::{read_stream, ScalarStyle, Value};
+///
+/// let yaml = b"apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {on: yes}}\nspec:\n  containers:\n  - image: 'alpine:3.19'\n---\n---\nkind: [oops\n";
+/// let docs = read_stream(yaml);
+/// let pod = docs[0].as_ref().unwrap();
+/// assert_eq!((pod.index, pod.line_start, pod.line_end), (0, 1, 6));
+/// assert_eq!(docs.len(), 2); // the empty chunk between the separators is no document
+/// ```
 #[derive(Debug, Clone)]
 pub struct Document {
     /// 0-based among the file's documents (chunks without content are not documents).
@@ -19,6 +29,16 @@ pub struct Document {
 }
 
 /// Why a document could not be read.
+///
+/// ```
+/// use shortnames::kube::{read_stream, ScalarStyle, Value};
+///
+/// let yaml = b"apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {on: yes}}\nspec:\n  containers:\n  - image: 'alpine:3.19'\n---\n---\nkind: [oops\n";
+/// let docs = read_stream(yaml);
+/// let pod = docs[0].as_ref().unwrap();
+/// let e = docs[1].as_ref().unwrap_err();
+/// assert_eq!(e.kind.as_str(), "yaml-syntax");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocErrorKind {
     /// The YAML (or JSON) does not parse, or does not convert to JSON.
@@ -39,6 +59,17 @@ impl DocErrorKind {
 }
 
 /// A document that could not be read, with where.
+///
+/// ```
+/// use shortnames::kube::{read_stream, ScalarStyle, Value};
+///
+/// let yaml = b"apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {on: yes}}\nspec:\n  containers:\n  - image: 'alpine:3.19'\n---\n---\nkind: [oops\n";
+/// let docs = read_stream(yaml);
+/// let pod = docs[0].as_ref().unwrap();
+/// let e = docs[1].as_ref().unwrap_err();
+/// assert_eq!((e.index, e.line_start), (1, 9));
+/// assert!(!e.message.is_empty());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocError {
     /// 0-based among the file's documents.

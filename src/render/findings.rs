@@ -7,6 +7,31 @@ use super::scope::is_nested;
 use super::{digest_rules, ClusterObjects, Rendered};
 
 /// One surprising case.
+///
+/// ```
+/// use shortnames::render::{findings, render_registries, ClusterObjects};
+///
+/// // An insecure scope without a port never covers a source with one.
+/// let objects = ClusterObjects::read(b"apiVersion: config.openshift.io/v1
+/// kind: ImageDigestMirrorSet
+/// metadata: {name: a}
+/// spec:
+///   imageDigestMirrors:
+///   - source: registry.example.com:5000/ns
+///     mirrors: [m.example.net/ns]
+/// ---
+/// apiVersion: config.openshift.io/v1
+/// kind: Image
+/// metadata: {name: cluster}
+/// spec:
+///   registrySources:
+///     insecureRegistries: [registry.example.com]
+/// ").unwrap();
+/// let rendered = render_registries(&objects, None);
+/// let f = &findings(&objects, &rendered)[0];
+/// assert_eq!(f.kind, "port-scope-mismatch");
+/// assert!(f.message.contains("a scope without a port never matches a host with a port"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// A stable kind: `shadowed-digest-mirrors`, `shadowed-tag-mirrors`,
@@ -68,6 +93,29 @@ impl Finding {
 }
 
 /// The surprising cases of rendering `objects` (with `rendered` its result).
+///
+/// ```
+/// use shortnames::render::{findings, render_registries, ClusterObjects};
+///
+/// // An insecure scope without a port never covers a source with one.
+/// let objects = ClusterObjects::read(b"apiVersion: config.openshift.io/v1
+/// kind: ImageDigestMirrorSet
+/// metadata: {name: a}
+/// spec:
+///   imageDigestMirrors:
+///   - source: registry.example.com:5000/ns
+///     mirrors: [m.example.net/ns]
+/// ---
+/// apiVersion: config.openshift.io/v1
+/// kind: Image
+/// metadata: {name: cluster}
+/// spec:
+///   registrySources:
+///     insecureRegistries: [registry.example.com]
+/// ").unwrap();
+/// let rendered = render_registries(&objects, None);
+/// assert_eq!(findings(&objects, &rendered).len(), 1);
+/// ```
 pub fn findings(objects: &ClusterObjects, rendered: &Rendered) -> Vec<Finding> {
     let mut out = Vec::new();
     if !rendered.dropped_blocked.is_empty() {

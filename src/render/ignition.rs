@@ -6,9 +6,20 @@
 use super::gojson::write_string;
 
 /// The Ignition config version MCO writes.
+///
+/// ```
+/// use shortnames::render::{ignition_json, IGNITION_VERSION};
+/// assert!(ignition_json(&[]).contains(IGNITION_VERSION));
+/// ```
 pub const IGNITION_VERSION: &str = "3.5.0";
 
 /// The label that ties a MachineConfig to a pool.
+///
+/// ```
+/// use shortnames::render::{MachineConfig, ROLE_LABEL};
+/// let mc = MachineConfig { name: "99-worker-registries".into(), role: "worker".into(), files: vec![] };
+/// assert!(mc.to_json().contains(&format!("{:?}:\"worker\"", ROLE_LABEL)));
+/// ```
 pub const ROLE_LABEL: &str = "machineconfiguration.openshift.io/role";
 
 /// `dataurl.EncodeBytes`: `data:<sniffed type>;base64,<standard base64>`.
@@ -256,6 +267,12 @@ fn is_mp4(data: &[u8]) -> bool {
 }
 
 /// One file of an Ignition config.
+///
+/// ```
+/// use shortnames::render::{ignition_json, IgnitionFile};
+/// let f = IgnitionFile { path: "/etc/containers/registries.conf".into(), contents: b"x = 1\n".to_vec() };
+/// assert!(ignition_json(&[f]).contains(r#""path":"/etc/containers/registries.conf""#));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IgnitionFile {
     /// The node path.
@@ -295,6 +312,21 @@ pub fn ignition_json(files: &[IgnitionFile]) -> String {
 
 /// A MachineConfig for one pool, as `MachineConfigFromIgnConfig` builds it (with `apiVersion`
 /// and `kind` filled in as the API client does).
+///
+/// ```
+/// use shortnames::render::{render_registries, ClusterObjects};
+///
+/// let rendered = render_registries(&ClusterObjects::read(b"apiVersion: config.openshift.io/v1
+/// kind: ImageTagMirrorSet
+/// metadata: {name: a}
+/// spec:
+///   imageTagMirrors:
+///   - {source: quay.io/ns, mirrors: [m.example.net/ns]}
+/// ").unwrap(), None);
+/// let mc = rendered.machine_config("worker");
+/// assert_eq!((mc.name.as_str(), mc.role.as_str()), ("99-worker-generated-registries", "worker"));
+/// assert!(mc.files.iter().any(|f| f.path == "/etc/containers/registries.conf"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MachineConfig {
     /// `metadata.name`.

@@ -10,6 +10,10 @@ use crate::diagnostics::{Finding as Diagnostic, Level as Severity};
 use crate::ConfigSources;
 
 /// The node's drop-in directory.
+///
+/// ```
+/// assert_eq!(shortnames::render::REGISTRIES_CONF_D_PATH, "/etc/containers/registries.conf.d");
+/// ```
 pub const REGISTRIES_CONF_D_PATH: &str = "/etc/containers/registries.conf.d";
 
 /// The files of a built-in node profile (`openshift`, `crio-default`, ... — the profiles
@@ -36,6 +40,22 @@ pub fn builtin_node_profile(name: &str) -> Option<Vec<IgnitionFile>> {
 
 /// `profile` (node files by path) with MCO's files for `objects` laid over it: the generated
 /// files replace the profile's, the profile's registries.conf is the template MCO starts from.
+///
+/// ```
+/// use shortnames::render::{builtin_node_profile, node_files_over, ClusterObjects, REGISTRIES_CONF_PATH};
+///
+/// let node = builtin_node_profile("openshift").unwrap();
+/// let objects = ClusterObjects::read(b"apiVersion: config.openshift.io/v1
+/// kind: ImageTagMirrorSet
+/// metadata: {name: a}
+/// spec:
+///   imageTagMirrors:
+///   - {source: quay.io/ns, mirrors: [m.example.net/ns]}
+/// ").unwrap();
+/// let files = node_files_over(&objects, &node).unwrap();
+/// let conf = files.iter().find(|f| f.path == REGISTRIES_CONF_PATH).unwrap();
+/// assert!(String::from_utf8_lossy(&conf.contents).contains("m.example.net/ns"));
+/// ```
 pub fn node_files_over(
     objects: &ClusterObjects,
     profile: &[IgnitionFile],
@@ -104,6 +124,31 @@ pub fn explain_on_node(
 
 /// `check --cluster-objects`: MCO's error and warnings for `objects` and the surprising
 /// cases of [`findings`], as a check report over `files` (the manifests' names).
+///
+/// ```
+/// use shortnames::render::{findings, render_registries, ClusterObjects};
+///
+/// // An insecure scope without a port never covers a source with one.
+/// let objects = ClusterObjects::read(b"apiVersion: config.openshift.io/v1
+/// kind: ImageDigestMirrorSet
+/// metadata: {name: a}
+/// spec:
+///   imageDigestMirrors:
+///   - source: registry.example.com:5000/ns
+///     mirrors: [m.example.net/ns]
+/// ---
+/// apiVersion: config.openshift.io/v1
+/// kind: Image
+/// metadata: {name: cluster}
+/// spec:
+///   registrySources:
+///     insecureRegistries: [registry.example.com]
+/// ").unwrap();
+/// let rendered = render_registries(&objects, None);
+/// let _ = rendered;
+/// let report = shortnames::render::check_report(&objects, None, &["idms.yaml".to_owned()]);
+/// assert_eq!(report.warnings().next().unwrap().kind, "render/port-scope-mismatch");
+/// ```
 pub fn check_report(
     objects: &ClusterObjects,
     base: Option<&[u8]>,

@@ -7,6 +7,12 @@ use serde_json::Value;
 use super::mirrors::{MirrorRule, RuleOrigin};
 
 /// The release image used when no ClusterVersion `version` is given (the corpus default).
+///
+/// ```
+/// use shortnames::render::{ClusterObjects, DEFAULT_RELEASE_IMAGE};
+/// // Without a ClusterVersion object, the payload protected from mirroring is this one.
+/// assert_eq!(ClusterObjects::default().release_image(), DEFAULT_RELEASE_IMAGE);
+/// ```
 pub const DEFAULT_RELEASE_IMAGE: &str = "quay.io/openshift-release-dev/ocp-release@sha256:3f0d3e3a4b0c6a9d2c4f3e1b5a7d9c8e6f4a2b0d1c3e5f7a9b8d6c4e2f0a1b3c";
 
 /// The inputs of one render: the Image `cluster` registry sources, the release image and
@@ -38,6 +44,15 @@ pub struct ClusterObjects {
 }
 
 /// An object that does not have the shape of its kind (a field of the wrong type).
+///
+/// ```
+/// use shortnames::render::ClusterObjects;
+///
+/// let doc = serde_json::json!({"apiVersion": "config.openshift.io/v1", "kind": "ImageDigestMirrorSet",
+///     "metadata": {"name": "a"}, "spec": {"imageDigestMirrors": "not a list"}});
+/// let e = ClusterObjects::from_documents([&doc]).unwrap_err();
+/// assert_eq!((e.document(), e.field()), (0, "spec.imageDigestMirrors"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectError {
     document: usize,
@@ -344,6 +359,14 @@ fn field_node<'a>(root: &'a crate::kube::Node, path: &str) -> &'a crate::kube::N
 }
 
 /// A manifest that could not be read as cluster objects, with where.
+///
+/// ```
+/// use shortnames::render::ClusterObjects;
+///
+/// let e = ClusterObjects::read(b"kind: [oops\n").unwrap_err();
+/// assert_eq!(e.line, 2);
+/// assert!(e.to_string().starts_with("2:"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadError {
     /// 1-based line.

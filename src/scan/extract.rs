@@ -5,6 +5,16 @@ use serde::Serialize;
 use crate::kube::{self, Node};
 
 /// The object (document or List item) an image belongs to.
+///
+/// ```
+/// use shortnames::scan::{NodeProfile, ScanReport};
+///
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// let yaml = b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: prod}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: a, image: nginx}\n      - {name: b, image: quay.io/team/app:1}\n---\nkind: [oops\n";
+/// let file = node.scan_bytes("web.yaml", yaml);
+/// let o = &file.images[0].object;
+/// assert_eq!((o.api_version.as_deref(), o.kind.as_deref()), (Some("apps/v1"), Some("Deployment")));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct ObjectRef {
     /// `apiVersion`, when a string.

@@ -11,16 +11,35 @@ use crate::{ConfigSources, Resolver, ShortNameMode};
 use super::builtin::BUILTINS;
 
 /// Root's alias cache, which CRI-O reads (and never writes).
+///
+/// ```
+/// assert_eq!(shortnames::scan::ROOT_ALIAS_CACHE, "/var/cache/containers/short-name-aliases.conf");
+/// ```
 pub const ROOT_ALIAS_CACHE: &str = "/var/cache/containers/short-name-aliases.conf";
 /// CRI-O's main configuration file.
+///
+/// ```
+/// assert_eq!(shortnames::scan::CRIO_CONF, "/etc/crio/crio.conf");
+/// ```
 pub const CRIO_CONF: &str = "/etc/crio/crio.conf";
 /// CRI-O's drop-in directory (every regular file counts, subdirectories walked in order).
+///
+/// ```
+/// assert_eq!(shortnames::scan::CRIO_CONF_D, "/etc/crio/crio.conf.d");
+/// ```
 pub const CRIO_CONF_D: &str = "/etc/crio/crio.conf.d";
 
 /// Largest CRI-O configuration file read, in bytes.
 const MAX_CRIO_FILE: u64 = 4 << 20;
 
 /// Why a profile could not be used (the CLI exits 2).
+///
+/// ```
+/// use shortnames::scan::NodeProfile;
+/// let dir = tempfile::tempdir().unwrap();
+/// let e = NodeProfile::from_root("x", &dir.path().join("missing")).unwrap_err();
+/// assert!(!e.to_string().is_empty());
+/// ```
 #[derive(Debug, Clone)]
 pub struct ProfileError {
     message: String,

@@ -9,9 +9,26 @@ use super::profile::NodeProfile;
 use super::verdict::{ErrorSource, Outcome, Verdict};
 
 /// The schema name of the JSON report.
+///
+/// ```
+/// use shortnames::scan::{NodeProfile, ScanReport, SCHEMA};
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// assert_eq!(ScanReport::new(&node, vec![]).schema, SCHEMA);
+/// ```
 pub const SCHEMA: &str = "shortnames-scan/v1";
 
 /// The whole report.
+///
+/// ```
+/// use shortnames::scan::{NodeProfile, ScanReport};
+///
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// let yaml = b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: prod}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: a, image: nginx}\n      - {name: b, image: quay.io/team/app:1}\n---\nkind: [oops\n";
+/// let file = node.scan_bytes("web.yaml", yaml);
+/// let report = ScanReport::new(&node, vec![file]);
+/// assert_eq!(report.profile.name, "crio-default");
+/// assert_eq!(report.summary.images, 2);
+/// ```
 #[derive(Debug, Clone, Serialize)]
 pub struct ScanReport {
     /// Always [`SCHEMA`].
@@ -41,6 +58,17 @@ impl ScanReport {
 }
 
 /// The node profile as reported.
+///
+/// ```
+/// use shortnames::scan::{NodeProfile, ScanReport};
+///
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// let yaml = b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: prod}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: a, image: nginx}\n      - {name: b, image: quay.io/team/app:1}\n---\nkind: [oops\n";
+/// let file = node.scan_bytes("web.yaml", yaml);
+/// let p = ScanReport::new(&node, vec![file]).profile;
+/// assert_eq!(p.short_name_mode, "enforcing");
+/// assert!(!p.search_registries.is_empty());
+/// ```
 #[derive(Debug, Clone, Serialize)]
 pub struct ProfileSummary {
     /// The name (the command-line argument as given).
@@ -65,6 +93,16 @@ impl ProfileSummary {
 }
 
 /// Counts over the whole report.
+///
+/// ```
+/// use shortnames::scan::{NodeProfile, ScanReport};
+///
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// let yaml = b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: prod}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: a, image: nginx}\n      - {name: b, image: quay.io/team/app:1}\n---\nkind: [oops\n";
+/// let file = node.scan_bytes("web.yaml", yaml);
+/// let s = ScanReport::new(&node, vec![file]).summary;
+/// assert_eq!((s.images, s.short_names), (2, 1));
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     /// Image entries.
@@ -94,6 +132,16 @@ impl Summary {
 }
 
 /// One file.
+///
+/// ```
+/// use shortnames::scan::{NodeProfile, ScanReport};
+///
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// let yaml = b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: prod}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: a, image: nginx}\n      - {name: b, image: quay.io/team/app:1}\n---\nkind: [oops\n";
+/// let file = node.scan_bytes("web.yaml", yaml);
+/// assert_eq!(file.file, "web.yaml");
+/// assert_eq!((file.documents.len(), file.images.len()), (2, 2));
+/// ```
 #[derive(Debug, Clone, Serialize)]
 pub struct FileReport {
     /// As given (e.g. on the command line).
@@ -105,6 +153,18 @@ pub struct FileReport {
 }
 
 /// One document of a file.
+///
+/// ```
+/// use shortnames::scan::{NodeProfile, ScanReport};
+///
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// let yaml = b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: prod}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: a, image: nginx}\n      - {name: b, image: quay.io/team/app:1}\n---\nkind: [oops\n";
+/// let file = node.scan_bytes("web.yaml", yaml);
+/// let d = &file.documents[0];
+/// assert_eq!((d.kind.as_deref(), d.name.as_deref(), d.namespace.as_deref()), (Some("Deployment"), Some("web"), Some("prod")));
+/// assert!(d.scanned && d.error.is_none());
+/// assert_eq!((d.line_start, d.line_end), (1, 9));
+/// ```
 #[derive(Debug, Clone, Serialize)]
 pub struct DocumentReport {
     /// 0-based among the file's documents.
@@ -128,6 +188,17 @@ pub struct DocumentReport {
 }
 
 /// A document that could not be read.
+///
+/// ```
+/// use shortnames::scan::{NodeProfile, ScanReport};
+///
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// let yaml = b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: prod}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: a, image: nginx}\n      - {name: b, image: quay.io/team/app:1}\n---\nkind: [oops\n";
+/// let file = node.scan_bytes("web.yaml", yaml);
+/// let e = file.documents[1].error.as_ref().unwrap();
+/// assert_eq!(e.kind, "yaml-syntax");
+/// assert!(!file.documents[1].scanned);
+/// ```
 #[derive(Debug, Clone, Serialize)]
 pub struct DocumentError {
     /// `yaml-syntax` or `invalid-document-separator`.
@@ -141,6 +212,17 @@ pub struct DocumentError {
 }
 
 /// One image field.
+///
+/// ```
+/// use shortnames::scan::{NodeProfile, ScanReport};
+///
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// let yaml = b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: prod}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: a, image: nginx}\n      - {name: b, image: quay.io/team/app:1}\n---\nkind: [oops\n";
+/// let file = node.scan_bytes("web.yaml", yaml);
+/// let i = &file.images[1];
+/// assert_eq!((i.path.as_str(), i.line, i.column), ("spec.template.spec.containers[1].image", 9, 26));
+/// assert_eq!((i.name.as_deref(), i.image.as_str()), (Some("b"), Some("quay.io/team/app:1")));
+/// ```
 #[derive(Debug, Clone, Serialize)]
 pub struct ImageReport {
     /// `documents[].index`.

@@ -8,6 +8,13 @@ use crate::{ErrorKind, Reference, ResolutionKind, ShortNameMode};
 use super::profile::NodeProfile;
 
 /// Who refuses an image.
+///
+/// ```
+/// use shortnames::scan::{ErrorSource, FixBasis, NodeProfile, Outcome};
+///
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// assert_eq!(node.check("Bad Name").error.unwrap().source, ErrorSource::Kubelet);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorSource {
@@ -20,6 +27,14 @@ pub enum ErrorSource {
 }
 
 /// Why an image is refused.
+///
+/// ```
+/// use shortnames::scan::{ErrorSource, FixBasis, NodeProfile, Outcome};
+///
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// let e = node.check("").error.unwrap();
+/// assert_eq!(e.kind, "empty-image");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImageError {
     /// Who refuses it.
@@ -33,6 +48,17 @@ pub struct ImageError {
 }
 
 /// Which rule chose the suggested fully-qualified name (scan.md S12).
+///
+/// ```
+/// use shortnames::scan::{ErrorSource, FixBasis, NodeProfile, Outcome};
+///
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// let v = node.check("quay.io/a/b");
+/// assert_eq!((v.fix, v.fix_basis), (None, None)); // already fully qualified
+/// let v = node.check("nginx");
+/// assert!(v.fix_basis.is_some() && v.fix.is_some());
+/// # let _ = FixBasis::Alias;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FixBasis {
@@ -47,6 +73,14 @@ pub enum FixBasis {
 }
 
 /// `ok` or `error`.
+///
+/// ```
+/// use shortnames::scan::{ErrorSource, FixBasis, NodeProfile, Outcome};
+///
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// assert_eq!(node.check("quay.io/a/b:1").outcome, Outcome::Ok);
+/// assert_eq!(node.check("").outcome, Outcome::Error);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
@@ -57,6 +91,16 @@ pub enum Outcome {
 }
 
 /// The answer for one image value on one node.
+///
+/// ```
+/// use shortnames::scan::{ErrorSource, FixBasis, NodeProfile, Outcome};
+///
+/// let node = NodeProfile::builtin("crio-default").unwrap().unwrap();
+/// let v = node.check("quay.io/a/b:1");
+/// assert_eq!(v.requested.as_deref(), Some("quay.io/a/b:1"));
+/// assert_eq!((v.short_name, v.outcome), (Some(false), Outcome::Ok));
+/// assert_eq!(v.candidates, ["quay.io/a/b:1"]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
     /// What the kubelet sends CRI-O (`:latest` added when untagged); `None` when refused
