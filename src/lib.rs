@@ -139,6 +139,7 @@ pub mod reference;
 mod registry_index;
 #[cfg(feature = "yaml")]
 pub mod render;
+#[cfg(feature = "json")]
 pub mod report;
 pub mod resolve;
 #[cfg(feature = "yaml")]

@@ -31,6 +31,7 @@
 
 use std::fmt;
 
+#[cfg(feature = "json")]
 use serde_json::{json, Value};
 
 use crate::config::{Config, ConfigSources, PullFromMirror, Registry};
@@ -124,7 +125,8 @@ impl Explanation {
         &self.sources
     }
 
-    /// The explanation as JSON: `name`, `error`, `sources`, `steps`.
+    /// The explanation as JSON: `name`, `error`, `sources`, `steps` (feature `json`).
+    #[cfg(feature = "json")]
     pub fn to_json(&self) -> Value {
         json!({
             "name": self.name,
@@ -203,7 +205,7 @@ impl Builder {
 /// assert!(compatible.to_string().contains("matched only because the name has a port"));
 /// let hardened = explain(&sources, "example.com:5000/app", &ExplainOptions::default().profile(Profile::Hardened));
 /// assert_eq!(hardened.sources(), ["example.com:5000/app:latest"]);
-/// assert_eq!(hardened.to_json()["steps"][0]["kind"], "config");
+/// assert_eq!(hardened.steps[0].kind, "config");
 /// ```
 pub fn explain(sources: &ConfigSources, name: &str, options: &ExplainOptions) -> Explanation {
     let profile = options.profile;
