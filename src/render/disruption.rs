@@ -4,13 +4,13 @@
 //!
 //! ```
 //! use std::collections::BTreeMap;
-//! use shortnames::render::disruption::{decide, Outcome, UserPolicy};
+//! use shortnames::render::disruption::{decide, NodeImpact, UserPolicy};
 //!
 //! let old = BTreeMap::from([("/etc/containers/registries.conf".to_string(), b"".to_vec())]);
 //! let mut new = old.clone();
 //! new.insert("/etc/containers/registries.conf.d/005-openshift-shortnames.conf".into(), b"[aliases]\n".to_vec());
 //! let d = decide(&old, &new, &UserPolicy::default()).unwrap();
-//! assert_eq!(d.outcome(), Outcome::Reboot);
+//! assert_eq!(d.outcome(), NodeImpact::Reboot);
 //! ```
 
 use std::collections::BTreeMap;
@@ -24,7 +24,7 @@ use super::REGISTRIES_CONF_PATH;
 ///
 /// ```
 /// use std::collections::BTreeMap;
-/// use shortnames::render::disruption::{decide, Outcome, UserPolicy};
+/// use shortnames::render::disruption::{decide, NodeImpact, UserPolicy};
 ///
 /// let conf = "/etc/containers/registries.conf".to_owned();
 /// let old = BTreeMap::from([(conf.clone(), b"unqualified-search-registries = [\"quay.io\"]\n".to_vec())]);
@@ -279,7 +279,7 @@ pub fn merged_policies(user: &UserPolicy) -> Vec<FilePolicy> {
 ///
 /// ```
 /// use std::collections::BTreeMap;
-/// use shortnames::render::disruption::{decide, Outcome, UserPolicy};
+/// use shortnames::render::disruption::{decide, NodeImpact, UserPolicy};
 ///
 /// let conf = "/etc/containers/registries.conf".to_owned();
 /// let old = BTreeMap::from([(conf.clone(), b"unqualified-search-registries = [\"quay.io\"]\n".to_vec())]);
@@ -302,7 +302,7 @@ pub struct PerFile {
 ///
 /// ```
 /// use std::collections::BTreeMap;
-/// use shortnames::render::disruption::{decide, Outcome, UserPolicy};
+/// use shortnames::render::disruption::{decide, NodeImpact, UserPolicy};
 ///
 /// let conf = "/etc/containers/registries.conf".to_owned();
 /// let old = BTreeMap::from([(conf.clone(), b"unqualified-search-registries = [\"quay.io\"]\n".to_vec())]);
@@ -310,7 +310,7 @@ pub struct PerFile {
 /// let d = decide(&old, &new, &UserPolicy::default()).unwrap();
 /// assert_eq!(d.diff_files, ["/etc/containers/registries.conf"]);
 /// assert!(!d.drain); // only a search registry was added: a safe change
-/// assert_eq!(d.outcome(), Outcome::Reload);
+/// assert_eq!(d.outcome(), NodeImpact::Reload);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
@@ -330,7 +330,7 @@ pub struct Decision {
 ///
 /// ```
 /// use std::collections::BTreeMap;
-/// use shortnames::render::disruption::{decide, Outcome, UserPolicy};
+/// use shortnames::render::disruption::{decide, NodeImpact, UserPolicy};
 ///
 /// let conf = "/etc/containers/registries.conf".to_owned();
 /// let old = BTreeMap::from([(conf.clone(), b"unqualified-search-registries = [\"quay.io\"]\n".to_vec())]);
@@ -339,7 +339,7 @@ pub struct Decision {
 /// assert_eq!(d.outcome().as_str(), "reload");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum NodeImpact {
     /// Nothing changes, or only `None` actions.
     None,
     /// Services are reloaded or restarted (CRI-O for registries files) without a drain.
@@ -350,29 +350,29 @@ pub enum Outcome {
     Reboot,
 }
 
-impl Outcome {
+impl NodeImpact {
     /// `none`, `reload`, `drain`, `reboot`.
     pub fn as_str(&self) -> &'static str {
         match self {
-            Outcome::None => "none",
-            Outcome::Reload => "reload",
-            Outcome::DrainAndReload => "drain",
-            Outcome::Reboot => "reboot",
+            NodeImpact::None => "none",
+            NodeImpact::Reload => "reload",
+            NodeImpact::DrainAndReload => "drain",
+            NodeImpact::Reboot => "reboot",
         }
     }
 }
 
 impl Decision {
     /// The short answer.
-    pub fn outcome(&self) -> Outcome {
+    pub fn outcome(&self) -> NodeImpact {
         if self.actions.contains(&Action::Reboot) {
-            Outcome::Reboot
+            NodeImpact::Reboot
         } else if self.drain {
-            Outcome::DrainAndReload
+            NodeImpact::DrainAndReload
         } else if self.actions.iter().all(|a| *a == Action::None) {
-            Outcome::None
+            NodeImpact::None
         } else {
-            Outcome::Reload
+            NodeImpact::Reload
         }
     }
 
@@ -391,13 +391,13 @@ impl Decision {
             }
         }
         match self.outcome() {
-            Outcome::None if self.diff_files.is_empty() => {
+            NodeImpact::None if self.diff_files.is_empty() => {
                 "no file changes: nothing happens".into()
             }
-            Outcome::None => "nothing happens (the files change, no service is told)".into(),
-            Outcome::Reload => format!("{} without a drain", services.join(", ")),
-            Outcome::DrainAndReload => format!("drain the node, then {}", services.join(", ")),
-            Outcome::Reboot => "drain and reboot the node".into(),
+            NodeImpact::None => "nothing happens (the files change, no service is told)".into(),
+            NodeImpact::Reload => format!("{} without a drain", services.join(", ")),
+            NodeImpact::DrainAndReload => format!("drain the node, then {}", services.join(", ")),
+            NodeImpact::Reboot => "drain and reboot the node".into(),
         }
     }
 
@@ -484,13 +484,13 @@ fn closest<'a>(path: &str, policies: &'a [FilePolicy]) -> Option<&'a FilePolicy>
 ///
 /// ```
 /// use std::collections::BTreeMap;
-/// use shortnames::render::disruption::{decide, Outcome, UserPolicy};
+/// use shortnames::render::disruption::{decide, NodeImpact, UserPolicy};
 ///
 /// let conf = "/etc/containers/registries.conf".to_owned();
 /// let old = BTreeMap::from([(conf.clone(), b"unqualified-search-registries = [\"quay.io\"]\n".to_vec())]);
 /// let new = BTreeMap::from([(conf.clone(), b"unqualified-search-registries = [\"quay.io\", \"docker.io\"]\n".to_vec())]);
 /// let d = decide(&old, &new, &UserPolicy::default()).unwrap();
-/// assert_eq!(d.outcome(), Outcome::Reload);
+/// assert_eq!(d.outcome(), NodeImpact::Reload);
 /// ```
 pub fn decide(
     old: &BTreeMap<String, Vec<u8>>,

@@ -33,7 +33,7 @@ use super::{digest_rules, ClusterObjects, Rendered};
 /// assert!(f.message.contains("a scope without a port never matches a host with a port"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
+pub struct ObjectFinding {
     /// A stable kind: `shadowed-digest-mirrors`, `shadowed-tag-mirrors`,
     /// `payload-protection-drop`, `port-scope-mismatch`, `wildcard-source-nested`,
     /// `source-kept-as-mirror`, `policy-default-reject`.
@@ -46,9 +46,9 @@ pub struct Finding {
     pub location: Option<crate::Location>,
 }
 
-impl Finding {
-    fn new(kind: &'static str, message: String) -> Finding {
-        Finding {
+impl ObjectFinding {
+    fn new(kind: &'static str, message: String) -> ObjectFinding {
+        ObjectFinding {
             kind,
             message,
             file: None,
@@ -57,7 +57,7 @@ impl Finding {
     }
 
     /// Points the finding at the first mirror entry of `source` (of the tag or digest kind).
-    fn at(self, objects: &ClusterObjects, source: &str, tag: bool) -> Finding {
+    fn at(self, objects: &ClusterObjects, source: &str, tag: bool) -> ObjectFinding {
         let rule = if tag {
             objects.itms.iter().flatten().find(|r| r.source == source)
         } else {
@@ -70,7 +70,7 @@ impl Finding {
 
     /// Points the finding at the first mirror entry whose source, or one of whose mirrors, is
     /// `scope`.
-    fn at_scope(self, objects: &ClusterObjects, scope: &str) -> Finding {
+    fn at_scope(self, objects: &ClusterObjects, scope: &str) -> ObjectFinding {
         let all: Vec<&super::mirrors::MirrorRule> = digest_rules(objects)
             .into_iter()
             .chain(objects.itms.iter().flatten())
@@ -83,7 +83,7 @@ impl Finding {
         self.at_rule(rule)
     }
 
-    fn at_rule(mut self, rule: Option<&super::mirrors::MirrorRule>) -> Finding {
+    fn at_rule(mut self, rule: Option<&super::mirrors::MirrorRule>) -> ObjectFinding {
         if let Some(r) = rule {
             self.file = r.at.file.as_deref().map(str::to_owned);
             self.location = r.at.location;
@@ -116,11 +116,11 @@ impl Finding {
 /// let rendered = render_registries(&objects, None);
 /// assert_eq!(findings(&objects, &rendered).len(), 1);
 /// ```
-pub fn findings(objects: &ClusterObjects, rendered: &Rendered) -> Vec<Finding> {
+pub fn findings(objects: &ClusterObjects, rendered: &Rendered) -> Vec<ObjectFinding> {
     let mut out = Vec::new();
     if !rendered.dropped_blocked.is_empty() {
         for s in &rendered.dropped_blocked {
-            out.push(Finding::new(
+            out.push(ObjectFinding::new(
                 "payload-protection-drop",
                 format!(
                     "blocked registry {s:?} is not blocked: it contains the release payload repository and no unblocked digest mirror serves it"
@@ -165,7 +165,7 @@ pub fn findings(objects: &ClusterObjects, rendered: &Rendered) -> Vec<Finding> {
                     set.source,
                     parent.mirrors.join(", ")
                 );
-                out.push(Finding::new(kind, message).at(objects, &set.source, own_tag));
+                out.push(ObjectFinding::new(kind, message).at(objects, &set.source, own_tag));
             }
         }
     }
@@ -175,7 +175,7 @@ pub fn findings(objects: &ClusterObjects, rendered: &Rendered) -> Vec<Finding> {
         for set in sets.iter() {
             if set.mirrors.contains(&set.source) {
                 out.push(
-                    Finding::new(
+                    ObjectFinding::new(
                         "source-kept-as-mirror",
                         format!(
                             "{what} mirrors of {:?} are merged as [{}]: the source itself is kept as a mirror (a list names it, or contradictory orders formed a cycle)",
@@ -195,7 +195,7 @@ pub fn findings(objects: &ClusterObjects, rendered: &Rendered) -> Vec<Finding> {
         && !rendered.allowed.is_empty()
         && objects.allowed.as_ref().is_none_or(Vec::is_empty)
     {
-        out.push(Finding::new(
+        out.push(ObjectFinding::new(
             "policy-default-reject",
             format!(
                 "policy.json rejects every image except {}: blocking exactly the payload repository turns it into the only allowed one",
@@ -238,7 +238,7 @@ pub fn findings(objects: &ClusterObjects, rendered: &Rendered) -> Vec<Finding> {
             let message = format!(
                 "{what} {scope:?} does not cover {other:?}: a scope without a port never matches a host with a port"
             );
-            out.push(Finding::new("port-scope-mismatch", message).at_scope(objects, other));
+            out.push(ObjectFinding::new("port-scope-mismatch", message).at_scope(objects, other));
         }
     }
     // Wildcard sources with nested entries that have no mirrors make MCO fail (known bug).
@@ -260,7 +260,9 @@ pub fn findings(objects: &ClusterObjects, rendered: &Rendered) -> Vec<Finding> {
                 })
                 .map(|r| r.source.clone())
                 .unwrap_or_default();
-            out.push(Finding::new("wildcard-source-nested", message).at_scope(objects, &wildcard));
+            out.push(
+                ObjectFinding::new("wildcard-source-nested", message).at_scope(objects, &wildcard),
+            );
         }
     }
     out.dedup();

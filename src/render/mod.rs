@@ -45,7 +45,7 @@ mod scratch;
 mod templates;
 mod validate;
 
-pub use findings::{findings, Finding};
+pub use findings::{findings, ObjectFinding};
 pub use ignition::{
     data_url, decode_data_url, ignition_json, IgnitionFile, MachineConfig, IGNITION_VERSION,
     ROLE_LABEL,
