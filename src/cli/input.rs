@@ -47,17 +47,16 @@ pub fn read_input_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
 /// Reads a whole file (never stdin) of at most `limit` bytes with the library's bounded,
 /// non-blocking reader; the error is one line naming the file (`cannot read FILE: why`).
 pub fn read_file_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    read_file_if_present(path, limit)?
+        .ok_or_else(|| format!("cannot read {}: no such file or directory", shown(path)))
+}
+
+/// [`read_file_limited`] where a missing file (or a symbolic link to none) is `Ok(None)`.
+pub fn read_file_if_present(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, String> {
     if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
         return Err(format!("cannot read {}: is a directory", shown(path)));
     }
-    match crate::fs::read_limited(path, limit) {
-        Ok(Some(bytes)) => Ok(bytes),
-        Ok(None) => Err(format!(
-            "cannot read {}: no such file or directory",
-            shown(path)
-        )),
-        Err(e) => Err(read_error(path, &e)),
-    }
+    crate::fs::read_limited(path, limit).map_err(|e| read_error(path, &e))
 }
 
 /// `cannot read FILE: why` for an error of the library's reader.

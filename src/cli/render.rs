@@ -138,11 +138,16 @@ pub struct InputError {
 impl InputError {
     /// A file that cannot be read (`input/unreadable`).
     fn io(path: &Path, e: std::io::Error) -> InputError {
+        InputError::unreadable(path, super::input::cannot_read(path, &e))
+    }
+
+    /// `path` cannot be read; `line` says why (`cannot read FILE: why`).
+    fn unreadable(path: &Path, line: String) -> InputError {
         InputError {
             kind: "input/unreadable",
             file: Some(super::input::shown(path)),
             location: None,
-            line: super::input::cannot_read(path, &e),
+            line,
         }
     }
 
@@ -206,20 +211,14 @@ const MAX_INPUT: u64 = 256 << 20;
 /// Reads a named file through the CLI's one input reader (bounded, non-blocking: a FIFO or
 /// device is refused, never waited on).
 fn read(path: &Path) -> Result<Vec<u8>, InputError> {
-    super::input::read_file_limited(path, MAX_INPUT).map_err(|line| InputError {
-        kind: "input/unreadable",
-        file: Some(super::input::shown(path)),
-        location: None,
-        line,
-    })
+    super::input::read_file_limited(path, MAX_INPUT)
+        .map_err(|line| InputError::unreadable(path, line))
 }
 
-/// [`read`] where a missing file is `None`.
+/// [`read`] where a missing file (or a symbolic link to none) is `None`.
 fn read_if_present(path: &Path) -> Result<Option<Vec<u8>>, InputError> {
-    match std::fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        _ => read(path).map(Some),
-    }
+    super::input::read_file_if_present(path, MAX_INPUT)
+        .map_err(|line| InputError::unreadable(path, line))
 }
 
 /// Reads and merges the cluster objects of several manifest files, in order.
