@@ -46,18 +46,41 @@ pub struct Request {
 /// for successful requests.
 struct Events {
     events: Arc<Mutex<Vec<Value>>>,
+    server: Loopback,
+}
+
+impl Events {
+    fn start() -> Events {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let ev = events.clone();
+        let server = Loopback::start(move |conn| {
+            if let Some(body) = read_http_body(conn) {
+                if let Ok(v) = serde_json::from_slice::<Value>(&body) {
+                    let list = v["events"].as_array().cloned().unwrap_or_default();
+                    ev.lock().unwrap().extend(list);
+                }
+            }
+            let _ = conn
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        });
+        Events { events, server }
+    }
+}
+
+/// A one-thread server on a free 127.0.0.1 port: `handle` serves each connection (5 s read
+/// timeout); the thread is stopped and joined when this is dropped.
+struct Loopback {
     stop: Arc<AtomicBool>,
     port: u16,
     thread: Option<JoinHandle<()>>,
 }
 
-impl Events {
-    fn start() -> Events {
+impl Loopback {
+    fn start(handle: impl Fn(&mut TcpStream) + Send + 'static) -> Loopback {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let events = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (ev, st) = (events.clone(), stop.clone());
+        let st = stop.clone();
         let thread = std::thread::spawn(move || {
             for conn in listener.incoming() {
                 if st.load(Ordering::SeqCst) {
@@ -65,19 +88,10 @@ impl Events {
                 }
                 let Ok(mut conn) = conn else { continue };
                 let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
-                if let Some(body) = read_http_body(&mut conn) {
-                    if let Ok(v) = serde_json::from_slice::<Value>(&body) {
-                        let list = v["events"].as_array().cloned().unwrap_or_default();
-                        ev.lock().unwrap().extend(list);
-                    }
-                }
-                let _ = conn.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                );
+                handle(&mut conn);
             }
         });
-        Events {
-            events,
+        Loopback {
             stop,
             port,
             thread: Some(thread),
@@ -85,7 +99,7 @@ impl Events {
     }
 }
 
-impl Drop for Events {
+impl Drop for Loopback {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         let _ = TcpStream::connect(("127.0.0.1", self.port));
@@ -163,7 +177,7 @@ impl Registry {
         let events = Events::start();
         let notifications = format!(
             "notifications:\n  endpoints:\n    - name: tests\n      url: http://127.0.0.1:{}/events\n      timeout: 2s\n      threshold: 10\n      backoff: 100ms\n",
-            events.port
+            events.server.port
         );
         let auth = if users.is_empty() {
             String::new()
@@ -542,76 +556,50 @@ pub fn runtime() -> tokio::runtime::Runtime {
 /// For the digest-verification scenarios only (a real registry never serves wrong content).
 pub struct Liar {
     pub host: String,
-    stop: Arc<AtomicBool>,
-    port: u16,
-    thread: Option<JoinHandle<()>>,
+    _server: Loopback,
 }
 
 impl Liar {
     pub fn start(manifest: Vec<u8>, digest_header: String, blob_len: usize) -> Liar {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let stop = Arc::new(AtomicBool::new(false));
-        let st = stop.clone();
-        let thread = std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                if st.load(Ordering::SeqCst) {
-                    break;
+        let server = Loopback::start(move |conn| {
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                match conn.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
                 }
-                let Ok(mut conn) = conn else { continue };
-                let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match conn.read(&mut chunk) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let line = String::from_utf8_lossy(&buf)
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-                    .to_owned();
-                let (ctype, body, extra): (&str, Vec<u8>, String) = if line.contains("/manifests/")
-                {
-                    (
-                        "application/vnd.oci.image.manifest.v1+json",
-                        manifest.clone(),
-                        format!("Docker-Content-Digest: {digest_header}\r\n"),
-                    )
-                } else if line.contains("/blobs/") {
-                    let mut junk = b"these bytes match no digest".to_vec();
-                    junk.resize(blob_len.max(junk.len()), b'!');
-                    ("application/octet-stream", junk, String::new())
-                } else {
-                    ("application/json", b"{}".to_vec(), String::new())
-                };
-                let head = format!(
+            }
+            let line = String::from_utf8_lossy(&buf)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_owned();
+            let (ctype, body, extra): (&str, Vec<u8>, String) = if line.contains("/manifests/") {
+                (
+                    "application/vnd.oci.image.manifest.v1+json",
+                    manifest.clone(),
+                    format!("Docker-Content-Digest: {digest_header}\r\n"),
+                )
+            } else if line.contains("/blobs/") {
+                let mut junk = b"these bytes match no digest".to_vec();
+                junk.resize(blob_len.max(junk.len()), b'!');
+                ("application/octet-stream", junk, String::new())
+            } else {
+                ("application/json", b"{}".to_vec(), String::new())
+            };
+            let head = format!(
                     "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n{extra}Docker-Distribution-Api-Version: registry/2.0\r\nConnection: close\r\n\r\n",
                     body.len()
                 );
-                let _ = conn.write_all(head.as_bytes());
-                if !line.starts_with("HEAD") {
-                    let _ = conn.write_all(&body);
-                }
+            let _ = conn.write_all(head.as_bytes());
+            if !line.starts_with("HEAD") {
+                let _ = conn.write_all(&body);
             }
         });
         Liar {
-            host: format!("127.0.0.1:{port}"),
-            stop,
-            port,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Liar {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            host: format!("127.0.0.1:{}", server.port),
+            _server: server,
         }
     }
 }
