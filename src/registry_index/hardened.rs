@@ -93,23 +93,9 @@ impl HardenedIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Registry;
     use crate::registry_index::matcher::find_entry;
+    use crate::registry_index::tests::reg;
     use crate::Profile;
-
-    fn reg(prefix: &str) -> Arc<Registry> {
-        Arc::new(Registry {
-            prefix: Arc::from(prefix),
-            location: Arc::from("x.io"),
-            insecure: false,
-            blocked: false,
-            mirror_by_digest_only: false,
-            mirrors: Vec::new(),
-            origin: Arc::from("t"),
-            defined_at: None,
-            key: String::new(),
-        })
-    }
 
     /// The hardened index answers like the linear walk it compiles.
     #[test]

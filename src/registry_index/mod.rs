@@ -194,7 +194,8 @@ mod tests {
     use super::*;
     use crate::config::{Mirror, Registry};
 
-    fn reg(prefix: &str) -> Arc<Registry> {
+    /// A plain entry for `prefix` (also used by the hardened index's tests).
+    pub(super) fn reg(prefix: &str) -> Arc<Registry> {
         Arc::new(Registry {
             prefix: Arc::from(prefix),
             location: Arc::from("x.io"),
